@@ -1,0 +1,27 @@
+/**
+ * Signature verification behind one interface (DESIGN.md, Execution of a
+ * block; STYLE.md, Lodestar's chain/bls): a main-thread implementation and a
+ * piscina pool implement it, and callers never know which one runs.
+ *
+ * Both apply THE one rule, `verify` of core/ed25519.ts: the pool only moves
+ * the same function to other threads.
+ */
+
+/** One signature to check: exactly the triple that core/ed25519.ts `verify` takes. */
+export interface VerifyItem {
+  readonly signature: Uint8Array;
+  readonly message: Uint8Array;
+  readonly publicKey: Uint8Array;
+}
+
+export interface SignatureVerifier {
+  /**
+   * Verifies every item; result `i` is true exactly when `verify(items[i])`
+   * of core/ed25519.ts is true. A malformed item (wrong lengths) yields
+   * false, never an exception. Rejects only when the verifier itself fails
+   * (closed, worker crashed): a `VerifyError`.
+   */
+  verifyBatch(items: readonly VerifyItem[]): Promise<boolean[]>;
+  /** Releases threads; afterwards verifyBatch rejects with VerifyError CLOSED. Idempotent. */
+  close(): Promise<void>;
+}
