@@ -14,4 +14,5 @@ export interface CommandEntry {
 export const COMMANDS: readonly CommandEntry[] = [
   // Each command module adds its own line here, e.g.
   // { name: 'sim', summary: '...', load: async () => (await import('./sim.js')).default },
+  { name: 'status', summary: 'Show the height, round and peers of each validator', load: async () => (await import('./status.js')).default },
 ];

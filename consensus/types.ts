@@ -103,6 +103,12 @@ export interface TimeoutMsg {
   readonly signature: Uint8Array;
   /** The vote this signer cast in `round`, if any, so a faulty next leader cannot hide a QC. */
   readonly lastVote: Vote | null;
+  /**
+   * Not signed: the sender's highest TC (the one that took it into `round`,
+   * when a TC did), so that a node that missed that TC can follow and join
+   * the next TC. Absent is the same as null.
+   */
+  readonly highTc?: TimeoutCert | null;
 }
 
 export interface Proposal {
@@ -112,6 +118,25 @@ export interface Proposal {
   /** The sender's highest commit certificate, so late nodes learn what is committed. */
   readonly highCommitQc: QuorumCert | null;
 }
+
+/** Asks a peer for up to `count` blocks ending at `blockId`, newest first, walking parents. */
+export interface BlockRequest {
+  readonly blockId: BlockId;
+  readonly count: number;
+}
+
+/** The answer to a BlockRequest: the blocks found, newest first (empty when `blockId` is unknown). */
+export interface BlockResponse {
+  readonly blocks: readonly Block[];
+}
+
+/** Every message of the consensus protocol (its canonical codec is in consensus/messages.ts). */
+export type ConsensusMessage =
+  | { readonly type: 'proposal'; readonly value: Proposal }
+  | { readonly type: 'vote'; readonly value: Vote }
+  | { readonly type: 'timeout'; readonly value: TimeoutMsg }
+  | { readonly type: 'blockRequest'; readonly value: BlockRequest }
+  | { readonly type: 'blockResponse'; readonly value: BlockResponse };
 
 /** Signs and verifies. The real scheme is ed25519 (core/ed25519.ts); the simulator may use a fast test scheme. */
 export interface SignatureScheme {

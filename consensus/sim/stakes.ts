@@ -1,0 +1,51 @@
+/**
+ * Stakes and the choice of faulty validators for one scenario.
+ *
+ * `equal`: every validator has stake 1. `skewed`: drawn per scenario, either
+ * powers of two (1, 2, 4, ... in a random order) or random weights 1..100.
+ * The faulty set is drawn at random; unless the run allows unsafe faults,
+ * the faulty stake stays below a third of the total (3 * faulty < total): if
+ * a draw gives more, the honest stakes are scaled up until it holds, which
+ * keeps the skew among the honest.
+ */
+import type { Prng } from './prng.js';
+
+export type StakeMode = 'equal' | 'skewed';
+export const STAKE_MODES: readonly StakeMode[] = ['equal', 'skewed'];
+
+export interface StakeDraw {
+  readonly stakes: bigint[];
+  readonly faulty: number[];
+}
+
+export function drawStakes(
+  prng: Prng,
+  validators: number,
+  faultyCount: number,
+  mode: StakeMode | readonly bigint[],
+  allowUnsafe: boolean,
+  fixedFaulty?: readonly number[],
+): StakeDraw {
+  let stakes: bigint[];
+  if (Array.isArray(mode)) stakes = [...(mode as readonly bigint[])];
+  else if (mode === 'equal') stakes = Array.from({ length: validators }, () => 1n);
+  else if (prng.chance(0.5)) stakes = prng.shuffle(Array.from({ length: validators }, (_, i) => 1n << BigInt(i)));
+  else stakes = Array.from({ length: validators }, () => BigInt(1 + prng.int(100)));
+
+  const faulty = fixedFaulty !== undefined ? [...fixedFaulty] : prng.shuffle([...Array(validators).keys()]).slice(0, faultyCount);
+  faulty.sort((a, b) => a - b);
+  if (!allowUnsafe && !Array.isArray(mode)) {
+    const isFaulty = new Set(faulty);
+    for (let guard = 0; guard < 64; guard++) {
+      const total = stakes.reduce((a, b) => a + b, 0n);
+      const bad = faulty.reduce((a, i) => a + stakes[i]!, 0n);
+      if (3n * bad < total) break;
+      stakes = stakes.map((s, i) => (isFaulty.has(i) ? s : s * 2n));
+    }
+  }
+  return { stakes, faulty };
+}
+
+export function faultyStakeShare(stakes: readonly bigint[], faulty: readonly number[]): { faulty: bigint; total: bigint } {
+  return { faulty: faulty.reduce((a, i) => a + stakes[i]!, 0n), total: stakes.reduce((a, b) => a + b, 0n) };
+}

@@ -1,0 +1,65 @@
+/**
+ * Mempool limits and batching defaults (DESIGN.md, Defaults). Each carries
+ * its reason; docs/mempool.md lists them.
+ */
+
+/** Largest signed transaction, the same on every node (DESIGN.md: 4 KiB). */
+export const MAX_TX_BYTES = 4 * 1024;
+/** Largest gossip message, the same on every node (DESIGN.md: 2 MiB); a batch never exceeds it. */
+export const MAX_GOSSIP_BYTES = 2 * 1024 * 1024;
+/** Block limits (DESIGN.md): 2,000 transactions or 1 MiB of signed transaction bytes. */
+export const MAX_BLOCK_TXS = 2_000;
+export const MAX_BLOCK_TX_BYTES = 1024 * 1024;
+
+export interface MempoolOptions {
+  /** Chain id transactions must carry. */
+  readonly chainId: number;
+  /** The shard this mempool serves. */
+  readonly shardId: number;
+  /** Most transactions held (DESIGN.md: 50,000, about 12 MB at 250 bytes each). */
+  readonly maxTxs: number;
+  /** Most pooled transactions per sender (DESIGN.md: 64). */
+  readonly maxPerSender: number;
+  /** A nonce is admitted only below committed nonce + this (DESIGN.md: 64 ahead). */
+  readonly maxNonceAhead: bigint;
+  /** Lowest fee admitted (local policy; 0 admits every fee the shard's rules accept). */
+  readonly minFee: bigint;
+  /**
+   * A transaction replaces a pooled one with the same sender and nonce only
+   * when its fee is at least the old fee times (100 + this) / 100: without a
+   * bump, a sender could churn the pool and gossip for free.
+   */
+  readonly replacementBumpPercent: bigint;
+}
+
+export const DEFAULT_MEMPOOL_OPTIONS: Omit<MempoolOptions, 'chainId' | 'shardId'> = {
+  maxTxs: 50_000,
+  maxPerSender: 64,
+  maxNonceAhead: 64n,
+  minFee: 0n,
+  replacementBumpPercent: 10n,
+};
+
+export interface TxBatcherOptions {
+  /**
+   * Flush at most this long after the first transaction of a batch. 25 ms:
+   * half the minimum interval between proposals (50 ms), so a submitted
+   * transaction reaches the next leader in time, while a busy node still
+   * sends a few dozen batches per second instead of one message per tx.
+   */
+  readonly maxDelayMs: number;
+  /**
+   * Flush as soon as a batch holds this many transactions. 256: one chunk
+   * of the verification pool on the receiving side, about 64 KB at 250 bytes
+   * per transaction.
+   */
+  readonly maxTxs: number;
+  /** Flush before a batch's encoding would exceed this (the gossip cap, 2 MiB). */
+  readonly maxBytes: number;
+}
+
+export const DEFAULT_TX_BATCHER_OPTIONS: TxBatcherOptions = {
+  maxDelayMs: 25,
+  maxTxs: 256,
+  maxBytes: MAX_GOSSIP_BYTES,
+};

@@ -1,0 +1,77 @@
+/**
+ * The pooled transactions of one sender, by nonce. At most `maxPerSender`
+ * (64) entries, so linear work per sender is cheap.
+ */
+import type { PoolTx } from './types.js';
+
+/** One pooled transaction with its bookkeeping. */
+export interface PoolEntry<Tx> {
+  readonly p: PoolTx<Tx>;
+  /** Hash as a map key. */
+  readonly key: string;
+  readonly senderKey: string;
+  /** Arrival order in this pool: the tie-break after the fee, unique. */
+  readonly seq: number;
+}
+
+export class SenderQueue<Tx> {
+  /** Sorted by nonce ascending; nonces are unique. */
+  private readonly sorted: PoolEntry<Tx>[] = [];
+  private readonly byNonce = new Map<bigint, PoolEntry<Tx>>();
+
+  constructor(
+    readonly senderKey: string,
+    readonly address: Uint8Array,
+  ) {}
+
+  get size(): number {
+    return this.sorted.length;
+  }
+
+  get(nonce: bigint): PoolEntry<Tx> | undefined {
+    return this.byNonce.get(nonce);
+  }
+
+  /** The entry with the highest nonce: the only one that can be evicted without leaving a gap. */
+  tail(): PoolEntry<Tx> | undefined {
+    return this.sorted[this.sorted.length - 1];
+  }
+
+  /** Entries by nonce ascending (a copy: callers may remove while iterating). */
+  entries(): PoolEntry<Tx>[] {
+    return [...this.sorted];
+  }
+
+  /** Adds an entry whose nonce is free. */
+  insert(e: PoolEntry<Tx>): void {
+    let i = this.sorted.length;
+    while (i > 0 && this.sorted[i - 1]!.p.nonce > e.p.nonce) i--;
+    this.sorted.splice(i, 0, e);
+    this.byNonce.set(e.p.nonce, e);
+  }
+
+  remove(e: PoolEntry<Tx>): boolean {
+    if (this.byNonce.get(e.p.nonce) !== e) return false;
+    this.byNonce.delete(e.p.nonce);
+    this.sorted.splice(this.sorted.indexOf(e), 1);
+    return true;
+  }
+
+  /** Sum of the debits of `asset` over all entries but `except`. */
+  debitsOf(asset: string, except: PoolEntry<Tx> | null): bigint {
+    let sum = 0n;
+    for (const e of this.sorted) {
+      if (e === except) continue;
+      for (const d of e.p.debits) if (assetKey(d.asset) === asset) sum += d.amount;
+    }
+    return sum;
+  }
+}
+
+export function assetKey(asset: Uint8Array): string {
+  return Buffer.from(asset.buffer, asset.byteOffset, asset.byteLength).toString('hex');
+}
+
+export function bytesKey(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+}

@@ -1,0 +1,97 @@
+/** The real store: one classic-level (LevelDB) database per node. */
+import { ClassicLevel } from 'classic-level';
+import type { KvOp, KvRange, KvStore, KvWriteOptions } from './kv.js';
+import { StorageError } from './errors.js';
+
+export interface LevelKvOptions {
+  /** Directory of the database; created when missing. */
+  readonly path: string;
+  /** LevelDB block cache in bytes (default 8 MiB, LevelDB's own default). */
+  readonly cacheSize?: number;
+}
+
+function asView(b: Uint8Array): Uint8Array {
+  // classic-level with the 'view' encoding may hand out Buffers; callers get plain views.
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+function ioError(what: string, err: unknown): StorageError {
+  const e = err as { code?: string; message?: string };
+  if (e?.code === 'LEVEL_DATABASE_NOT_OPEN') return new StorageError('CLOSED', `${what}: database is closed`, {}, { cause: err });
+  return new StorageError('IO', `${what}: ${e?.message ?? String(err)}`, { levelCode: e?.code }, { cause: err });
+}
+
+export class LevelKvStore implements KvStore {
+  readonly kind = 'level';
+  private constructor(private readonly db: ClassicLevel<Uint8Array, Uint8Array>) {}
+
+  /** Opens (or creates) the database at `opts.path`. Fails with IO when another process holds its lock. */
+  static async open(opts: LevelKvOptions): Promise<LevelKvStore> {
+    const db = new ClassicLevel<Uint8Array, Uint8Array>(opts.path, {
+      keyEncoding: 'view',
+      valueEncoding: 'view',
+      cacheSize: opts.cacheSize,
+    });
+    try {
+      await db.open();
+    } catch (err) {
+      throw ioError(`open ${opts.path}`, (err as { cause?: unknown }).cause ?? err);
+    }
+    return new LevelKvStore(db);
+  }
+
+  async get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    try {
+      const v = await this.db.get(key);
+      return v === undefined ? undefined : asView(v);
+    } catch (err) {
+      throw ioError('get', err);
+    }
+  }
+
+  getSync(key: Uint8Array): Uint8Array | undefined {
+    try {
+      const v = this.db.getSync(key);
+      return v === undefined ? undefined : asView(v);
+    } catch (err) {
+      throw ioError('getSync', err);
+    }
+  }
+
+  async getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
+    if (keys.length === 0) return [];
+    try {
+      const vs = await this.db.getMany(keys as Uint8Array[]);
+      return vs.map((v) => (v === undefined ? undefined : asView(v)));
+    } catch (err) {
+      throw ioError('getMany', err);
+    }
+  }
+
+  async write(ops: readonly KvOp[], options: KvWriteOptions): Promise<void> {
+    if (ops.length === 0 && !options.sync) return;
+    try {
+      await this.db.batch(
+        ops.map((op) => (op.type === 'put' ? { type: 'put' as const, key: op.key, value: op.value } : { type: 'del' as const, key: op.key })),
+        { sync: options.sync },
+      );
+    } catch (err) {
+      throw ioError('write', err);
+    }
+  }
+
+  async *entries(range: KvRange): AsyncIterable<[Uint8Array, Uint8Array]> {
+    const it = this.db.iterator({ ...range, limit: range.limit ?? -1 });
+    try {
+      for await (const [k, v] of it) yield [asView(k), asView(v)];
+    } catch (err) {
+      throw ioError('iterate', err);
+    } finally {
+      await it.close().catch(() => {});
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}

@@ -1,0 +1,59 @@
+/** Options of a local testnet, with their defaults and why. */
+import type { NodeTuning } from '../config.js';
+import type { LogLevel } from '../logger.js';
+import type { Funding } from '../../genesis/create.js';
+
+export interface TestnetOptions {
+  /** The testnet directory (created, or resumed when it holds a testnet). */
+  readonly dir: string;
+  /** Validators per shard: 4 is the smallest committee that tolerates one fault (DESIGN.md Defaults). */
+  readonly validatorsPerShard?: number;
+  readonly shards?: number;
+  /** Funded test accounts whose key files are written into the directory. */
+  readonly accounts?: number;
+  /** Native balance of each test account. */
+  readonly accountBalance?: bigint;
+  /** More funded addresses whose keys the caller keeps (the benchmark's senders). */
+  readonly extraFunds?: readonly Funding[];
+  readonly chainId?: number;
+  readonly ethereumChainId?: number;
+  /** The address validators listen on; only 127.0.0.1 unless you mean to expose them. */
+  readonly host?: string;
+  readonly logLevel?: LogLevel;
+  /** Node tuning written into every config.json (node/config.ts). */
+  readonly tuning?: Partial<NodeTuning>;
+  /** Extra arguments for the node runtime of each validator (e.g. --cpu-prof). */
+  readonly nodeArgs?: readonly string[];
+  /** Extra environment for each validator process. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** How long each validator may take to answer hs_status after it is spawned. */
+  readonly readyTimeoutMs?: number;
+  /** Grace period between SIGTERM and SIGKILL. */
+  readonly stopGraceMs?: number;
+}
+
+export const TESTNET_DEFAULTS = {
+  validatorsPerShard: 4,
+  shards: 1,
+  accounts: 4,
+  /** Enough for millions of transfers at the minimum fee. */
+  accountBalance: 1_000_000_000_000_000n,
+  /** An id no public network uses; the testnet's signatures are valid nowhere else. */
+  chainId: 31_338,
+  /** anvil's default chain id, so that the bridge can run against a local anvil. */
+  ethereumChainId: 31_337,
+  host: '127.0.0.1',
+  logLevel: 'info' as LogLevel,
+} as const;
+
+/** Options fixed when the directory was created; a resumed testnet keeps them. */
+export interface TestnetPlan {
+  readonly version: 1;
+  readonly validatorsPerShard: number;
+  readonly shards: number;
+  readonly accounts: number;
+  readonly accountBalance: string;
+  readonly chainId: number;
+  readonly ethereumChainId: number;
+  readonly createdAt: string;
+}

@@ -1,0 +1,133 @@
+/**
+ * "Transactions verified at mempool admission are not verified again"
+ * (DESIGN.md, Execution of a block).
+ *
+ * The cache remembers the hashes of transactions whose signature verified.
+ * The key is the tagged hash of the WHOLE signed bytes, and the canonical
+ * decoder yields exactly one (signature, message, public key) per byte
+ * string, so a hit stands for the very triple that verified: no other
+ * signature can hide behind a cached hash. Only successes are stored, so a
+ * flood of bad signatures cannot evict good entries.
+ */
+import type { SignatureVerifier, VerifyItem } from './interface.js';
+
+/**
+ * Default capacity: two full mempools (2 x 50,000), so a transaction admitted
+ * long before its block is still cached when the block executes. About 10 MB.
+ */
+export const DEFAULT_VERIFIED_CACHE_SIZE = 100_000;
+
+/** A bounded LRU set of 32-byte hashes. */
+export class VerifiedTxCache {
+  private readonly entries = new Map<string, true>();
+
+  constructor(readonly capacity: number = DEFAULT_VERIFIED_CACHE_SIZE) {
+    if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError('cache capacity must be a positive integer');
+  }
+
+  /** True when `hash` verified before; refreshes its recency. */
+  has(hash: Uint8Array): boolean {
+    const k = key(hash);
+    if (!this.entries.has(k)) return false;
+    this.entries.delete(k);
+    this.entries.set(k, true);
+    return true;
+  }
+
+  add(hash: Uint8Array): void {
+    const k = key(hash);
+    this.entries.delete(k);
+    this.entries.set(k, true);
+    if (this.entries.size > this.capacity) {
+      // Map iteration order is insertion order: the first key is the least recently used.
+      const oldest = this.entries.keys().next().value as string;
+      this.entries.delete(oldest);
+    }
+  }
+
+  delete(hash: Uint8Array): void {
+    this.entries.delete(key(hash));
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+function key(hash: Uint8Array): string {
+  return Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('latin1');
+}
+
+/** A transaction signature to check, named by the tagged hash of the transaction's whole signed bytes. */
+export interface HashedVerifyItem extends VerifyItem {
+  readonly txHash: Uint8Array;
+}
+
+/** Counters for metrics and tests. */
+export interface CachedVerifierStats {
+  /** Signatures answered from the cache. */
+  hits: number;
+  /** Signatures sent to the verifier. */
+  verified: number;
+}
+
+/**
+ * A SignatureVerifier in front of which sits the cache: the mempool and
+ * block execution share one instance, so admission's work is reused.
+ */
+export class CachedTxVerifier {
+  readonly stats: CachedVerifierStats = { hits: 0, verified: 0 };
+
+  constructor(
+    readonly verifier: SignatureVerifier,
+    readonly cache: VerifiedTxCache = new VerifiedTxCache(),
+  ) {}
+
+  /**
+   * Result `i` is true when item i's signature is valid. Cached hashes are
+   * not verified again; the rest go to the verifier in ONE batch (a hash
+   * repeated within the batch is verified once); successes enter the cache.
+   */
+  async verifyBatch(items: readonly HashedVerifyItem[]): Promise<boolean[]> {
+    const results = new Array<boolean>(items.length).fill(false);
+    const pending: HashedVerifyItem[] = [];
+    const slots = new Map<string, number[]>();
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i]!;
+      if (this.cache.has(it.txHash)) {
+        results[i] = true;
+        this.stats.hits++;
+        continue;
+      }
+      const k = key(it.txHash);
+      const same = slots.get(k);
+      if (same !== undefined) same.push(i);
+      else {
+        slots.set(k, [i]);
+        pending.push(it);
+      }
+    }
+    if (pending.length === 0) return results;
+    this.stats.verified += pending.length;
+    const verdicts = await this.verifier.verifyBatch(pending);
+    pending.forEach((it, j) => {
+      const ok = verdicts[j] === true;
+      if (ok) this.cache.add(it.txHash);
+      for (const i of slots.get(key(it.txHash))!) results[i] = ok;
+    });
+    return results;
+  }
+
+  /** True when the transaction's signature is known valid, without verifying anything. */
+  isVerified(txHash: Uint8Array): boolean {
+    return this.cache.has(txHash);
+  }
+
+  close(): Promise<void> {
+    return this.verifier.close();
+  }
+}

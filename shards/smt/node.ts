@@ -1,0 +1,116 @@
+/**
+ * Stored nodes of the state tree and the storage interface.
+ *
+ * Nodes are content-addressed: stored under their own hash, so a node, once
+ * written, never changes, and an update writes new nodes beside the old ones.
+ * Every committed version stays readable from its root, and an uncommitted
+ * block's overlay cannot disturb its parent's (docs/state-tree.md, Storage).
+ *
+ * Storage layout of one node (65 bytes, not hashed as such):
+ *   leaf:  0x00 || key (32) || valueHash (32)
+ *   inner: 0x01 || left hash (32) || right hash (32)
+ */
+import { SmtError } from '../errors.js';
+import type { Hash32 } from '../../core/hash.js';
+
+export const SMT_NODE_LENGTH = 65;
+export const NODE_TYPE_LEAF = 0;
+export const NODE_TYPE_INNER = 1;
+
+/** Read access to stored nodes by hash. The empty hash is never stored. */
+export interface NodeReader {
+  /** The stored bytes of the node whose hash is `hash`, or undefined when absent. */
+  getNode(hash: Hash32): Uint8Array | undefined;
+}
+
+/** A node store that also accepts writes (the in-memory store of tests and tools; the node writes batches to LevelDB). */
+export interface NodeStore extends NodeReader {
+  putNode(hash: Hash32, bytes: Uint8Array): void;
+}
+
+export type DecodedNode =
+  | { readonly type: typeof NODE_TYPE_LEAF; readonly key: Hash32; readonly valueHash: Hash32 }
+  | { readonly type: typeof NODE_TYPE_INNER; readonly left: Hash32; readonly right: Hash32 };
+
+export function encodeLeafNode(key: Hash32, valueHash: Hash32): Uint8Array {
+  const b = new Uint8Array(SMT_NODE_LENGTH);
+  b[0] = NODE_TYPE_LEAF;
+  b.set(key, 1);
+  b.set(valueHash, 33);
+  return b;
+}
+
+export function encodeInnerNode(left: Hash32, right: Hash32): Uint8Array {
+  const b = new Uint8Array(SMT_NODE_LENGTH);
+  b[0] = NODE_TYPE_INNER;
+  b.set(left, 1);
+  b.set(right, 33);
+  return b;
+}
+
+export function decodeNode(bytes: Uint8Array, hash?: Hash32): DecodedNode {
+  if (bytes.length !== SMT_NODE_LENGTH || (bytes[0] !== NODE_TYPE_LEAF && bytes[0] !== NODE_TYPE_INNER)) {
+    throw new SmtError('BAD_NODE', `stored tree node is malformed (${bytes.length} bytes, type ${bytes[0]})`, {
+      hash: hash === undefined ? undefined : Buffer.from(hash).toString('hex'),
+    });
+  }
+  const a = bytes.subarray(1, 33);
+  const b = bytes.subarray(33, 65);
+  return bytes[0] === NODE_TYPE_LEAF ? { type: NODE_TYPE_LEAF, key: a, valueHash: b } : { type: NODE_TYPE_INNER, left: a, right: b };
+}
+
+/** A Map key for a byte string (latin1: one char per byte, the cheapest conversion Node offers). */
+export function byteKey(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
+}
+
+export function fromByteKey(s: string): Uint8Array {
+  return new Uint8Array(Buffer.from(s, 'latin1'));
+}
+
+/** An in-memory node store. */
+export class MemoryNodeStore implements NodeStore {
+  private readonly nodes = new Map<string, Uint8Array>();
+
+  getNode(hash: Hash32): Uint8Array | undefined {
+    return this.nodes.get(byteKey(hash));
+  }
+
+  putNode(hash: Hash32, bytes: Uint8Array): void {
+    this.nodes.set(byteKey(hash), bytes);
+  }
+
+  get size(): number {
+    return this.nodes.size;
+  }
+}
+
+/**
+ * A bounded LRU cache in front of a slower reader (LevelDB). Nodes never
+ * change under a hash, so a cached node is never stale; the top levels of the
+ * tree, read by every block, stay in the cache.
+ */
+export class CachedNodeReader implements NodeReader {
+  private readonly cache = new Map<string, Uint8Array>();
+
+  constructor(
+    private readonly inner: NodeReader,
+    private readonly capacity = 1_000_000,
+  ) {}
+
+  getNode(hash: Hash32): Uint8Array | undefined {
+    const k = byteKey(hash);
+    let v = this.cache.get(k);
+    if (v !== undefined) {
+      this.cache.delete(k); // move to the most recently used end
+      this.cache.set(k, v);
+      return v;
+    }
+    v = this.inner.getNode(hash);
+    if (v !== undefined) {
+      if (this.cache.size >= this.capacity) this.cache.delete(this.cache.keys().next().value as string);
+      this.cache.set(k, v);
+    }
+    return v;
+  }
+}

@@ -1,0 +1,236 @@
+/**
+ * node/verify: the main-thread and pooled verifiers apply the same rule
+ * (core/ed25519.ts `verify`), on random and edge-case signatures and on the
+ * 12 ed25519-speccheck vectors; the cache by tx hash avoids re-verification.
+ */
+import t from 'tap';
+import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { keyPairFromSeed, sign, verify } from '../../../core/ed25519.js';
+import { fromHex } from '../../../core/bytes.js';
+import { sha256 } from '../../../core/hash.js';
+import { hasCode } from '../../../core/errors.js';
+import {
+  CachedTxVerifier,
+  MainThreadVerifier,
+  PooledVerifier,
+  VerifiedTxCache,
+  createSignatureVerifier,
+  type SignatureVerifier,
+  type VerifyItem,
+} from '../../../node/verify/index.js';
+import { isWellFormed, packBatch, packedCount, unpackBatch } from '../../../node/verify/packing.js';
+import { chunkSizes } from '../../../node/verify/options.js';
+
+const vectorsPath = fileURLToPath(new URL('../../vectors/ed25519-speccheck-cases.json', import.meta.url));
+const vectors = JSON.parse(readFileSync(vectorsPath, 'utf8')) as { message: string; pub_key: string; signature: string }[];
+const SPECCHECK_ACCEPTED = new Set([0, 1, 2, 3, 11]);
+
+const keys = Array.from({ length: 8 }, (_, i) => keyPairFromSeed(new Uint8Array(32).fill(i + 1)));
+
+/** Valid signatures and every way of breaking one, with the expected verdict. */
+function mixedItems(n: number): { items: VerifyItem[]; expected: boolean[] } {
+  const items: VerifyItem[] = [];
+  const expected: boolean[] = [];
+  for (let i = 0; i < n; i++) {
+    const kp = keys[i % keys.length]!;
+    const message = new Uint8Array(40 + (i % 7) * 30).fill(i & 0xff);
+    const signature = sign(message, kp.seed);
+    switch (i % 7) {
+      case 0:
+      case 1:
+        items.push({ signature, message, publicKey: kp.publicKey });
+        expected.push(true);
+        break;
+      case 2: // other message
+        items.push({ signature, message: Uint8Array.of(...message, 1), publicKey: kp.publicKey });
+        expected.push(false);
+        break;
+      case 3: {
+        // flipped bit in S
+        const bad = Uint8Array.from(signature);
+        bad[40]! ^= 1;
+        items.push({ signature: bad, message, publicKey: kp.publicKey });
+        expected.push(false);
+        break;
+      }
+      case 4: // other signer's key
+        items.push({ signature, message, publicKey: keys[(i + 1) % keys.length]!.publicKey });
+        expected.push(false);
+        break;
+      case 5: // truncated signature
+        items.push({ signature: signature.subarray(0, 63), message, publicKey: kp.publicKey });
+        expected.push(false);
+        break;
+      default: // a public key that is not a point, and an empty message
+        items.push({ signature, message: new Uint8Array(0), publicKey: new Uint8Array(32).fill(0xff) });
+        expected.push(false);
+    }
+  }
+  return { items, expected };
+}
+
+const mainThread = new MainThreadVerifier();
+// Small chunks so that even the tests' batches are split across both workers.
+const pooled = new PooledVerifier({ threads: 2, maxChunk: 64, minChunk: 8 });
+t.teardown(() => pooled.close());
+
+const verifiers: [string, SignatureVerifier][] = [
+  ['MainThreadVerifier', mainThread],
+  ['PooledVerifier', pooled],
+];
+
+for (const [name, verifier] of verifiers) {
+  t.test(`${name}: the 12 speccheck vectors give exactly cases 0, 1, 2, 3, 11`, async (t) => {
+    const items = vectors.map((v) => ({ signature: fromHex(v.signature), message: fromHex(v.message), publicKey: fromHex(v.pub_key) }));
+    const got = await verifier.verifyBatch(items);
+    t.same(got, vectors.map((_, i) => SPECCHECK_ACCEPTED.has(i)));
+  });
+
+  t.test(`${name}: valid and broken signatures`, async (t) => {
+    const { items, expected } = mixedItems(300);
+    t.same(await verifier.verifyBatch(items), expected);
+    t.same(await verifier.verifyBatch([]), []);
+  });
+}
+
+t.test('pooled and main-thread verifiers agree with core verify on random inputs', async (t) => {
+  const item = fc
+    .record({
+      key: fc.integer({ min: 0, max: keys.length - 1 }),
+      message: fc.uint8Array({ maxLength: 300 }),
+      corrupt: fc.option(fc.integer({ min: 0, max: 63 + 32 + 300 }), { nil: undefined }),
+      sigLen: fc.constantFrom(64, 64, 64, 0, 63, 65),
+    })
+    .map(({ key, message, corrupt, sigLen }): VerifyItem => {
+      const kp = keys[key]!;
+      const sig = sign(message, kp.seed);
+      const signature = sigLen === 64 ? Uint8Array.from(sig) : new Uint8Array(sigLen);
+      const publicKey = Uint8Array.from(kp.publicKey);
+      const msg = Uint8Array.from(message);
+      if (corrupt !== undefined) {
+        if (corrupt < 64) signature[corrupt]! ^= 0x80;
+        else if (corrupt < 96) publicKey[corrupt - 64]! ^= 0x01;
+        else if (msg.length > 0) msg[(corrupt - 96) % msg.length]! ^= 0x01;
+      }
+      return { signature, message: msg, publicKey };
+    });
+  await fc.assert(
+    fc.asyncProperty(fc.array(item, { maxLength: 40 }), async (items) => {
+      const expected = items.map((it) => verify(it.signature, it.message, it.publicKey));
+      const [a, b] = await Promise.all([mainThread.verifyBatch(items), pooled.verifyBatch(items)]);
+      return JSON.stringify(a) === JSON.stringify(expected) && JSON.stringify(b) === JSON.stringify(expected);
+    }),
+    { numRuns: 60 },
+  );
+  t.pass('agreement over 60 random batches');
+});
+
+t.test('concurrent batches on the pool keep their own results', async (t) => {
+  const batches = [mixedItems(100), mixedItems(37), mixedItems(211)];
+  const got = await Promise.all(batches.map((b) => pooled.verifyBatch(b.items)));
+  got.forEach((g, i) => t.same(g, batches[i]!.expected));
+});
+
+t.test('a closed verifier rejects with VerifyError CLOSED', async (t) => {
+  const m = new MainThreadVerifier();
+  await m.close();
+  await t.rejects(m.verifyBatch([]), { code: 'CLOSED' });
+  const p = new PooledVerifier({ threads: 1 });
+  await p.close();
+  await p.close(); // idempotent
+  await t.rejects(p.verifyBatch(mixedItems(3).items), { code: 'CLOSED' });
+});
+
+t.test('bad pool options are refused', async (t) => {
+  for (const opts of [{ threads: 0 }, { maxChunk: 1.5 }, { minChunk: 300, maxChunk: 256 }]) {
+    try {
+      new PooledVerifier(opts);
+      t.fail(`accepted ${JSON.stringify(opts)}`);
+    } catch (err) {
+      t.ok(hasCode(err, 'BAD_OPTIONS'), JSON.stringify(opts));
+    }
+  }
+  t.ok(createSignatureVerifier({ threads: 0 }) instanceof MainThreadVerifier, 'threads 0 means the main thread');
+});
+
+t.test('chunking spreads a batch over the workers within its bounds', async (t) => {
+  const o = { threads: 2, maxChunk: 256, minChunk: 32 };
+  t.same(chunkSizes(0, o), []);
+  t.same(chunkSizes(10, o), [10], 'small batch: one chunk');
+  t.same(chunkSizes(100, o), [50, 50], 'one chunk per worker');
+  t.same(chunkSizes(2000, o), [256, 256, 256, 256, 256, 256, 256, 208], 'large batch: chunks of maxChunk');
+  t.equal(chunkSizes(2000, o).reduce((a, b) => a + b, 0), 2000);
+});
+
+t.test('packing: one buffer round-trips every item; truncation is detected', async (t) => {
+  const { items } = mixedItems(20);
+  const wellFormed = items.filter(isWellFormed);
+  const buf = packBatch(wellFormed);
+  t.equal(packedCount(buf), wellFormed.length);
+  const seen: VerifyItem[] = [];
+  t.ok(unpackBatch(buf, (signature, message, publicKey) => seen.push({ signature, message, publicKey })));
+  t.same(
+    seen.map((s) => [Buffer.from(s.signature), Buffer.from(s.message), Buffer.from(s.publicKey)]),
+    wellFormed.map((s) => [Buffer.from(s.signature), Buffer.from(s.message), Buffer.from(s.publicKey)]),
+  );
+  t.notOk(unpackBatch(buf.slice(0, buf.byteLength - 1), () => {}), 'truncated');
+  t.equal(packedCount(new ArrayBuffer(2)), null);
+  const lying = new ArrayBuffer(8);
+  new DataView(lying).setUint32(0, 1000, true);
+  t.equal(packedCount(lying), null, 'a count the buffer cannot hold');
+});
+
+/** Counts what reaches the real verifier behind the cache. */
+class CountingVerifier implements SignatureVerifier {
+  calls = 0;
+  items = 0;
+  constructor(private readonly inner: SignatureVerifier) {}
+  verifyBatch(items: readonly VerifyItem[]): Promise<boolean[]> {
+    this.calls++;
+    this.items += items.length;
+    return this.inner.verifyBatch(items);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+t.test('the cache by tx hash avoids verifying a transaction twice', async (t) => {
+  const counting = new CountingVerifier(mainThread);
+  const cached = new CachedTxVerifier(counting, new VerifiedTxCache(1000));
+  const { items, expected } = mixedItems(70);
+  const hashed = items.map((it, i) => ({ ...it, txHash: sha256(Uint8Array.of(i)) }));
+
+  t.same(await cached.verifyBatch(hashed), expected, 'admission');
+  t.equal(counting.calls, 1, 'one call for the whole batch');
+  t.equal(counting.items, 70);
+
+  t.same(await cached.verifyBatch(hashed), expected, 'block execution');
+  const valid = expected.filter(Boolean).length;
+  t.equal(counting.items, 70 + (70 - valid), 'only the invalid ones were verified again');
+  t.equal(cached.stats.hits, valid);
+  t.ok(cached.isVerified(hashed[0]!.txHash));
+  t.notOk(cached.isVerified(hashed[2]!.txHash), 'failures are never cached');
+
+  const before = counting.items;
+  t.same(await cached.verifyBatch([hashed[2]!, hashed[2]!, hashed[3]!]), [false, false, false]);
+  t.equal(counting.items - before, 2, 'a hash repeated in one batch is verified once');
+});
+
+t.test('the verified-tx cache is a bounded LRU', async (t) => {
+  const c = new VerifiedTxCache(3);
+  const h = (i: number) => sha256(Uint8Array.of(i));
+  c.add(h(1));
+  c.add(h(2));
+  c.add(h(3));
+  t.ok(c.has(h(1)), 'touching 1 makes 2 the oldest');
+  c.add(h(4));
+  t.equal(c.size, 3);
+  t.notOk(c.has(h(2)), 'least recently used evicted');
+  t.ok(c.has(h(1)) && c.has(h(3)) && c.has(h(4)));
+  c.delete(h(1));
+  t.notOk(c.has(h(1)));
+  t.throws(() => new VerifiedTxCache(0));
+});
