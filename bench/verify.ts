@@ -75,12 +75,16 @@ async function main(): Promise<void> {
   const keyObjects = new Map<Uint8Array, KeyObject>();
   for (const it of items) {
     if (!keyObjects.has(it.publicKey)) {
-      keyObjects.set(it.publicKey, createPublicKey({ key: Buffer.concat([spki, it.publicKey]), format: 'der', type: 'spki' }));
+      keyObjects.set(
+        it.publicKey,
+        createPublicKey({ key: Buffer.concat([spki, it.publicKey]), format: 'der', type: 'spki' }),
+      );
     }
   }
   // Warm-up: the KeyObject caches of core/ed25519.ts fill on the first pass.
   const rawBound = await rate(async () => {
-    for (const it of items) if (!nodeVerify(null, it.message, keyObjects.get(it.publicKey)!, it.signature)) throw new Error('raw');
+    for (const it of items)
+      if (!nodeVerify(null, it.message, keyObjects.get(it.publicKey)!, it.signature)) throw new Error('raw');
     return items.length;
   });
 

@@ -142,3 +142,48 @@ export function checkpointFromJson(json: unknown): Checkpoint {
   out.unpause = j.unpause ?? false;
   return validateCheckpoint(out as unknown as Checkpoint);
 }
+
+/** What the beacon chain knows when it closes a checkpoint. */
+export interface CheckpointInput {
+  readonly chainId: bigint;
+  readonly sequence: bigint;
+  readonly epoch: bigint;
+  readonly beaconHeightFrom: bigint;
+  readonly beaconHeightTo: bigint;
+  /** The previous checkpoint's hash (zero for the first). */
+  readonly previousCheckpoint: Hex;
+  readonly beaconBlockHash: Hex;
+  /** The cumulative withdrawals tree as of this checkpoint: its root and leaf count. */
+  readonly withdrawals: { readonly root: Hex; readonly count: number | bigint };
+  /** The last deposit nonce applied and h[nonce]. */
+  readonly deposits: { readonly nonce: bigint; readonly hash: Hex };
+  /** The next committee's hash (bridge/committee.ts) when the committee changes. */
+  readonly nextCommitteeHash?: Hex;
+  readonly unpause?: boolean;
+}
+
+/** Builds and checks a checkpoint; the empty tree must come with the empty root (the contract insists). */
+export function buildCheckpoint(i: CheckpointInput): Checkpoint {
+  const count = BigInt(i.withdrawals.count);
+  if ((count === 0n) !== (i.withdrawals.root.toLowerCase() === EMPTY_WITHDRAWALS_ROOT)) {
+    throw new BridgeError('BAD_CHECKPOINT', 'an empty withdrawals tree has the empty root, and only it');
+  }
+  if (i.beaconHeightFrom > i.beaconHeightTo) {
+    throw new BridgeError('BAD_CHECKPOINT', `beacon height range ${i.beaconHeightFrom}..${i.beaconHeightTo} is reversed`);
+  }
+  return validateCheckpoint({
+    chainId: i.chainId,
+    sequence: i.sequence,
+    epoch: i.epoch,
+    beaconHeightFrom: i.beaconHeightFrom,
+    beaconHeightTo: i.beaconHeightTo,
+    previousCheckpoint: i.previousCheckpoint,
+    beaconBlockHash: i.beaconBlockHash,
+    withdrawalsRoot: i.withdrawals.root,
+    withdrawalsCount: count,
+    depositNonce: i.deposits.nonce,
+    depositHash: i.deposits.hash,
+    nextCommitteeHash: i.nextCommitteeHash ?? zeroHash,
+    unpause: i.unpause ?? false,
+  });
+}

@@ -25,11 +25,13 @@ export interface BridgeState {
   readonly frozen: boolean;
 }
 
-export interface CheckpointRecord {
-  readonly checkpointHash: Hex;
-  readonly withdrawalsRoot: Hex;
-  readonly withdrawalsCount: bigint;
+/** What the contract keeps of an accepted withdrawals root. */
+export interface RootRecord {
+  /** The first accepted checkpoint with this root; 0n when the root was never accepted. */
+  readonly sequence: bigint;
+  /** Seconds: that checkpoint's acceptance. Withdrawals against the root are payable withdrawalDelay later. */
   readonly acceptedAt: bigint;
+  readonly withdrawalsCount: bigint;
 }
 
 /** The deployment's fixed parameters. */
@@ -99,8 +101,13 @@ export class BridgeContract {
     return this.read<Hex>('committeeHash');
   }
 
-  checkpointRecord(sequence: bigint): Promise<CheckpointRecord> {
-    return this.read<CheckpointRecord>('checkpointRecord', [sequence]);
+  /** The hash of the accepted checkpoint with `sequence`; the zero hash when none was accepted. */
+  checkpointHashOf(sequence: bigint): Promise<Hex> {
+    return this.read<Hex>('checkpointHashOf', [sequence]);
+  }
+
+  rootRecord(root: Hex): Promise<RootRecord> {
+    return this.read<RootRecord>('rootRecord', [root]);
   }
 
   depositHash(nonce: bigint): Promise<Hex> {
@@ -165,8 +172,9 @@ export class BridgeContract {
     return this.write<bigint>('depositErc20', [token, amount, recipient]);
   }
 
-  withdraw(sequence: bigint, p: WithdrawalProof): Promise<WriteResult<void>> {
-    return this.write<void>('withdraw', [sequence, p.withdrawal, BigInt(p.index), p.proof]);
+  /** Pays a withdrawal proven against the accepted withdrawals root `root` (the tree of `p.size` leaves). */
+  withdraw(root: Hex, p: WithdrawalProof): Promise<WriteResult<void>> {
+    return this.write<void>('withdraw', [root, p.withdrawal, BigInt(p.index), p.proof]);
   }
 
   pause(): Promise<WriteResult<void>> {

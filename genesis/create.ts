@@ -9,7 +9,10 @@
  * the shard committees are disjoint and every validator serves in the beacon
  * and one shard (DESIGN.md); with fewer validators they overlap, and a
  * validator serves in several shards.
+ *
+ * Funds of the same (address, asset) are added up.
  */
+import { toHex } from '../core/bytes.js';
 import { NATIVE_ASSET_ID } from './asset-id.js';
 import { DEFAULT_BUCKET_COUNT, shardOfAddress } from './buckets.js';
 import { normalizeGenesis } from './codec.js';
@@ -71,6 +74,19 @@ export function defaultShardCommitteeSize(validatorCount: number, shardCount: nu
   return Math.min(validatorCount, Math.max(MIN_COMMITTEE_SIZE, Math.floor(validatorCount / shardCount)));
 }
 
+/** Sums fundings of the same (address, asset): `--fund` and `--fund-validators` may name one account twice. */
+function mergeFunds(funds: readonly Funding[]): { address: Uint8Array; asset: Uint8Array; amount: bigint }[] {
+  const out = new Map<string, { address: Uint8Array; asset: Uint8Array; amount: bigint }>();
+  for (const f of funds) {
+    const asset = f.asset ?? NATIVE_ASSET_ID;
+    const k = toHex(f.address) + toHex(asset);
+    const prev = out.get(k);
+    if (prev === undefined) out.set(k, { address: f.address, asset, amount: f.amount });
+    else prev.amount += f.amount;
+  }
+  return [...out.values()];
+}
+
 /** Builds and validates a genesis. Throws GenesisError with what to fix. */
 export function createGenesis(o: CreateGenesisOptions): Genesis {
   const n = o.validators.length;
@@ -108,10 +124,10 @@ export function createGenesis(o: CreateGenesisOptions): Genesis {
     bridge: { ...DEFAULT_BRIDGE_PARAMS, ...o.bridge },
     beaconCommittee: members.slice(0, beaconSize),
     shardCommittees: assignShardCommittees(n, o.shardCount, shardSize).map((idx) => idx.map((i) => members[i]!)),
-    balances: (o.funds ?? []).map((f) => ({
+    balances: mergeFunds(o.funds ?? []).map((f) => ({
       shard: shardOfAddress(f.address, bucketCount, o.shardCount),
       address: f.address,
-      asset: f.asset ?? NATIVE_ASSET_ID,
+      asset: f.asset,
       amount: f.amount,
     })),
   });

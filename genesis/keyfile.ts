@@ -56,8 +56,17 @@ export function publicKeysOf(keys: ValidatorKeys): PublicKeys {
   return { publicKey: keys.ed25519.publicKey, ethAddress: keys.secp256k1.ethAddress, address: keys.address };
 }
 
-export function publicKeysToJson(p: PublicKeys): { address: string; publicKey: string; ethAddress: string } {
-  return { address: '0x' + toHex(p.address), publicKey: '0x' + toHex(p.publicKey), ethAddress: toChecksumAddress(p.ethAddress) };
+export const PUBLIC_KEY_FILE_TYPE = 'hotshard-public-key';
+
+/** The shareable JSON of a key (what `hotshard keys show --json` prints; `genesis create` reads it like a key file). */
+export function publicKeysToJson(p: PublicKeys): { version: number; type: string; address: string; publicKey: string; ethAddress: string } {
+  return {
+    version: KEY_FILE_VERSION,
+    type: PUBLIC_KEY_FILE_TYPE,
+    address: '0x' + toHex(p.address),
+    publicKey: '0x' + toHex(p.publicKey),
+    ethAddress: toChecksumAddress(p.ethAddress),
+  };
 }
 
 /** The file's JSON text. */
@@ -120,15 +129,49 @@ export function parseKeyFile(text: string, path = '<key file>'): ValidatorKeys {
   return keys;
 }
 
-export function readKeyFile(path: string): ValidatorKeys {
-  let text: string;
+function readText(path: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'NOT_FOUND' : 'IO';
     throw new KeyFileError(code, `cannot read key file ${path}: ${(err as Error).message}`, { path }, { cause: err });
   }
-  return parseKeyFile(text, path);
+}
+
+export function readKeyFile(path: string): ValidatorKeys {
+  return parseKeyFile(readText(path), path);
+}
+
+/**
+ * The public keys in a key file or in a public key file (`hotshard keys show
+ * --json`): what a genesis needs from each validator, no secret required.
+ */
+export function parsePublicKeys(text: string, path = '<key file>'): PublicKeys {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    throw new KeyFileError('BAD_JSON', `${path}: not valid JSON: ${(err as Error).message}`, { path }, { cause: err });
+  }
+  if (typeof v === 'object' && v !== null && (v as Record<string, unknown>)['type'] === PUBLIC_KEY_FILE_TYPE) {
+    if ((v as Record<string, unknown>)['version'] !== KEY_FILE_VERSION) {
+      throw new KeyFileError('VERSION', `${path}: public key file version is not ${KEY_FILE_VERSION}`, { path });
+    }
+    const publicKey = hexField(v, 'publicKey', 32, path);
+    const eth = field(v, 'ethAddress', path);
+    const parsed = typeof eth === 'string' ? parseEthAddress(eth) : null;
+    if (parsed === null || !parsed.ok) throw new KeyFileError('BAD_FORMAT', `${path}: ethAddress is not a valid (checksummed) Ethereum address`, { path });
+    const address = addressFromPublicKey(publicKey);
+    if (!equalBytes(hexField(v, 'address', 20, path), address)) {
+      throw new KeyFileError('MISMATCH', `${path}: address is not the address of publicKey`, { path });
+    }
+    return { publicKey, ethAddress: parsed.address, address };
+  }
+  return publicKeysOf(parseKeyFile(text, path));
+}
+
+export function readPublicKeys(path: string): PublicKeys {
+  return parsePublicKeys(readText(path), path);
 }
 
 /**

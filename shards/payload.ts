@@ -117,18 +117,7 @@ export function encodeShardPayload(p: ShardPayload): Uint8Array {
  * executeShardPayload.
  */
 export function decodeShardPayload(bytes: Uint8Array): ShardPayload {
-  if (!(bytes instanceof Uint8Array)) throw new BlockError('MALFORMED_PAYLOAD', 'payload must be bytes');
-  if (bytes.length > MAX_PAYLOAD_BYTES) throw new BlockError('PAYLOAD_TOO_LARGE', `payload of ${bytes.length} bytes exceeds ${MAX_PAYLOAD_BYTES}`);
-  let w;
-  try {
-    w = decode(payloadCodec, bytes, MAX_PAYLOAD_BYTES);
-  } catch (err) {
-    if (err instanceof CodecError) {
-      const tooMany = err.code === 'LENGTH' && err.context.path === 'transactions';
-      throw new BlockError(tooMany ? 'TOO_MANY_TRANSACTIONS' : 'MALFORMED_PAYLOAD', `payload encoding: ${err.message}`, {}, { cause: err });
-    }
-    throw err;
-  }
+  const w = decodePayloadWire(bytes);
   const transactions = w.transactions.map((b, i) => {
     try {
       return decodeSignedTransaction(b);
@@ -142,7 +131,23 @@ export function decodeShardPayload(bytes: Uint8Array): ShardPayload {
   return { header: w.header, transactions };
 }
 
+function decodePayloadWire(bytes: Uint8Array): { header: ShardPayloadHeader; transactions: Uint8Array[] } {
+  if (!(bytes instanceof Uint8Array)) throw new BlockError('MALFORMED_PAYLOAD', 'payload must be bytes');
+  if (bytes.length > MAX_PAYLOAD_BYTES) throw new BlockError('PAYLOAD_TOO_LARGE', `payload of ${bytes.length} bytes exceeds ${MAX_PAYLOAD_BYTES}`);
+  let w;
+  try {
+    w = decode(payloadCodec, bytes, MAX_PAYLOAD_BYTES);
+  } catch (err) {
+    if (err instanceof CodecError) {
+      const tooMany = err.code === 'LENGTH' && err.context.path === 'transactions';
+      throw new BlockError(tooMany ? 'TOO_MANY_TRANSACTIONS' : 'MALFORMED_PAYLOAD', `payload encoding: ${err.message}`, {}, { cause: err });
+    }
+    throw err;
+  }
+  return w;
+}
+
 /** The digest the consensus block commits to (BlockExecutor.payloadDigest). Throws BlockError on a malformed payload. */
 export function payloadDigest(payloadBytes: Uint8Array): Hash32 {
-  return payloadHeaderDigest(decodeShardPayload(payloadBytes).header);
+  return payloadHeaderDigest(decodePayloadWire(payloadBytes).header);
 }

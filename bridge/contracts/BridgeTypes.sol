@@ -38,12 +38,12 @@ struct Withdrawal {
     uint256 amount;
 }
 
-/// @notice What the contract keeps of every accepted checkpoint.
-struct CheckpointRecord {
-    /// The EIP-712 struct hash of the checkpoint (domain-independent).
-    bytes32 checkpointHash;
-    bytes32 withdrawalsRoot;
-    uint64 withdrawalsCount;
-    /// block.timestamp of acceptance: withdrawals against it are payable withdrawalDelay later.
+/// @notice What the contract keeps of every accepted withdrawals root (besides each checkpoint's hash).
+struct RootRecord {
+    /// The first accepted checkpoint with this root; zero for a root never accepted.
+    uint64 sequence;
+    /// block.timestamp of that acceptance: withdrawals proven against this root are payable withdrawalDelay later.
     uint64 acceptedAt;
+    /// The leaf count of the tree with this root.
+    uint64 withdrawalsCount;
 }

@@ -6,7 +6,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
-import {Checkpoint, Withdrawal, CheckpointRecord} from "./BridgeTypes.sol";
+import {Checkpoint, Withdrawal, RootRecord} from "./BridgeTypes.sol";
 import {CommitteeQuorum} from "./CommitteeQuorum.sol";
 import {MerkleRfc6962} from "./MerkleRfc6962.sol";
 
@@ -86,7 +86,11 @@ contract HotshardBridge is EIP712, ReentrancyGuardTransient {
 
     State private _state;
     bytes32 private _committeeHash;
-    mapping(uint256 sequence => CheckpointRecord) private _checkpoints;
+    /// @dev The EIP-712 struct hash of every accepted checkpoint.
+    mapping(uint256 sequence => bytes32) private _checkpointHashes;
+    /// @dev Every accepted non-empty withdrawals root, with its first checkpoint. Keyed by root rather than by
+    /// sequence so that a checkpoint costs two new storage slots, not three (see docs/bridge.md, Gas).
+    mapping(bytes32 root => RootRecord) private _roots;
     /// @dev h[n] = sha256(h[n-1] || abi.encode(n, token, sender, recipient, amount)), h[0] = 0.
     mapping(uint256 nonce => bytes32) private _depositHashes;
     /// @dev Deposits minus withdrawals, per asset: what the contract owes the sidechain.
@@ -124,7 +128,7 @@ contract HotshardBridge is EIP712, ReentrancyGuardTransient {
         address indexed recipient,
         address indexed token,
         uint256 amount,
-        uint64 sequence
+        bytes32 root
     );
 
     // ---------------------------------------------------------------- errors
@@ -147,8 +151,7 @@ contract HotshardBridge is EIP712, ReentrancyGuardTransient {
     error ZeroRecipient();
     error AssetNotSupported(address token);
     error AmountTooLarge(uint256 locked, uint256 amount);
-    error UnknownCheckpoint(uint64 sequence);
-    error UntrustedRoot(uint64 sequence);
+    error UnknownRoot(bytes32 root);
     error WithdrawalDelayNotElapsed(uint256 readyAt);
     error AlreadyPaid(uint64 id);
     error InvalidProof();
@@ -216,7 +219,7 @@ contract HotshardBridge is EIP712, ReentrancyGuardTransient {
         bytes32 cpHash = hashCheckpoint(cp);
 
         if (cp.sequence <= s.latestSequence) {
-            bytes32 known = _checkpoints[cp.sequence].checkpointHash;
+            bytes32 known = _checkpointHashes[cp.sequence];
             // Relaying is idempotent: the same checkpoint again succeeds and changes nothing.
             if (known == cpHash) return SubmitOutcome.AlreadyAccepted;
             if (known == bytes32(0)) revert SequenceNotIncreasing(cp.sequence, s.latestSequence);
@@ -262,12 +265,15 @@ contract HotshardBridge is EIP712, ReentrancyGuardTransient {
             emit CommitteeChanged(cp.sequence, cp.nextCommitteeHash);
         }
 
-        _checkpoints[cp.sequence] = CheckpointRecord({
-            checkpointHash: cpHash,
-            withdrawalsRoot: cp.withdrawalsRoot,
-            withdrawalsCount: cp.withdrawalsCount,
-            acceptedAt: uint64(block.timestamp)
-        });
+        _checkpointHashes[cp.sequence] = cpHash;
+        // A root seen before keeps its first acceptance: its withdrawals have been payable since then.
+        if (cp.withdrawalsCount != 0 && _roots[cp.withdrawalsRoot].sequence == 0) {
+            _roots[cp.withdrawalsRoot] = RootRecord({
+                sequence: cp.sequence,
+                acceptedAt: uint64(block.timestamp),
+                withdrawalsCount: cp.withdrawalsCount
+            });
+        }
         s.latestSequence = cp.sequence;
         s.latestEpoch = cp.epoch;
         _state = s;
@@ -344,17 +350,17 @@ contract HotshardBridge is EIP712, ReentrancyGuardTransient {
 
     // ---------------------------------------------------------------- withdrawals
 
-    /// @notice Pays withdrawal `w`, proven at leaf `index` of the withdrawals tree of checkpoint `sequence`,
+    /// @notice Pays withdrawal `w`, proven at leaf `index` of the accepted withdrawals tree with `root`,
     /// to `w.recipient`. Anyone may call it. Payable once, `withdrawalDelay` after that checkpoint, within the
     /// asset's limit for the current period (a withdrawal over it waits for a later period).
     function withdraw(
-        uint64 sequence,
+        bytes32 root,
         Withdrawal calldata w,
         uint256 index,
         bytes32[] calldata proof
     ) external nonReentrant {
         _requireOpen();
-        _requireProven(sequence, w, index, proof);
+        _requireProven(root, w, index, proof);
         _markPaid(w.id);
         _consumeLimit(w.token, w.amount);
         uint256 locked = _locked[w.token];
@@ -363,7 +369,7 @@ contract HotshardBridge is EIP712, ReentrancyGuardTransient {
         unchecked {
             _locked[w.token] = locked - w.amount;
         }
-        emit Withdrawn(w.id, w.recipient, w.token, w.amount, sequence);
+        emit Withdrawn(w.id, w.recipient, w.token, w.amount, root);
         _transferOut(w.recipient, w.token, w.amount);
     }
 
@@ -375,15 +381,16 @@ contract HotshardBridge is EIP712, ReentrancyGuardTransient {
 
     /// @dev Reverts unless `w` is leaf `index` of an accepted checkpoint's tree whose delay has passed.
     function _requireProven(
-        uint64 sequence,
+        bytes32 root,
         Withdrawal calldata w,
         uint256 index,
         bytes32[] calldata proof
     ) private view {
-        CheckpointRecord storage record = _checkpoints[sequence];
-        bytes32 root = record.withdrawalsRoot;
-        if (root == bytes32(0)) revert UnknownCheckpoint(sequence);
-        if (root == MerkleRfc6962.EMPTY_ROOT) revert UntrustedRoot(sequence);
+        // Never a zero or default root, whatever the storage says.
+        if (root == bytes32(0)) revert ZeroRoot();
+        if (root == MerkleRfc6962.EMPTY_ROOT) revert EmptyTreeRoot();
+        RootRecord memory record = _roots[root];
+        if (record.sequence == 0) revert UnknownRoot(root);
         uint256 readyAt = uint256(record.acceptedAt) + withdrawalDelay;
         if (block.timestamp < readyAt) revert WithdrawalDelayNotElapsed(readyAt);
         bytes32 leafHash = MerkleRfc6962.hashLeaf(abi.encode(w.id, w.recipient, w.token, w.amount));
@@ -462,8 +469,14 @@ contract HotshardBridge is EIP712, ReentrancyGuardTransient {
         return _state;
     }
 
-    function checkpointRecord(uint64 sequence) external view returns (CheckpointRecord memory) {
-        return _checkpoints[sequence];
+    /// @notice The hash of the accepted checkpoint with `sequence`, zero if none.
+    function checkpointHashOf(uint64 sequence) external view returns (bytes32) {
+        return _checkpointHashes[sequence];
+    }
+
+    /// @notice When `root` was first accepted, by which checkpoint, for how many leaves (zeros if never).
+    function rootRecord(bytes32 root) external view returns (RootRecord memory) {
+        return _roots[root];
     }
 
     function depositHash(uint64 nonce) external view returns (bytes32) {

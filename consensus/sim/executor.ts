@@ -4,11 +4,11 @@
  * What matters to the simulator is what gets committed: `commit` appends to
  * the node's durable ledger, which the checker reads.
  *
- * The executor also checks the engine keeps the BlockExecutor contract (a
- * block is executed after its parent; committed blocks extend the last
- * committed block); breaches are recorded as contract notes in the ledger.
+ * The executor also watches the engine keep the BlockExecutor contract (a
+ * block runs after its parent); a breach is written to the ledger's notes.
  */
 import type { Block, BlockExecutor, ExecutionVerdict, QuorumCert, Round, Height } from '../types.js';
+import { blockId } from '../messages.js';
 import { taggedHash } from '../../core/hash.js';
 import { toHex } from '../../core/bytes.js';
 import type { Prng } from './prng.js';
@@ -40,33 +40,31 @@ export class Ledger {
   readonly commits: CommitRecord[] = [];
   /** Breaches of the BlockExecutor contract seen by this node's executor. */
   readonly contractNotes: string[] = [];
-
-  get committedBlocks(): number {
-    let n = 0;
-    for (const c of this.commits) n += c.blocks.length;
-    return n;
-  }
+  /** Highest committed height. */
+  height = 0;
 }
 
 export function simPayloadDigest(payload: Uint8Array): Uint8Array {
   return taggedHash(SIM_PAYLOAD_TAG, payload);
 }
 
+/** Builds a payload of 4..12 random bytes (the same generator a faulty node uses to make a conflicting block). */
+export function simPayload(prng: Prng): Uint8Array {
+  return prng.bytes(4 + prng.int(9));
+}
+
 export class SimExecutor implements BlockExecutor {
-  /** Ids (hex) of blocks executed in this incarnation, plus the genesis and every committed block. */
+  /** Ids (hex) of blocks executed by this incarnation, plus the durable root it started from. */
   private readonly executed = new Set<string>();
 
   constructor(
     private readonly prng: Prng,
     private readonly ledger: Ledger,
-    genesis: Block,
-    genesisId: Uint8Array,
+    startRootId: Uint8Array,
+    /** The virtual time and the engine's round, for the ledger. */
     private readonly now: () => { at: number; round: Round },
   ) {
-    this.executed.add(toHex(genesisId));
-    // Committed state is durable: a restarted node's executor knows it.
-    for (const c of ledger.commits) for (const b of c.blocks) this.executed.add(toHex(b.id));
-    void genesis;
+    this.executed.add(toHex(startRootId));
   }
 
   payloadDigest(payload: Uint8Array): Uint8Array {
@@ -74,39 +72,28 @@ export class SimExecutor implements BlockExecutor {
   }
 
   async buildPayload(_parent: Block, _round: Round, _height: Height, _timestamp: number): Promise<Uint8Array> {
-    return this.prng.bytes(4 + this.prng.int(9));
+    return simPayload(this.prng);
   }
 
   async execute(block: Block): Promise<ExecutionVerdict> {
     if (block.payload.length === 0 || block.payload.length > SIM_PAYLOAD_MAX) {
-      return { ok: false, reason: `sim payload must be 1..${SIM_PAYLOAD_MAX} bytes, got ${block.payload.length}` };
+      return { ok: false, reason: `a sim payload is 1..${SIM_PAYLOAD_MAX} bytes, got ${block.payload.length}` };
     }
     if (!this.executed.has(toHex(block.parentId))) {
-      this.ledger.contractNotes.push(`executed block at height ${block.height} before its parent`);
+      this.ledger.contractNotes.push(`block of height ${block.height} round ${block.round} executed before its parent`);
     }
+    this.executed.add(toHex(blockId(block)));
     return { ok: true };
-  }
-
-  /** Records an executed block id (called by the node wrapper once the engine accepted it). */
-  markExecuted(id: Uint8Array): void {
-    this.executed.add(toHex(id));
   }
 
   async commit(blocks: readonly Block[], commitQc: QuorumCert): Promise<void> {
     const { at, round } = this.now();
+    for (const b of blocks) this.ledger.height = Math.max(this.ledger.height, b.height);
     this.ledger.commits.push({
       at,
       nodeRound: round,
-      blocks: blocks.map((b) => ({ id: blockIdOf(b), parentId: b.parentId, height: b.height, round: b.round })),
+      blocks: blocks.map((b) => ({ id: blockId(b), parentId: b.parentId, height: b.height, round: b.round })),
       commitQc,
     });
   }
-}
-
-/** The id function is the engine's; the node wrapper installs it once the engine module is loaded. */
-let blockIdOf: (b: Block) => Uint8Array = () => {
-  throw new Error('blockIdOf not installed');
-};
-export function installBlockId(fn: (b: Block) => Uint8Array): void {
-  blockIdOf = fn;
 }

@@ -1,41 +1,112 @@
 /**
  * Durable storage of a simulated node. A crash loses everything the node
- * held in memory; what it wrote here survives. Each engine incarnation gets a
- * handle; after a crash the old incarnation's handle is cut off, so a write
- * the dead incarnation still had in flight never lands (a process that died
- * writes nothing).
+ * held in memory; what it wrote here survives:
+ *
+ * - the safety data, written through SafetyStorage (a `save` that resolved is
+ *   durable, as a synced write is);
+ * - what node/ persists for the engine's recovery option: the last committed
+ *   block and its commit certificate, the uncommitted blocks above it, the
+ *   highest QC and TC (recorded from the engine's events, as node/ does).
+ *
+ * Each engine incarnation gets its own SafetyStorage handle; after a crash
+ * the old handle is cut off, so a write the dead incarnation still had in
+ * flight never lands.
  */
-import type { SafetyData, SafetyStorage } from '../types.js';
+import type { Block, QuorumCert, SafetyData, SafetyStorage, TimeoutCert } from '../types.js';
+import type { EngineEvent, EngineRecovery } from '../engine.js';
+import { SafetyDataCodec, blockId } from '../messages.js';
+import { decode, encode } from '../../core/codec.js';
+import { toHex } from '../../core/bytes.js';
 
-/** What survives a crash of one simulated node. */
-export class DurableState {
-  safety: SafetyData | null = null;
-  /** Safety-data writes so far (all incarnations). */
+/** The safety data as the disk holds it: its canonical encoding (SafetyDataCodec, as node/ stores it). */
+export class DurableSafety {
+  data: Uint8Array | null = null;
+  /** Completed saves over all incarnations. */
   saves = 0;
-  /** Extra durable records an engine's recovery option may keep (opaque to the simulator). */
-  readonly records = new Map<string, unknown>();
 }
 
-/** The SafetyStorage of one incarnation: reads and writes `state` until `cut()` is called. */
+/** The SafetyStorage of one incarnation: reads and writes `durable` until `cut()`. */
 export class IncarnationSafetyStorage implements SafetyStorage {
   private alive = true;
 
-  constructor(private readonly state: DurableState) {}
+  constructor(private readonly durable: DurableSafety) {}
 
   async load(): Promise<SafetyData | null> {
-    return this.state.safety === null ? null : structuredClone(this.state.safety);
+    return this.durable.data === null ? null : decode(SafetyDataCodec, this.durable.data);
   }
 
   async save(data: SafetyData): Promise<void> {
-    // The in-memory write is the "synced" write: it is durable the moment it
-    // resolves. Writes of a crashed incarnation are dropped.
-    if (!this.alive) return new Promise<void>(() => {}); // never resolves: the process is gone
-    // A copy: a later in-memory change by the engine must not become durable by aliasing.
-    this.state.safety = structuredClone(data);
-    this.state.saves++;
+    // A dead process writes nothing, and its caller never hears back.
+    if (!this.alive) return new Promise<void>(() => {});
+    // Bytes, not the object: a later in-memory change must not become durable by aliasing.
+    this.durable.data = encode(SafetyDataCodec, data);
+    this.durable.saves++;
   }
 
   cut(): void {
     this.alive = false;
+  }
+}
+
+const qcRound = (qc: QuorumCert): number => qc.voteData.block.round;
+
+/** The blocks and certificates node/ keeps for EngineRecovery, fed by engine events. */
+export class RecoveryStore {
+  private root: Block | null = null;
+  private rootCommitQc: QuorumCert | null = null;
+  private readonly blocks = new Map<string, Block>();
+  private highQc: QuorumCert | null = null;
+  private highTc: TimeoutCert | null = null;
+
+  record(e: EngineEvent): void {
+    switch (e.type) {
+      case 'block':
+        if (this.root === null || e.block.height > this.root.height) this.blocks.set(toHex(blockId(e.block)), e.block);
+        return;
+      case 'committed': {
+        const last = e.blocks[e.blocks.length - 1];
+        if (last !== undefined) this.setRoot(last, e.commitQc);
+        return;
+      }
+      case 'rootAdvanced':
+        this.setRoot(e.block, e.commitQc);
+        return;
+      case 'qc':
+        if (this.highQc === null || qcRound(e.qc) > qcRound(this.highQc)) this.highQc = e.qc;
+        return;
+      case 'tc':
+        if (this.highTc === null || e.tc.round > this.highTc.round) this.highTc = e.tc;
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** The recovery option for a restart, or undefined when nothing was ever stored (start from genesis). */
+  recovery(genesis: Block, genesisQc: QuorumCert): EngineRecovery | undefined {
+    if (this.root === null && this.blocks.size === 0 && this.highQc === null && this.highTc === null) return undefined;
+    return {
+      root: this.root ?? genesis,
+      rootCommitQc: this.rootCommitQc ?? genesisQc,
+      blocks: [...this.blocks.values()],
+      ...(this.highQc !== null ? { highQc: this.highQc } : {}),
+      highTc: this.highTc,
+    };
+  }
+
+  /** The disk is lost (all but the safety data, which lives elsewhere). */
+  clear(): void {
+    this.root = null;
+    this.rootCommitQc = null;
+    this.blocks.clear();
+    this.highQc = null;
+    this.highTc = null;
+  }
+
+  private setRoot(block: Block, commitQc: QuorumCert): void {
+    if (this.root !== null && block.height <= this.root.height) return;
+    this.root = block;
+    this.rootCommitQc = commitQc;
+    for (const [k, b] of this.blocks) if (b.height <= block.height) this.blocks.delete(k);
   }
 }

@@ -13,7 +13,11 @@ export const TX_BATCH_VERSION = 1;
 /** More than 2 MiB of the smallest transactions could hold; the byte cap is the real bound. */
 export const MAX_BATCH_TXS = 16_384;
 
-const txBatchCodec = struct('TxBatch', [['txs', list(bytesMax(MAX_TX_BYTES), MAX_BATCH_TXS)]] as const, TX_BATCH_VERSION);
+const txBatchCodec = struct(
+  'TxBatch',
+  [['txs', list(bytesMax(MAX_TX_BYTES), MAX_BATCH_TXS)]] as const,
+  TX_BATCH_VERSION,
+);
 
 /**
  * An upper bound of a batch's encoded size: 8 bytes of headers (array,
@@ -29,10 +33,18 @@ export function encodeTxBatch(txs: readonly Uint8Array[], maxBytes = MAX_GOSSIP_
   try {
     bytes = encode(txBatchCodec, { txs: [...txs] });
   } catch (err) {
-    throw new MempoolError('MALFORMED', `cannot encode the batch: ${(err as Error).message}`, {}, { cause: err });
+    throw new MempoolError(
+      'MALFORMED',
+      `cannot encode the batch: ${(err as Error).message}`,
+      {},
+      { cause: err },
+    );
   }
   if (bytes.length > maxBytes) {
-    throw new MempoolError('TOO_LARGE', `batch of ${bytes.length} bytes exceeds ${maxBytes}`, { size: bytes.length, max: maxBytes });
+    throw new MempoolError('TOO_LARGE', `batch of ${bytes.length} bytes exceeds ${maxBytes}`, {
+      size: bytes.length,
+      max: maxBytes,
+    });
   }
   return bytes;
 }
@@ -45,7 +57,10 @@ export function encodeTxBatch(txs: readonly Uint8Array[], maxBytes = MAX_GOSSIP_
 export function decodeTxBatch(bytes: Uint8Array, maxBytes = MAX_GOSSIP_BYTES): Uint8Array[] {
   if (!(bytes instanceof Uint8Array)) throw new MempoolError('MALFORMED', 'a batch is bytes');
   if (bytes.length > maxBytes) {
-    throw new MempoolError('TOO_LARGE', `batch of ${bytes.length} bytes exceeds ${maxBytes}`, { size: bytes.length, max: maxBytes });
+    throw new MempoolError('TOO_LARGE', `batch of ${bytes.length} bytes exceeds ${maxBytes}`, {
+      size: bytes.length,
+      max: maxBytes,
+    });
   }
   try {
     return decode(txBatchCodec, bytes, maxBytes).txs;

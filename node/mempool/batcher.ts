@@ -46,10 +46,16 @@ export class TxBatcher {
   ) {
     const opts = { ...DEFAULT_TX_BATCHER_OPTIONS, ...options };
     if (!(opts.maxDelayMs >= 0) || !Number.isSafeInteger(opts.maxTxs) || opts.maxTxs < 1) {
-      throw new MempoolConfigError('BAD_OPTIONS', 'maxDelayMs must be >= 0 and maxTxs a positive integer', { ...opts });
+      throw new MempoolConfigError('BAD_OPTIONS', 'maxDelayMs must be >= 0 and maxTxs a positive integer', {
+        ...opts,
+      });
     }
     if (opts.maxBytes < BATCH_OVERHEAD_BYTES + MAX_TX_BYTES + BATCH_ITEM_OVERHEAD_BYTES) {
-      throw new MempoolConfigError('BAD_OPTIONS', 'maxBytes cannot hold one transaction of the maximum size', { ...opts });
+      throw new MempoolConfigError(
+        'BAD_OPTIONS',
+        'maxBytes cannot hold one transaction of the maximum size',
+        { ...opts },
+      );
     }
     this.options = opts;
     this.timers = deps.timers ?? realTimers;
@@ -63,13 +69,15 @@ export class TxBatcher {
   /** Queues one signed transaction (already admitted, at most 4 KiB). */
   add(tx: Uint8Array): void {
     if (this.closed) return;
-    if (tx.length > MAX_TX_BYTES) throw new MempoolError('TOO_LARGE', `transaction of ${tx.length} bytes exceeds ${MAX_TX_BYTES}`);
+    if (tx.length > MAX_TX_BYTES)
+      throw new MempoolError('TOO_LARGE', `transaction of ${tx.length} bytes exceeds ${MAX_TX_BYTES}`);
     const cost = tx.length + BATCH_ITEM_OVERHEAD_BYTES;
     if (this.pending.length > 0 && this.pendingBytes + cost > this.options.maxBytes) this.flush();
     this.pending.push(tx);
     this.pendingBytes += cost;
     if (this.pending.length >= this.options.maxTxs) this.flush();
-    else if (this.timer === null) this.timer = this.timers.setTimeout(() => this.flush(), this.options.maxDelayMs);
+    else if (this.timer === null)
+      this.timer = this.timers.setTimeout(() => this.flush(), this.options.maxDelayMs);
   }
 
   /** Publishes what is pending now (nothing when empty). */

@@ -13,15 +13,15 @@ import { HotshardError } from '../../core/errors.js';
 export type MempoolErrorCode =
   /** Larger than the transaction size cap (4 KiB) or, for a batch, the gossip cap (2 MiB). */
   | 'TOO_LARGE'
-  /** Not the canonical encoding of a transaction (or of a batch). */
+  /** Not the canonical encoding of a transaction (or of a batch), or an unknown transaction kind. */
   | 'MALFORMED'
   /** Signed for another chain id. */
   | 'WRONG_CHAIN'
   /** Signed for another shard than this mempool's. */
   | 'WRONG_SHARD'
-  /** An amount or fee no execution can accept (zero amount, amount or amount + fee beyond u128, unknown kind). */
+  /** An amount no execution can accept (zero, or amount + fee beyond u128). */
   | 'BAD_AMOUNT'
-  /** Fee below this node's minimum (local policy). */
+  /** Fee below the minimum of its kind fixed by genesis (the same on every node). */
   | 'FEE_TOO_LOW'
   /** Expiry already past at admission, or the transaction expired while pooled. */
   | 'EXPIRED'
@@ -54,8 +54,7 @@ export const MEMPOOL_ERROR_VERDICT: Readonly<Record<MempoolErrorCode, Exclude<Go
   WRONG_SHARD: 'REJECT',
   BAD_AMOUNT: 'REJECT',
   BAD_SIGNATURE: 'REJECT',
-  // Local policy: another node may have a lower minimum.
-  FEE_TOO_LOW: 'IGNORE',
+  FEE_TOO_LOW: 'REJECT',
   // Clocks differ by a little between nodes.
   EXPIRED: 'IGNORE',
   DUPLICATE: 'IGNORE',

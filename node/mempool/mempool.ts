@@ -21,12 +21,20 @@ import type { CachedTxVerifier } from '../verify/cache.js';
 import type { Counter, Gauge, MetricsRegistry } from '../metrics/registry.js';
 import { MempoolConfigError, MempoolError, type MempoolErrorCode } from './errors.js';
 import { Heap } from './heap.js';
-import { DEFAULT_MEMPOOL_OPTIONS, MAX_BLOCK_TXS, MAX_BLOCK_TX_BYTES, MAX_TX_BYTES, type MempoolOptions } from './options.js';
+import {
+  BLOCK_TX_FRAMING_BYTES,
+  DEFAULT_MEMPOOL_OPTIONS,
+  MAX_BLOCK_TXS,
+  MAX_BLOCK_TX_BYTES,
+  MAX_TX_BYTES,
+  type MempoolOptions,
+} from './options.js';
 import { SenderQueue, assetKey, bytesKey, type PoolEntry } from './senderQueue.js';
 import type { AccountReader, AdmitResult, CommittedTx, PoolTx, SelectedTx, TxDecoder } from './types.js';
 
 /** Why a transaction left the pool (metrics label). */
-export type RemovalReason = 'COMMITTED' | 'REPLACED' | 'EVICTED' | 'NONCE_TOO_LOW' | 'EXPIRED' | 'INSUFFICIENT_BALANCE' | 'DROPPED';
+export type RemovalReason =
+  'COMMITTED' | 'REPLACED' | 'EVICTED' | 'NONCE_TOO_LOW' | 'EXPIRED' | 'INSUFFICIENT_BALANCE' | 'DROPPED';
 
 export interface MempoolDeps<Tx> {
   /** Decodes signed bytes and applies the stateless rules of shards/ (chain, shard, amounts). */
@@ -47,7 +55,7 @@ export interface SelectOptions {
   readonly balanceOf?: (address: Uint8Array, asset: Uint8Array) => bigint;
   /** The block's timestamp: transactions whose expiry is before it are left out. */
   readonly now: number;
-  /** Defaults 2,000 transactions and 1 MiB of signed bytes (DESIGN.md, block limits). */
+  /** Defaults: 2,000 transactions and 1 MiB less 4 KiB of framed signed bytes (options.ts). */
   readonly maxTxs?: number;
   readonly maxBytes?: number;
 }
@@ -70,7 +78,9 @@ export class Mempool<Tx = unknown> {
   private readonly byHash = new Map<string, PoolEntry<Tx>>();
   private readonly senders = new Map<string, SenderQueue<Tx>>();
   /** Senders' tails (highest nonce), cheapest first: eviction candidates. Lazy deletion. */
-  private readonly tails = new Heap<PoolEntry<Tx>>((a, b) => a.p.fee < b.p.fee || (a.p.fee === b.p.fee && a.seq > b.seq));
+  private readonly tails = new Heap<PoolEntry<Tx>>(
+    (a, b) => a.p.fee < b.p.fee || (a.p.fee === b.p.fee && a.seq > b.seq),
+  );
   private nextSeq = 0;
   private totalBytes = 0;
   private readonly now: () => number;
@@ -81,10 +91,15 @@ export class Mempool<Tx = unknown> {
     options: Pick<MempoolOptions, 'chainId' | 'shardId'> & Partial<MempoolOptions>,
   ) {
     const opts: MempoolOptions = { ...DEFAULT_MEMPOOL_OPTIONS, ...options };
-    if (!Number.isSafeInteger(opts.maxTxs) || opts.maxTxs < 1) throw new MempoolConfigError('BAD_OPTIONS', 'maxTxs must be a positive integer');
-    if (!Number.isSafeInteger(opts.maxPerSender) || opts.maxPerSender < 1) throw new MempoolConfigError('BAD_OPTIONS', 'maxPerSender must be a positive integer');
-    if (opts.maxNonceAhead < 1n || opts.minFee < 0n || opts.replacementBumpPercent < 0n) {
-      throw new MempoolConfigError('BAD_OPTIONS', 'maxNonceAhead must be >= 1, minFee and replacementBumpPercent >= 0');
+    if (!Number.isSafeInteger(opts.maxTxs) || opts.maxTxs < 1)
+      throw new MempoolConfigError('BAD_OPTIONS', 'maxTxs must be a positive integer');
+    if (!Number.isSafeInteger(opts.maxPerSender) || opts.maxPerSender < 1)
+      throw new MempoolConfigError('BAD_OPTIONS', 'maxPerSender must be a positive integer');
+    if (opts.maxNonceAhead < 1n || opts.replacementBumpPercent < 0n) {
+      throw new MempoolConfigError(
+        'BAD_OPTIONS',
+        'maxNonceAhead must be >= 1 and replacementBumpPercent >= 0',
+      );
     }
     this.options = opts;
     this.now = deps.now ?? Date.now;
@@ -93,11 +108,25 @@ export class Mempool<Tx = unknown> {
       m === null
         ? null
         : {
-            admitted: m.counter({ name: 'hotshard_mempool_admitted_total', help: 'Transactions admitted to the mempool' }),
-            rejected: m.counter({ name: 'hotshard_mempool_rejected_total', help: 'Transactions refused at admission, by error code', labelNames: ['code'] }),
-            removed: m.counter({ name: 'hotshard_mempool_removed_total', help: 'Transactions removed from the mempool, by reason', labelNames: ['reason'] }),
+            admitted: m.counter({
+              name: 'hotshard_mempool_admitted_total',
+              help: 'Transactions admitted to the mempool',
+            }),
+            rejected: m.counter({
+              name: 'hotshard_mempool_rejected_total',
+              help: 'Transactions refused at admission, by error code',
+              labelNames: ['code'],
+            }),
+            removed: m.counter({
+              name: 'hotshard_mempool_removed_total',
+              help: 'Transactions removed from the mempool, by reason',
+              labelNames: ['reason'],
+            }),
             txs: m.gauge({ name: 'hotshard_mempool_transactions', help: 'Transactions in the mempool' }),
-            bytes: m.gauge({ name: 'hotshard_mempool_bytes', help: 'Signed bytes of the transactions in the mempool' }),
+            bytes: m.gauge({
+              name: 'hotshard_mempool_bytes',
+              help: 'Signed bytes of the transactions in the mempool',
+            }),
           };
   }
 
@@ -126,7 +155,12 @@ export class Mempool<Tx = unknown> {
 
   /** The pooled transactions of `sender` (address), by nonce. */
   pendingOf(sender: Uint8Array): PoolTx<Tx>[] {
-    return this.senders.get(bytesKey(sender))?.entries().map((e) => e.p) ?? [];
+    return (
+      this.senders
+        .get(bytesKey(sender))
+        ?.entries()
+        .map((e) => e.p) ?? []
+    );
   }
 
   // -------------------------------------------------------------- admission
@@ -182,14 +216,15 @@ export class Mempool<Tx = unknown> {
     return results;
   }
 
-  /** Size cap, canonical decoding, stateless rules, local fee policy, expiry. */
+  /** Size cap, canonical decoding, the stateless rules of shards/ (chain, shard, kind, amounts, fee), expiry. */
   private decodeChecked(bytes: Uint8Array, now: number): PoolTx<Tx> {
     if (!(bytes instanceof Uint8Array)) throw new MempoolError('MALFORMED', 'a transaction is bytes');
     if (bytes.length > MAX_TX_BYTES) {
-      throw new MempoolError('TOO_LARGE', `transaction of ${bytes.length} bytes exceeds ${MAX_TX_BYTES}`, { size: bytes.length });
+      throw new MempoolError('TOO_LARGE', `transaction of ${bytes.length} bytes exceeds ${MAX_TX_BYTES}`, {
+        size: bytes.length,
+      });
     }
     const p = this.deps.decode(bytes);
-    if (p.fee < this.options.minFee) throw this.error('FEE_TOO_LOW', `fee ${p.fee} is below this node's minimum ${this.options.minFee}`, p);
     if (p.expiry < now) throw this.error('EXPIRED', `expired at ${p.expiry}, now ${now}`, p);
     return p;
   }
@@ -200,9 +235,14 @@ export class Mempool<Tx = unknown> {
     if (this.byHash.has(key)) throw this.error('DUPLICATE', 'already pooled', p);
 
     const committed = this.deps.state.getNonce(p.sender);
-    if (p.nonce < committed) throw this.error('NONCE_TOO_LOW', `nonce ${p.nonce} is below the account's nonce ${committed}`, p);
+    if (p.nonce < committed)
+      throw this.error('NONCE_TOO_LOW', `nonce ${p.nonce} is below the account's nonce ${committed}`, p);
     if (p.nonce >= committed + this.options.maxNonceAhead) {
-      throw this.error('NONCE_GAP_TOO_LARGE', `nonce ${p.nonce} is ${this.options.maxNonceAhead} or more ahead of ${committed}`, p);
+      throw this.error(
+        'NONCE_GAP_TOO_LARGE',
+        `nonce ${p.nonce} is ${this.options.maxNonceAhead} or more ahead of ${committed}`,
+        p,
+      );
     }
 
     const queue = this.senders.get(bytesKey(p.sender));
@@ -219,12 +259,17 @@ export class Mempool<Tx = unknown> {
       const pooled = queue?.debitsOf(d.key, existing) ?? 0n;
       const balance = this.deps.state.getBalance(p.sender, d.asset);
       if (pooled + d.amount > balance) {
-        throw this.error('INSUFFICIENT_BALANCE', `pooled ${pooled} + ${d.amount} exceeds the balance ${balance} of asset 0x${d.key}`, p);
+        throw this.error(
+          'INSUFFICIENT_BALANCE',
+          `pooled ${pooled} + ${d.amount} exceeds the balance ${balance} of asset 0x${d.key}`,
+          p,
+        );
       }
     }
 
     const count = (queue?.size ?? 0) - (existing === null ? 0 : 1);
-    if (count >= this.options.maxPerSender) throw this.error('SENDER_LIMIT', `the sender has ${count} pooled transactions`, p);
+    if (count >= this.options.maxPerSender)
+      throw this.error('SENDER_LIMIT', `the sender has ${count} pooled transactions`, p);
 
     let evict: PoolEntry<Tx> | null = null;
     if (existing === null && this.byHash.size >= this.options.maxTxs) {
@@ -304,45 +349,74 @@ export class Mempool<Tx = unknown> {
    * consecutive nonces starting at the sender's nonce in that state (a
    * transaction after a gap, an expired one, or one beyond the sender's
    * balance ends its sender's run); across senders, highest fee first, then
-   * earliest arrival. Stops at maxTxs or before passing maxBytes of signed
-   * bytes. Deterministic for a given pool. Does not remove anything: the
+   * earliest arrival. Stops at maxTxs; skips what would pass maxBytes. Deterministic for a given pool. Does not remove anything: the
    * commit does.
    */
   selectForBlock(opts: SelectOptions): SelectedTx<Tx>[] {
     const maxTxs = opts.maxTxs ?? MAX_BLOCK_TXS;
     const maxBytes = opts.maxBytes ?? MAX_BLOCK_TX_BYTES;
+    // Reading 50,000 accounts for every proposal would cost more than the
+    // block interval, so each sender enters the heap with an upper bound of
+    // its next transaction's key (its highest fee, its earliest arrival) and
+    // its state is read only when that bound reaches the top: then the bound
+    // is replaced by the exact head. An exact head on top comes before
+    // everything left, so the order is exactly "fee desc, then arrival".
     interface Cursor {
-      e: PoolEntry<Tx>;
+      fee: bigint;
+      seq: number;
+      /** Null while the cursor is a bound, not yet a transaction. */
+      e: PoolEntry<Tx> | null;
       queue: SenderQueue<Tx>;
       spent: Map<string, bigint>;
+      balances: Map<string, bigint>;
     }
-    const heads = new Heap<Cursor>((a, b) => a.e.p.fee > b.e.p.fee || (a.e.p.fee === b.e.p.fee && a.e.seq < b.e.seq));
+    const heads = new Heap<Cursor>(
+      (a, b) =>
+        a.fee > b.fee ||
+        (a.fee === b.fee && (a.seq < b.seq || (a.seq === b.seq && a.e === null && b.e !== null))),
+    );
     for (const queue of this.senders.values()) {
-      const e = queue.get(opts.nonceOf(queue.address));
-      if (e !== undefined) heads.push({ e, queue, spent: new Map() });
+      let fee = -1n;
+      let seq = Number.MAX_SAFE_INTEGER;
+      for (const e of queue.entries()) {
+        if (e.p.fee > fee) fee = e.p.fee;
+        if (e.seq < seq) seq = e.seq;
+      }
+      heads.push({ fee, seq, e: null, queue, spent: new Map(), balances: new Map() });
     }
     const out: SelectedTx<Tx>[] = [];
     let bytes = 0;
     while (heads.size > 0 && out.length < maxTxs) {
       const c = heads.pop()!;
+      if (c.e === null) {
+        const head = c.queue.get(opts.nonceOf(c.queue.address));
+        if (head !== undefined) heads.push({ ...c, fee: head.p.fee, seq: head.seq, e: head });
+        continue;
+      }
       const p = c.e.p;
       if (p.expiry < opts.now) continue;
-      if (bytes + p.bytes.length > maxBytes) continue;
+      const cost = p.bytes.length + BLOCK_TX_FRAMING_BYTES;
+      if (bytes + cost > maxBytes) continue; // this sender stops; a smaller transaction of another may fit
       if (opts.balanceOf !== undefined) {
         let affordable = true;
         const after = new Map(c.spent);
         for (const d of mergedDebits(p)) {
+          let balance = c.balances.get(d.key);
+          if (balance === undefined) {
+            balance = opts.balanceOf(p.sender, d.asset);
+            c.balances.set(d.key, balance);
+          }
           const total = (after.get(d.key) ?? 0n) + d.amount;
-          if (total > opts.balanceOf(p.sender, d.asset)) affordable = false;
+          if (total > balance) affordable = false;
           after.set(d.key, total);
         }
         if (!affordable) continue;
         c.spent = after;
       }
       out.push({ tx: p.tx, bytes: p.bytes, hash: p.hash });
-      bytes += p.bytes.length;
+      bytes += cost;
       const next = c.queue.get(p.nonce + 1n);
-      if (next !== undefined) heads.push({ e: next, queue: c.queue, spent: c.spent });
+      if (next !== undefined) heads.push({ ...c, fee: next.p.fee, seq: next.seq, e: next });
     }
     return out;
   }

@@ -3,13 +3,22 @@
  * its reason; docs/mempool.md lists them.
  */
 
-/** Largest signed transaction, the same on every node (DESIGN.md: 4 KiB). */
-export const MAX_TX_BYTES = 4 * 1024;
+import { MAX_TX_BYTES } from '../../shards/transaction.js';
+import { MAX_BLOCK_TRANSACTIONS, MAX_PAYLOAD_BYTES } from '../../shards/payload.js';
+
+/** Largest signed transaction, the same on every node (DESIGN.md: 4 KiB; shards/transaction.ts). */
+export { MAX_TX_BYTES };
 /** Largest gossip message, the same on every node (DESIGN.md: 2 MiB); a batch never exceeds it. */
 export const MAX_GOSSIP_BYTES = 2 * 1024 * 1024;
-/** Block limits (DESIGN.md): 2,000 transactions or 1 MiB of signed transaction bytes. */
-export const MAX_BLOCK_TXS = 2_000;
-export const MAX_BLOCK_TX_BYTES = 1024 * 1024;
+/** Block limits (DESIGN.md; shards/payload.ts): 2,000 transactions or a 1 MiB payload. */
+export const MAX_BLOCK_TXS = MAX_BLOCK_TRANSACTIONS;
+/**
+ * Budget of selection: the payload cap less the room that shards/execute.ts
+ * `buildBlock` keeps for the payload header (4 KiB); each transaction counts
+ * its signed bytes plus 3 bytes of msgpack framing, as buildBlock counts.
+ */
+export const MAX_BLOCK_TX_BYTES = MAX_PAYLOAD_BYTES - 4096;
+export const BLOCK_TX_FRAMING_BYTES = 3;
 
 export interface MempoolOptions {
   /** Chain id transactions must carry. */
@@ -22,8 +31,6 @@ export interface MempoolOptions {
   readonly maxPerSender: number;
   /** A nonce is admitted only below committed nonce + this (DESIGN.md: 64 ahead). */
   readonly maxNonceAhead: bigint;
-  /** Lowest fee admitted (local policy; 0 admits every fee the shard's rules accept). */
-  readonly minFee: bigint;
   /**
    * A transaction replaces a pooled one with the same sender and nonce only
    * when its fee is at least the old fee times (100 + this) / 100: without a
@@ -36,7 +43,6 @@ export const DEFAULT_MEMPOOL_OPTIONS: Omit<MempoolOptions, 'chainId' | 'shardId'
   maxTxs: 50_000,
   maxPerSender: 64,
   maxNonceAhead: 64n,
-  minFee: 0n,
   replacementBumpPercent: 10n,
 };
 

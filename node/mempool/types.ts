@@ -50,7 +50,11 @@ export interface PoolTx<Tx = unknown> {
 export type TxDecoder<Tx> = (bytes: Uint8Array) => PoolTx<Tx>;
 
 export type AdmitResult =
-  | { readonly ok: true; readonly hash: Uint8Array; /** The pooled tx this one replaced (same sender and nonce, higher fee). */ readonly replaced: Uint8Array | null }
+  | {
+      readonly ok: true;
+      readonly hash: Uint8Array;
+      /** The pooled tx this one replaced (same sender and nonce, higher fee). */ readonly replaced: Uint8Array | null;
+    }
   | { readonly ok: false; readonly error: MempoolError };
 
 /** A transaction chosen for a block. */

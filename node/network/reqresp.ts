@@ -16,12 +16,12 @@
  */
 import type { Connection, PeerId, Stream } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
-import { lpStream, type LengthPrefixedStream } from '@libp2p/utils';
 import type { Libp2p } from 'libp2p';
 import { HotshardError } from '../../core/errors.js';
 import type { Logger } from '../logger.js';
 import { NetworkError } from './errors.js';
 import { FRAME_HEADER_BYTES, FrameError, decodeFrame, encodeFrame, type Frame } from './frames.js';
+import { FrameReadError, FrameStream } from './frame-stream.js';
 import type { NetworkMetrics } from './metrics.js';
 import type { ResolvedNetworkOptions } from './options.js';
 import type { PenaltyReason } from './peer-penalties.js';
@@ -42,7 +42,7 @@ export interface ReqRespContext {
  */
 export type ReqRespHandler = (data: Uint8Array, ctx: ReqRespContext) => Uint8Array | void | Promise<Uint8Array | void>;
 
-type GarbageReason = 'oversized' | 'malformed' | 'unexpected' | 'overflow';
+type GarbageReason = 'oversized' | 'malformed' | 'unexpected' | 'overflow' | 'stalled';
 
 export interface ReqRespDeps {
   readonly libp2p: Libp2p;
@@ -56,19 +56,16 @@ export interface ReqRespDeps {
 /** Streams per protocol and connection: one per direction is used, a few spare for reopening while an old one closes. */
 const MAX_STREAMS_PER_PROTOCOL = 4;
 
-function classifyReadError(err: unknown, stream: Stream): GarbageReason | null {
-  const name = (err as { name?: string })?.name;
-  if (name === 'InvalidDataLengthError' || name === 'InvalidDataLengthLengthError') return 'oversized';
-  if (name === 'InvalidMessageLengthError') return 'malformed';
-  if (name === 'StreamBufferError') return 'overflow';
-  void stream;
+function classifyReadError(err: unknown): GarbageReason | null {
+  if (err instanceof FrameReadError) return err.reason;
+  if ((err as { name?: string })?.name === 'StreamBufferError') return 'overflow';
   return null; // EOF, reset, abort: the stream ended, nobody misbehaved
 }
 
-/** Writes frames one at a time (lpStream writes must not interleave) and waits for drain. */
+/** Writes frames one at a time (two writes must not interleave) and waits for drain. */
 class FrameWriter {
   private chain: Promise<void> = Promise.resolve();
-  constructor(private readonly lp: LengthPrefixedStream<Stream>) {}
+  constructor(private readonly lp: FrameStream) {}
   write(frame: Frame): Promise<void> {
     const bytes = encodeFrame(frame);
     const next = this.chain.then(() => this.lp.write(bytes));
@@ -85,7 +82,7 @@ interface Pending {
 
 /** The dialler's side: requests out, responses in. */
 class OutboundChannel {
-  private readonly lp: LengthPrefixedStream<Stream>;
+  private readonly lp: FrameStream;
   private readonly writer: FrameWriter;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
@@ -98,7 +95,7 @@ class OutboundChannel {
     private readonly deps: ReqRespDeps,
     private readonly onClose: () => void,
   ) {
-    this.lp = lpStream(stream, { maxDataLength: deps.opts.maxFrameBytes, maxBufferSize: deps.opts.maxFrameBytes + 16 });
+    this.lp = new FrameStream(stream, deps.opts.maxFrameBytes, deps.opts.requestTimeoutMs);
     this.writer = new FrameWriter(this.lp);
     stream.addEventListener('close', () => this.close(new NetworkError('STREAM_CLOSED', `stream to ${peerId} closed`)));
     void this.readLoop();
@@ -139,9 +136,9 @@ class OutboundChannel {
     for (;;) {
       let bytes: Uint8Array;
       try {
-        bytes = (await this.lp.read()).subarray();
+        bytes = await this.lp.read();
       } catch (err) {
-        const reason = classifyReadError(err, this.stream);
+        const reason = classifyReadError(err);
         if (reason !== null) this.garbage(reason, (err as Error).message);
         else this.close(new NetworkError('STREAM_CLOSED', `stream to ${this.peerId} ended`, {}, { cause: err }));
         return;
@@ -176,7 +173,7 @@ class OutboundChannel {
   private garbage(reason: GarbageReason, detail: string): void {
     this.deps.metrics?.reqRespInvalidFrames.inc({ protocol: metricLabel(this.protocol), reason });
     this.deps.log.warn('garbage on request-response stream', { peerId: this.peerId, protocol: this.protocol, reason, detail });
-    this.deps.onGarbage(this.peerId, `reqresp_${reason}`, this.protocol);
+    if (reason !== 'stalled') this.deps.onGarbage(this.peerId, `reqresp_${reason}`, this.protocol);
     const err = new NetworkError('STREAM_CLOSED', `stream to ${this.peerId} closed: ${reason} frame`);
     this.close(err);
     this.stream.abort(err);
@@ -202,7 +199,7 @@ class OutboundChannel {
 
 /** The listener's side of one inbound stream: requests in, responses out. */
 class InboundChannel {
-  private readonly lp: LengthPrefixedStream<Stream>;
+  private readonly lp: FrameStream;
   private readonly writer: FrameWriter;
   private readonly inflight = new Set<number>();
   private slotFreed: (() => void) | null = null;
@@ -216,7 +213,7 @@ class InboundChannel {
     private readonly deps: ReqRespDeps,
     private readonly onClose: () => void,
   ) {
-    this.lp = lpStream(stream, { maxDataLength: deps.opts.maxFrameBytes, maxBufferSize: deps.opts.maxFrameBytes + 16 });
+    this.lp = new FrameStream(stream, deps.opts.maxFrameBytes, deps.opts.requestTimeoutMs);
     this.writer = new FrameWriter(this.lp);
     stream.addEventListener('close', () => this.close());
   }
@@ -230,9 +227,9 @@ class InboundChannel {
       }
       let bytes: Uint8Array;
       try {
-        bytes = (await this.lp.read()).subarray();
+        bytes = await this.lp.read();
       } catch (err) {
-        const reason = classifyReadError(err, this.stream);
+        const reason = classifyReadError(err);
         if (reason !== null) this.garbage(reason, (err as Error).message);
         else this.close();
         return;
@@ -303,7 +300,7 @@ class InboundChannel {
   private garbage(reason: GarbageReason, detail: string): void {
     this.deps.metrics?.reqRespInvalidFrames.inc({ protocol: metricLabel(this.protocol), reason });
     this.deps.log.warn('garbage on request-response stream', { peerId: this.peerId, protocol: this.protocol, reason, detail });
-    this.deps.onGarbage(this.peerId, `reqresp_${reason}`, this.protocol);
+    if (reason !== 'stalled') this.deps.onGarbage(this.peerId, `reqresp_${reason}`, this.protocol);
     this.close();
     this.stream.abort(new NetworkError('STREAM_CLOSED', `${reason} frame`));
   }

@@ -58,17 +58,23 @@ export class StaticPeers {
     peers: readonly StaticPeer[],
     private readonly deps: StaticPeersDeps,
   ) {
-    for (const p of peers) {
-      const { peerId, addr } = parseStaticPeer(p);
-      if (peerId === deps.selfId) continue; // a shared peer list names the node itself too
-      let pid: PeerId;
-      try {
-        pid = peerIdFromString(peerId);
-      } catch (err) {
-        throw new NetworkError('BAD_OPTIONS', `static peer ${p.multiaddr} has a bad peer id`, {}, { cause: err });
-      }
-      this.targets.set(peerId, { peerId, pid, addr, backoffMs: deps.minMs, timer: null, dialing: false });
+    for (const p of peers) this.add(p);
+  }
+
+  /** Adds a static peer (also while running: it is dialled by the same rule). Returns its peer id. */
+  add(p: StaticPeer): string {
+    const { peerId, addr } = parseStaticPeer(p);
+    if (peerId === this.deps.selfId || this.targets.has(peerId)) return peerId; // a shared peer list names the node itself too
+    let pid: PeerId;
+    try {
+      pid = peerIdFromString(peerId);
+    } catch (err) {
+      throw new NetworkError('BAD_OPTIONS', `static peer ${p.multiaddr} has a bad peer id`, {}, { cause: err });
     }
+    const t: Target = { peerId, pid, addr, backoffMs: this.deps.minMs, timer: null, dialing: false };
+    this.targets.set(peerId, t);
+    if (!this.stopped) this.schedule(t, this.dialsFirst(t) ? 0 : this.deps.graceMs);
+    return peerId;
   }
 
   /** Peer ids of the static peers. */

@@ -3,6 +3,8 @@
  * validators of a testnet directory (its testnet.json), by default ./testnet.
  */
 import { existsSync } from 'node:fs';
+import { shardOfAddress } from '../../genesis/buckets.js';
+import { readGenesisFile } from '../../genesis/json.js';
 import { TestnetError } from './errors.js';
 import { readTestnetFile, type TestnetFile } from './file.js';
 import { TestnetLayout } from './layout.js';
@@ -42,4 +44,19 @@ export function resolveEndpoints(choice: EndpointChoice): ResolvedEndpoints {
   }
   const file = readTestnetFile(dir);
   return { endpoints: file.validators.map((v) => ({ name: v.name, rpc: v.rpc, shard: v.shard })), testnet: file };
+}
+
+/** The endpoints that serve `shard` (all of them when the shards are unknown, as with --rpc). */
+export function endpointsOfShard(resolved: ResolvedEndpoints, shard: number): Endpoint[] {
+  return resolved.endpoints.filter((e) => e.shard === undefined || e.shard === shard);
+}
+
+/**
+ * The shard of an address in a testnet (from its genesis), or undefined
+ * when the endpoints came from --rpc (the node then tells, via hs_getAccount).
+ */
+export function shardOfAddressIn(resolved: ResolvedEndpoints, address: Uint8Array): number | undefined {
+  if (resolved.testnet === undefined) return undefined;
+  const g = readGenesisFile(resolved.testnet.genesisFile);
+  return shardOfAddress(address, g.bucketCount, g.shardCount);
 }

@@ -18,6 +18,8 @@ export interface ValidatorSpawnSpec {
   readonly rpcUrl: string;
   /** Extra environment for the child (the parent's is inherited). */
   readonly env?: NodeJS.ProcessEnv;
+  /** Arguments for the node runtime before the script (e.g. --cpu-prof). */
+  readonly nodeArgs?: readonly string[];
 }
 
 export interface ExitInfo {
@@ -53,7 +55,7 @@ export class ValidatorProcess {
     const out = openSync(spec.logFile, 'a');
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, [spec.entry, 'node', 'start', '--config', spec.configFile], {
+      child = spawn(process.execPath, [...(spec.nodeArgs ?? []), spec.entry, 'node', 'start', '--config', spec.configFile], {
         detached: true,
         stdio: ['ignore', out, out],
         env: { ...process.env, ...spec.env },

@@ -22,7 +22,8 @@ export class VerifiedTxCache {
   private readonly entries = new Map<string, true>();
 
   constructor(readonly capacity: number = DEFAULT_VERIFIED_CACHE_SIZE) {
-    if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError('cache capacity must be a positive integer');
+    if (!Number.isSafeInteger(capacity) || capacity < 1)
+      throw new RangeError('cache capacity must be a positive integer');
   }
 
   /** True when `hash` verified before; refreshes its recency. */

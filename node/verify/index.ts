@@ -11,6 +11,7 @@ export {
   type HashedVerifyItem,
   type CachedVerifierStats,
 } from './cache.js';
+export { txVerifyItem, verifyTransactionSignatures } from './transactions.js';
 
 import { MainThreadVerifier } from './mainThread.js';
 import { PooledVerifier } from './pooled.js';
@@ -21,6 +22,8 @@ import type { SignatureVerifier } from './interface.js';
  * The one way to build a verifier from configuration: `threads: 0` verifies
  * on the main thread, otherwise a pool of that many workers.
  */
-export function createSignatureVerifier(options: Partial<PooledVerifierOptions> & { threads?: number } = {}): SignatureVerifier {
+export function createSignatureVerifier(
+  options: Partial<PooledVerifierOptions> & { threads?: number } = {},
+): SignatureVerifier {
   return options.threads === 0 ? new MainThreadVerifier() : new PooledVerifier(options);
 }

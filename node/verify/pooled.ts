@@ -24,9 +24,11 @@ export class PooledVerifier implements SignatureVerifier {
   constructor(options: Partial<PooledVerifierOptions> = {}) {
     const opts = { ...defaultPooledVerifierOptions(), ...options };
     for (const [name, v] of Object.entries(opts)) {
-      if (!Number.isSafeInteger(v) || v < 1) throw new VerifyError('BAD_OPTIONS', `${name} must be a positive integer`, { [name]: v });
+      if (!Number.isSafeInteger(v) || v < 1)
+        throw new VerifyError('BAD_OPTIONS', `${name} must be a positive integer`, { [name]: v });
     }
-    if (opts.minChunk > opts.maxChunk) throw new VerifyError('BAD_OPTIONS', 'minChunk exceeds maxChunk', { ...opts });
+    if (opts.minChunk > opts.maxChunk)
+      throw new VerifyError('BAD_OPTIONS', 'minChunk exceeds maxChunk', { ...opts });
     this.options = opts;
     this.pool = new Piscina({
       filename: WORKER_URL.href,
@@ -55,7 +57,9 @@ export class PooledVerifier implements SignatureVerifier {
       tasks.push(
         this.pool.run(buffer, { transferList: [buffer] }).then((out) => {
           if (!(out instanceof Uint8Array) || out.length !== chunk.length) {
-            throw new Error(`worker answered ${String((out as Uint8Array | undefined)?.length)} results for ${chunk.length}`);
+            throw new Error(
+              `worker answered ${String((out as Uint8Array | undefined)?.length)} results for ${chunk.length}`,
+            );
           }
           for (let k = 0; k < chunk.length; k++) results[chunk[k]!] = out[k] === 1;
         }),
@@ -66,8 +70,14 @@ export class PooledVerifier implements SignatureVerifier {
     } catch (err) {
       // Let the other chunks settle so that no rejection goes unhandled.
       await Promise.allSettled(tasks);
-      if (this.closed) throw new VerifyError('CLOSED', 'the verifier was closed during verification', {}, { cause: err });
-      throw new VerifyError('WORKER_FAILED', `signature verification worker failed: ${(err as Error).message}`, {}, { cause: err });
+      if (this.closed)
+        throw new VerifyError('CLOSED', 'the verifier was closed during verification', {}, { cause: err });
+      throw new VerifyError(
+        'WORKER_FAILED',
+        `signature verification worker failed: ${(err as Error).message}`,
+        {},
+        { cause: err },
+      );
     }
     return results;
   }

@@ -1,16 +1,25 @@
 import t from 'tap';
 import { TestNetwork } from '../../support/consensus-harness.js';
-t.test('smoke', async (t) => {
+const show = (net: TestNetwork, vs = true) => {
+  for (const n of net.nodes) {
+    const s = n.engine.status();
+    const errs = n.events.filter(e => e.type === 'error' || e.type === 'invalidBlock' || e.type === 'equivocation');
+    const ref = n.events.filter(e => e.type === 'refused').length;
+    console.log(n.index, s.round, s.highQcRound, s.highTcRound, s.committedRound, n.executor.committed.length, 'refused', ref, errs.slice(0, 3).map(e => JSON.stringify(e.type === 'error' ? String(e.error) : e)));
+  }
+  if (vs) { const c: Record<string, number> = {};
+  for (const v of net.verdicts) c[v.type + ':' + v.verdict] = (c[v.type + ':' + v.verdict] ?? 0) + 1;
+  console.log(c); }
+};
+t.test('crash', async () => {
   const net = new TestNetwork(4);
   await net.start();
-  await net.clock.advance(3000);
-  for (const n of net.nodes) {
-    console.log(n.index, JSON.stringify(n.engine.status(), (k, v) => typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? 'b' : v), n.executor.committed.length);
-    const errs = n.events.filter(e => e.type === 'error' || e.type === 'refused' || e.type === 'invalidBlock');
-    console.log(errs.slice(0,5));
-  }
-  const vs: Record<string, number> = {};
-  for (const v of net.verdicts) vs[v.type + ':' + v.verdict] = (vs[v.type + ':' + v.verdict] ?? 0) + 1;
-  console.log(vs);
+  await net.clock.advance(500);
+  net.crash(1);
+  await net.clock.advance(20000);
+  show(net);
+  await net.restart(1);
+  await net.clock.advance(20000);
+  show(net);
   net.stop();
 });

@@ -38,15 +38,22 @@ class ManualTimers implements BatcherTimers {
 t.test('batch codec round-trips and is canonical', async (t) => {
   const txs = [tx(1), tx(2, 4096), tx(3, 1)];
   const bytes = encodeTxBatch(txs);
-  t.same(decodeTxBatch(bytes).map((b) => Buffer.from(b)), txs.map((b) => Buffer.from(b)));
+  t.same(
+    decodeTxBatch(bytes).map((b) => Buffer.from(b)),
+    txs.map((b) => Buffer.from(b)),
+  );
   t.same(decodeTxBatch(encodeTxBatch([])), []);
 
   const trailing = Uint8Array.of(...bytes, 0);
   t.throws(() => decodeTxBatch(trailing), { code: 'MALFORMED' }, 'trailing bytes');
   t.throws(() => decodeTxBatch(Uint8Array.of(0xc1)), { code: 'MALFORMED' }, 'not msgpack');
-  const otherVersion = encode(struct('B', [['txs', list(bytesMax(MAX_TX_BYTES), 10)]] as const, 2), { txs: [tx(1)] });
+  const otherVersion = encode(struct('B', [['txs', list(bytesMax(MAX_TX_BYTES), 10)]] as const, 2), {
+    txs: [tx(1)],
+  });
   t.throws(() => decodeTxBatch(otherVersion), { code: 'MALFORMED' }, 'unknown version');
-  const bigItem = encode(struct('B', [['txs', list(bytesMax(10_000), 10)]] as const, 1), { txs: [tx(1, MAX_TX_BYTES + 1)] });
+  const bigItem = encode(struct('B', [['txs', list(bytesMax(10_000), 10)]] as const, 1), {
+    txs: [tx(1, MAX_TX_BYTES + 1)],
+  });
   t.throws(() => decodeTxBatch(bigItem), { code: 'MALFORMED' }, 'an item over 4 KiB');
   t.throws(() => encodeTxBatch([tx(1, MAX_TX_BYTES + 1)]), { code: 'MALFORMED' });
 });
@@ -65,7 +72,10 @@ t.test('a batch over the gossip cap is refused both ways', async (t) => {
 t.test('the batcher flushes after maxDelayMs', async (t) => {
   const timers = new ManualTimers();
   const published: Uint8Array[][] = [];
-  const b = new TxBatcher({ publish: (batch) => void published.push(decodeTxBatch(batch)), timers }, { maxDelayMs: 25, maxTxs: 100 });
+  const b = new TxBatcher(
+    { publish: (batch) => void published.push(decodeTxBatch(batch)), timers },
+    { maxDelayMs: 25, maxTxs: 100 },
+  );
   b.add(tx(1));
   timers.advance(10);
   b.add(tx(2));
@@ -73,7 +83,10 @@ t.test('the batcher flushes after maxDelayMs', async (t) => {
   t.equal(timers.armed, 1, 'one timer for the batch, armed by its first transaction');
   timers.advance(15);
   t.equal(published.length, 1);
-  t.same(published[0]!.map((x) => x[0]), [1, 2]);
+  t.same(
+    published[0]!.map((x) => x[0]),
+    [1, 2],
+  );
   t.equal(b.size, 0);
   timers.advance(100);
   t.equal(published.length, 1, 'no empty batch');
@@ -83,13 +96,23 @@ t.test('the batcher flushes after maxDelayMs', async (t) => {
 t.test('the batcher flushes at maxTxs without waiting', async (t) => {
   const timers = new ManualTimers();
   const published: Uint8Array[][] = [];
-  const b = new TxBatcher({ publish: (batch) => void published.push(decodeTxBatch(batch)), timers }, { maxDelayMs: 1000, maxTxs: 3 });
+  const b = new TxBatcher(
+    { publish: (batch) => void published.push(decodeTxBatch(batch)), timers },
+    { maxDelayMs: 1000, maxTxs: 3 },
+  );
   for (let i = 0; i < 7; i++) b.add(tx(i));
-  t.same(published.map((p) => p.length), [3, 3]);
+  t.same(
+    published.map((p) => p.length),
+    [3, 3],
+  );
   t.equal(b.size, 1);
   t.same(b.stats, { batches: 2, txs: 6 });
   b.close();
-  t.same(published.map((p) => p.length), [3, 3, 1], 'close flushes the rest');
+  t.same(
+    published.map((p) => p.length),
+    [3, 3, 1],
+    'close flushes the rest',
+  );
   b.add(tx(9));
   t.equal(b.size, 0, 'closed: dropped');
 });
@@ -112,7 +135,10 @@ t.test('the batcher never builds a batch over maxBytes', async (t) => {
   for (let i = 0; i < 10; i++) b.add(tx(i, 4000));
   timers.advance(5);
   t.same(counts, [2, 2, 2, 2, 2]);
-  t.ok(sizes.every((s) => s <= maxBytes), `sizes ${sizes.join(',')}`);
+  t.ok(
+    sizes.every((s) => s <= maxBytes),
+    `sizes ${sizes.join(',')}`,
+  );
   t.throws(() => b.add(tx(1, MAX_TX_BYTES + 1)), { code: 'TOO_LARGE' });
 });
 

@@ -24,7 +24,11 @@ import { isWellFormed, packBatch, packedCount, unpackBatch } from '../../../node
 import { chunkSizes } from '../../../node/verify/options.js';
 
 const vectorsPath = fileURLToPath(new URL('../../vectors/ed25519-speccheck-cases.json', import.meta.url));
-const vectors = JSON.parse(readFileSync(vectorsPath, 'utf8')) as { message: string; pub_key: string; signature: string }[];
+const vectors = JSON.parse(readFileSync(vectorsPath, 'utf8')) as {
+  message: string;
+  pub_key: string;
+  signature: string;
+}[];
 const SPECCHECK_ACCEPTED = new Set([0, 1, 2, 3, 11]);
 
 const keys = Array.from({ length: 8 }, (_, i) => keyPairFromSeed(new Uint8Array(32).fill(i + 1)));
@@ -83,9 +87,16 @@ const verifiers: [string, SignatureVerifier][] = [
 
 for (const [name, verifier] of verifiers) {
   t.test(`${name}: the 12 speccheck vectors give exactly cases 0, 1, 2, 3, 11`, async (t) => {
-    const items = vectors.map((v) => ({ signature: fromHex(v.signature), message: fromHex(v.message), publicKey: fromHex(v.pub_key) }));
+    const items = vectors.map((v) => ({
+      signature: fromHex(v.signature),
+      message: fromHex(v.message),
+      publicKey: fromHex(v.pub_key),
+    }));
     const got = await verifier.verifyBatch(items);
-    t.same(got, vectors.map((_, i) => SPECCHECK_ACCEPTED.has(i)));
+    t.same(
+      got,
+      vectors.map((_, i) => SPECCHECK_ACCEPTED.has(i)),
+    );
   });
 
   t.test(`${name}: valid and broken signatures`, async (t) => {
@@ -152,7 +163,10 @@ t.test('bad pool options are refused', async (t) => {
       t.ok(hasCode(err, 'BAD_OPTIONS'), JSON.stringify(opts));
     }
   }
-  t.ok(createSignatureVerifier({ threads: 0 }) instanceof MainThreadVerifier, 'threads 0 means the main thread');
+  t.ok(
+    createSignatureVerifier({ threads: 0 }) instanceof MainThreadVerifier,
+    'threads 0 means the main thread',
+  );
 });
 
 t.test('chunking spreads a batch over the workers within its bounds', async (t) => {
@@ -161,7 +175,10 @@ t.test('chunking spreads a batch over the workers within its bounds', async (t) 
   t.same(chunkSizes(10, o), [10], 'small batch: one chunk');
   t.same(chunkSizes(100, o), [50, 50], 'one chunk per worker');
   t.same(chunkSizes(2000, o), [256, 256, 256, 256, 256, 256, 256, 208], 'large batch: chunks of maxChunk');
-  t.equal(chunkSizes(2000, o).reduce((a, b) => a + b, 0), 2000);
+  t.equal(
+    chunkSizes(2000, o).reduce((a, b) => a + b, 0),
+    2000,
+  );
 });
 
 t.test('packing: one buffer round-trips every item; truncation is detected', async (t) => {
@@ -175,7 +192,10 @@ t.test('packing: one buffer round-trips every item; truncation is detected', asy
     seen.map((s) => [Buffer.from(s.signature), Buffer.from(s.message), Buffer.from(s.publicKey)]),
     wellFormed.map((s) => [Buffer.from(s.signature), Buffer.from(s.message), Buffer.from(s.publicKey)]),
   );
-  t.notOk(unpackBatch(buf.slice(0, buf.byteLength - 1), () => {}), 'truncated');
+  t.notOk(
+    unpackBatch(buf.slice(0, buf.byteLength - 1), () => {}),
+    'truncated',
+  );
   t.equal(packedCount(new ArrayBuffer(2)), null);
   const lying = new ArrayBuffer(8);
   new DataView(lying).setUint32(0, 1000, true);
@@ -234,3 +254,20 @@ t.test('the verified-tx cache is a bounded LRU', async (t) => {
   t.notOk(c.has(h(1)));
   t.throws(() => new VerifiedTxCache(0));
 });
+
+t.test(
+  'the worker function: packed batch in, one byte per signature out; malformed input throws',
+  async (t) => {
+    const { default: verifyPacked } = await import('../../../node/verify/worker.js');
+    const { valueSymbol } = await import('piscina');
+    const { items, expected } = mixedItems(14);
+    const wellFormed = items.filter(isWellFormed);
+    const out = (verifyPacked(packBatch(wellFormed)) as Record<symbol, Uint8Array>)[valueSymbol]!;
+    t.same(
+      [...out].map((b) => b === 1),
+      expected.filter((_, i) => isWellFormed(items[i]!)),
+    );
+    t.throws(() => verifyPacked(new ArrayBuffer(3)));
+    t.throws(() => verifyPacked(packBatch(wellFormed).slice(0, 200)));
+  },
+);

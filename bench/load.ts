@@ -1,0 +1,329 @@
+/**
+ * The load generator: drives signed transfers at an offered rate or at
+ * saturation, and measures what the network commits.
+ *
+ * - Transactions are signed BEFORE the clock starts (node:crypto signing, the
+ *   same bytes as noble's): on a small machine every core the generator uses
+ *   is taken from the validators it measures.
+ * - Each sender always goes to the same validator, so that its nonces reach a
+ *   mempool in order; submissions travel as JSON-RPC batches.
+ * - Commits are observed on one validator by reading each newly committed
+ *   block (one request per block rather than one receipt request per
+ *   transaction); the latency of a transaction is the time from its
+ *   submission to the moment its block is seen committed. Receipts of a
+ *   sample are then read to check that the transfers succeeded.
+ */
+import { toHex } from '../core/bytes.js';
+import type { HotshardClient } from '../node/client/client.js';
+import { RpcError } from '../node/client/errors.js';
+import { buildTransfer } from '../node/client/transfer.js';
+import type { BenchAccount } from './accounts.js';
+import { percentile, round } from './stats.js';
+
+/** JSON-RPC error code of a submission over the node's per-client rate (node/rpc/errors.ts). */
+const RATE_LIMITED = -32005;
+
+export interface LoadTarget {
+  readonly chainId: number;
+  readonly shardId: number;
+  readonly fee: bigint;
+  /** Where transactions are submitted (senders are spread over them). */
+  readonly submitTo: readonly HotshardClient[];
+  /** The validator whose committed blocks define "committed". */
+  readonly observer: HotshardClient;
+}
+
+export interface PhaseOptions {
+  readonly name: string;
+  /** Offered transactions per second; undefined drives at saturation. */
+  readonly rate?: number;
+  readonly warmupMs: number;
+  readonly durationMs: number;
+  /** After the window: how long to wait for the stragglers' commits. */
+  readonly drainMs: number;
+  /** Saturation: at most this many submitted but uncommitted transactions. */
+  readonly maxPending: number;
+  /** Transactions per JSON-RPC batch. */
+  readonly batchSize: number;
+  /** Signed in advance; the phase stops early if it runs out (reported). */
+  readonly presign: number;
+  /** Receipts read afterwards to check the transfers' status. */
+  readonly receiptSample: number;
+}
+
+export interface PhaseResult {
+  readonly name: string;
+  readonly mode: 'rate' | 'saturation';
+  readonly offeredRate: number | null;
+  /** Submissions per second actually sent during the window. */
+  readonly submittedRate: number;
+  readonly windowSeconds: number;
+  /** Transactions committed within the window, per second. */
+  readonly tps: number;
+  readonly submitted: number;
+  readonly committed: number;
+  /** Every transaction of this phase seen committed, window or not. */
+  readonly committedTotal: number;
+  readonly rejected: number;
+  readonly rejectedBy: Readonly<Record<string, number>>;
+  /** Submissions the node refused for its per-client rate limit, sent again. */
+  readonly rateLimited: number;
+  /** Submitted in the window, still not committed after the drain. */
+  readonly uncommitted: number;
+  readonly p50Ms: number;
+  readonly p90Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  readonly blocks: number;
+  readonly receiptsChecked: number;
+  readonly receiptsNotSuccess: number;
+  readonly ranOutOfSignedTxs: boolean;
+}
+
+interface Prepared {
+  readonly sender: number;
+  readonly nonce: bigint;
+  readonly hex: string;
+  readonly hash: string;
+}
+
+interface Inflight {
+  readonly submittedAt: number;
+  readonly inWindow: boolean;
+  readonly sender: number;
+  readonly nonce: bigint;
+}
+
+/** Per-sender next nonce, advanced as transactions are signed. */
+export class SenderBook {
+  readonly next: bigint[];
+  constructor(
+    readonly accounts: readonly BenchAccount[],
+    nonces: readonly bigint[],
+  ) {
+    this.next = [...nonces];
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Signs `count` transfers round-robin over the senders (each to the next sender), continuing their nonces. */
+export function presign(book: SenderBook, target: Pick<LoadTarget, 'chainId' | 'shardId' | 'fee'>, count: number, expiry: number): Prepared[] {
+  const n = book.accounts.length;
+  const out: Prepared[] = new Array(count);
+  for (let k = 0; k < count; k++) {
+    const s = k % n;
+    const nonce = book.next[s]!;
+    book.next[s] = nonce + 1n;
+    const stx = buildTransfer(
+      {
+        chainId: target.chainId,
+        shardId: target.shardId,
+        sender: book.accounts[s]!.keys,
+        nonce,
+        to: book.accounts[(s + 1) % n]!.address,
+        amount: 1n,
+        fee: target.fee,
+        expiry,
+      },
+      { fast: true },
+    );
+    out[k] = { sender: s, nonce, hex: '0x' + toHex(stx.bytes), hash: '0x' + toHex(stx.hash) };
+  }
+  return out;
+}
+
+/** Runs one phase of load and returns its figures. `prepared` is consumed from the front. */
+export async function runPhase(target: LoadTarget, o: PhaseOptions, prepared: Prepared[], log: (line: string) => void): Promise<PhaseResult> {
+  const inflight = new Map<string, Inflight>();
+  const latencies: number[] = [];
+  const committedInWindow: string[] = [];
+  const rejectedBy: Record<string, number> = {};
+  const poisoned = new Map<number, bigint>(); // sender -> first nonce that will never commit
+  let rejected = 0;
+  let submitted = 0;
+  let submittedInWindow = 0;
+  let committedCount = 0;
+  let committedTotal = 0;
+  let blocks = 0;
+  let cursor = 0;
+  let ranOut = false;
+  let rateLimited = 0;
+  const retry: Prepared[] = [];
+
+  const t0 = Date.now();
+  const windowStart = t0 + o.warmupMs;
+  const windowEnd = windowStart + o.durationMs;
+  const clients = target.submitTo;
+
+  // --- commit observer ----------------------------------------------------
+  let observing = true;
+  let lastHeight = (await target.observer.status()).committedHeight;
+  const observer = (async () => {
+    while (observing) {
+      try {
+        const h = (await target.observer.status()).committedHeight;
+        if (h > lastHeight) {
+          const heights = Array.from({ length: h - lastHeight }, (_, i) => lastHeight + 1 + i);
+          const outcomes = await target.observer.batch(heights.map((x) => ({ method: 'hs_getBlockByHeight', params: [x] })));
+          const seenAt = Date.now();
+          for (const oc of outcomes) {
+            if (!oc.ok || oc.result === null || typeof oc.result !== 'object') continue;
+            blocks++;
+            for (const txh of (oc.result as { transactions?: unknown[] }).transactions ?? []) {
+              const key = typeof txh === 'string' ? txh.toLowerCase() : '';
+              const f = inflight.get(key);
+              if (f === undefined) continue;
+              inflight.delete(key);
+              committedTotal++;
+              if (seenAt >= windowStart && seenAt <= windowEnd) committedCount++;
+              if (f.inWindow) {
+                latencies.push(seenAt - f.submittedAt);
+                committedInWindow.push(key);
+              }
+            }
+          }
+          lastHeight = h;
+        }
+      } catch (err) {
+        if (!(err instanceof RpcError)) throw err;
+      }
+      await sleep(20);
+    }
+  })();
+
+  // --- submitter ------------------------------------------------------------
+  const pendingRequests = new Set<Promise<void>>();
+  const submitBatch = (client: HotshardClient, txs: Prepared[]): void => {
+    const at = Date.now();
+    const inWindow = at >= windowStart && at < windowEnd;
+    // A retried transaction keeps its first submission time: its latency includes the wait.
+    for (const p of txs) {
+      if (inflight.has(p.hash)) continue;
+      inflight.set(p.hash, { submittedAt: at, inWindow, sender: p.sender, nonce: p.nonce });
+      submitted++;
+      if (inWindow) submittedInWindow++;
+    }
+    const req = client
+      .sendTransactions(txs.map((p) => p.hex))
+      .then(
+        (results) => {
+          results.forEach((r, i) => {
+            if (!(r instanceof RpcError)) return;
+            if (r.context.rpcCode === RATE_LIMITED) {
+              rateLimited++;
+              retry.push(txs[i]!); // the node asked us to slow down: send it again, it is still pending
+            } else reject(txs[i]!, r.context.dataCode ?? r.code);
+          });
+        },
+        (err: unknown) => {
+          for (const p of txs) reject(p, err instanceof RpcError ? err.code : 'ERROR');
+        },
+      )
+      .finally(() => pendingRequests.delete(req));
+    pendingRequests.add(req);
+  };
+  const reject = (p: Prepared, code: string): void => {
+    if (!inflight.delete(p.hash)) return;
+    rejected++;
+    rejectedBy[code] = (rejectedBy[code] ?? 0) + 1;
+    // Later nonces of this sender can never commit now: stop counting them as pending.
+    const prev = poisoned.get(p.sender);
+    if (prev === undefined || p.nonce < prev) poisoned.set(p.sender, p.nonce);
+  };
+  const takeNext = (count: number): Prepared[] => {
+    const out: Prepared[] = retry.splice(0, count);
+    while (out.length < count && cursor < prepared.length) {
+      const p = prepared[cursor++]!;
+      const bad = poisoned.get(p.sender);
+      if (bad !== undefined && p.nonce > bad) continue;
+      out.push(p);
+    }
+    if (out.length < count) ranOut = true;
+    return out;
+  };
+  const dispatch = (txs: Prepared[]): void => {
+    const perClient: Prepared[][] = clients.map(() => []);
+    for (const p of txs) perClient[p.sender % clients.length]!.push(p);
+    perClient.forEach((list, c) => {
+      for (let i = 0; i < list.length; i += o.batchSize) submitBatch(clients[c]!, list.slice(i, i + o.batchSize));
+    });
+  };
+  const dropPoisonedInflight = (): void => {
+    if (poisoned.size === 0) return;
+    for (const [h, f] of inflight) {
+      const bad = poisoned.get(f.sender);
+      if (bad !== undefined && f.nonce > bad) inflight.delete(h);
+    }
+  };
+
+  let lastLog = t0;
+  let sentByRate = 0;
+  while (Date.now() < windowEnd && !ranOut) {
+    const now = Date.now();
+    if (o.rate !== undefined) {
+      const due = Math.floor(((now - t0) / 1000) * o.rate) - sentByRate;
+      if (due > 0) {
+        sentByRate += due;
+        dispatch(takeNext(due));
+      }
+    } else {
+      dropPoisonedInflight();
+      const room = o.maxPending - inflight.size;
+      if (room >= Math.min(o.batchSize, o.maxPending / 4)) dispatch(takeNext(room));
+    }
+    if (now - lastLog >= 5000) {
+      lastLog = now;
+      log(`  ${o.name}: ${Math.round((now - t0) / 1000)}s submitted ${submitted} rejected ${rejected} pending ${inflight.size} committed-in-window ${committedCount} height ${lastHeight}`);
+    }
+    // Bound the requests in flight: an RPC that falls behind must not make the generator pile up memory.
+    if (pendingRequests.size > 64) await Promise.race(pendingRequests);
+    else await sleep(o.rate !== undefined ? 10 : 5);
+  }
+  await Promise.all(pendingRequests);
+  const drainUntil = Date.now() + o.drainMs;
+  const waitingFor = (): number => [...inflight.values()].filter((f) => f.inWindow).length;
+  while (Date.now() < drainUntil && waitingFor() > 0) {
+    dropPoisonedInflight();
+    await sleep(50);
+  }
+  observing = false;
+  await observer;
+
+  // Receipts of a sample: the transfers must have succeeded, not only been included.
+  const sample = committedInWindow.filter((_, i) => i % Math.max(1, Math.floor(committedInWindow.length / o.receiptSample)) === 0).slice(0, o.receiptSample);
+  let notSuccess = 0;
+  for (let i = 0; i < sample.length; i += 100) {
+    const receipts = await target.observer.getReceipts(sample.slice(i, i + 100));
+    for (const r of receipts) {
+      if (r === null || r instanceof RpcError || !/^(0|success)$/i.test(r.status)) notSuccess++;
+    }
+  }
+
+  const windowSeconds = o.durationMs / 1000;
+  return {
+    name: o.name,
+    mode: o.rate === undefined ? 'saturation' : 'rate',
+    offeredRate: o.rate ?? null,
+    submittedRate: round(submittedInWindow / windowSeconds),
+    windowSeconds,
+    tps: round(committedCount / windowSeconds),
+    submitted,
+    committed: committedCount,
+    committedTotal,
+    rejected,
+    rejectedBy,
+    rateLimited,
+    uncommitted: waitingFor(),
+    p50Ms: round(percentile(latencies, 50)),
+    p90Ms: round(percentile(latencies, 90)),
+    p99Ms: round(percentile(latencies, 99)),
+    maxMs: round(percentile(latencies, 100)),
+    blocks,
+    receiptsChecked: sample.length,
+    receiptsNotSuccess: notSuccess,
+    ranOutOfSignedTxs: ranOut,
+  };
+}

@@ -1,0 +1,229 @@
+/**
+ * `hotshard bench`: measure the machine's bound on the idle machine, start a
+ * testnet of its own, drive transfers (at saturation, then at half the rate
+ * it sustained, by default), and report TPS, latency, the ratio TPS / bound,
+ * peak RSS and CPU per transaction of every validator.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { addressToHex } from '../core/address.js';
+import { HotshardClient } from '../node/client/client.js';
+import { RpcError } from '../node/client/errors.js';
+import { parseAccount } from '../node/client/views.js';
+import { memoryOf } from '../node/testnet/pids.js';
+import { Testnet } from '../node/testnet/testnet.js';
+import type { NodeTuning } from '../node/config.js';
+import { benchAccounts, type BenchAccount } from './accounts.js';
+import { measureMachineBound, type MachineBound } from './bound.js';
+import { presign, runPhase, SenderBook, type LoadTarget, type PhaseResult } from './load.js';
+import { cpuSecondsOf } from './proc.js';
+import { summarizeProfiles, type ProfileSummary } from './profile.js';
+import { round } from './stats.js';
+
+export interface BenchOptions {
+  readonly validators: number;
+  /** 'both': saturation, then half the sustained rate; or one of them; or a fixed offered rate. */
+  readonly mode: 'both' | 'saturation' | { rate: number };
+  readonly durationSec: number;
+  readonly warmupSec: number;
+  readonly accounts: number;
+  readonly maxPending: number;
+  readonly batchSize: number;
+  readonly boundMs: number;
+  /** Keep the testnet in this directory (resumed if it exists); default: a temporary one, removed after. */
+  readonly dir?: string;
+  readonly keep: boolean;
+  /** Write V8 CPU profiles of every validator and summarize where the time goes. */
+  readonly profile: boolean;
+  readonly tuning?: Partial<NodeTuning>;
+  readonly log: (line: string) => void;
+}
+
+export const BENCH_DEFAULTS = {
+  validators: 4,
+  durationSec: 20,
+  warmupSec: 5,
+  accounts: 1024,
+  maxPending: 8000,
+  batchSize: 250,
+  boundMs: 2000,
+} as const;
+
+export interface BenchResult {
+  readonly bench: 'transfers';
+  readonly validators: number;
+  readonly shards: 1;
+  readonly cores: number;
+  readonly cpu: string;
+  /** Sustained committed TPS (at saturation, or at the offered rate when only that ran). */
+  readonly tps: number;
+  /** Raw ed25519 verifications/s on all cores divided by the validators that verify each transaction. */
+  readonly bound: number;
+  readonly ratio: number;
+  /** Latency from submission to commit at half the saturated rate (or of the only phase run). */
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** The largest peak RSS (VmHWM) of any validator, in MB. */
+  readonly rssMb: number;
+  readonly rssMbPerValidator: readonly number[];
+  /** CPU milliseconds all validators together spent per committed transaction at saturation. */
+  readonly cpuMsPerTx: number | null;
+  readonly machine: MachineBound;
+  readonly phases: readonly PhaseResult[];
+  readonly profile?: ProfileSummary & { msPerTxByArea: ReadonlyArray<{ area: string; msPerTx: number }> };
+}
+
+async function readNonces(client: HotshardClient, accounts: readonly BenchAccount[]): Promise<bigint[]> {
+  const out: bigint[] = [];
+  for (let i = 0; i < accounts.length; i += 200) {
+    const chunk = accounts.slice(i, i + 200);
+    const res = await client.batch(chunk.map((a) => ({ method: 'hs_getAccount', params: [addressToHex(a.address)] })));
+    for (const r of res) {
+      if (!r.ok) throw r.error;
+      out.push(parseAccount(r.result).nonce);
+    }
+  }
+  return out;
+}
+
+/** Waits until no validator holds pending transactions (or the time is up). */
+async function waitMempoolsEmpty(clients: readonly HotshardClient[], timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      const sizes = await Promise.all(clients.map(async (c) => (await c.status()).mempoolSize));
+      if (sizes.every((s) => s === 0)) return;
+    } catch (err) {
+      if (!(err instanceof RpcError)) throw err;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function cpuOf(pids: readonly number[]): number {
+  return pids.reduce((s, p) => s + (cpuSecondsOf(p) ?? 0), 0);
+}
+
+export async function runBench(o: BenchOptions): Promise<BenchResult> {
+  // 1. The bound, on the idle machine, before any validator runs.
+  o.log(`measuring the machine's bound: raw ed25519 verifications on ${availableParallelism()} cores for ${o.boundMs} ms ...`);
+  const machine = await measureMachineBound(o.validators, { durationMs: o.boundMs });
+  o.log(`  ${machine.perSecond} verifications/s / ${o.validators} validators = bound ${machine.bound} tx/s`);
+
+  // 2. A testnet of its own, with the senders funded in its genesis.
+  const accounts = benchAccounts(o.accounts);
+  const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'hotshard-bench-'));
+  const profileDir = join(dir, 'profiles');
+  if (o.profile) mkdirSync(profileDir, { recursive: true });
+  const runOptions = {
+    dir,
+    logLevel: 'warn' as const,
+    ...(o.tuning !== undefined ? { tuning: o.tuning } : {}),
+    ...(o.profile ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir] } : {}),
+  };
+  const testnet = await Testnet.open({
+    ...runOptions,
+    validatorsPerShard: o.validators,
+    shards: 1,
+    accounts: 0,
+    extraFunds: accounts.map((a) => ({ address: a.address, amount: 10n ** 24n })),
+  }).catch(async (err: unknown) => {
+    // A kept directory (--dir) is resumed: its genesis funded the same deterministic senders.
+    if (o.dir !== undefined && (err as { code?: string }).code === 'DIR_CONFLICT') return Testnet.open(runOptions);
+    throw err;
+  });
+  const clients: HotshardClient[] = [];
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    for (const c of clients) c.close();
+    await testnet.stop();
+  };
+  try {
+    o.log(`starting ${o.validators} validators in ${dir} ...`);
+    await testnet.start();
+    for (const v of testnet.validators) clients.push(new HotshardClient(v.rpc, { timeoutMs: 30_000, maxSockets: 8 }));
+    const observer = clients[0]!;
+    const status = await observer.waitForCommittedHeight(1, { timeoutMs: 60_000, pollMs: 200 });
+    const fee = testnet.files.genesis.fees.minTransferFee;
+    const target: LoadTarget = { chainId: status.chainId, shardId: status.shard, fee, submitTo: clients, observer };
+    const pids = testnet.validators.map((v) => v.process!.pid);
+    const phases: PhaseResult[] = [];
+    let cpuMsPerTx: number | null = null;
+
+    const phase = async (name: string, rate: number | undefined): Promise<PhaseResult> => {
+      await waitMempoolsEmpty(clients, 30_000);
+      const book = new SenderBook(accounts, await readNonces(observer, accounts));
+      const seconds = o.warmupSec + o.durationSec;
+      const count = Math.min(400_000, Math.ceil((rate ?? machine.bound) * seconds * 1.1) + 1000);
+      const ts = Date.now();
+      const prepared = presign(book, target, count, Date.now() + 30 * 60_000);
+      o.log(`${name}: signed ${count} transfers in ${Date.now() - ts} ms; driving ${rate === undefined ? 'at saturation' : `${rate} tx/s`} for ${o.warmupSec}+${o.durationSec} s ...`);
+      const cpu0 = cpuOf(pids);
+      const r = await runPhase(
+        target,
+        {
+          name,
+          ...(rate !== undefined ? { rate } : {}),
+          warmupMs: o.warmupSec * 1000,
+          durationMs: o.durationSec * 1000,
+          drainMs: 15_000,
+          maxPending: o.maxPending,
+          batchSize: o.batchSize,
+          presign: count,
+          receiptSample: 500,
+        },
+        prepared,
+        o.log,
+      );
+      const cpu = cpuOf(pids) - cpu0;
+      if (rate === undefined && r.committedTotal > 0) cpuMsPerTx = round((cpu * 1000) / r.committedTotal, 3);
+      o.log(`  ${name}: ${r.tps} tx/s committed, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, rejected ${r.rejected}, uncommitted ${r.uncommitted}`);
+      phases.push(r);
+      return r;
+    };
+
+    let latencyPhase: PhaseResult;
+    let tpsPhase: PhaseResult;
+    if (o.mode === 'both' || o.mode === 'saturation') {
+      tpsPhase = await phase('saturation', undefined);
+      latencyPhase = tpsPhase;
+      if (o.mode === 'both') latencyPhase = await phase('half-rate', Math.max(1, Math.floor(tpsPhase.tps / 2)));
+    } else {
+      tpsPhase = await phase('rate', o.mode.rate);
+      latencyPhase = tpsPhase;
+    }
+
+    const rss = pids.map((p) => round((memoryOf(p)?.peakRssBytes ?? 0) / (1024 * 1024), 1));
+    await stop();
+    let profile: BenchResult['profile'];
+    if (o.profile) {
+      const s = summarizeProfiles(profileDir);
+      const txs = phases.reduce((a, p) => a + p.committedTotal, 0);
+      profile = { ...s, msPerTxByArea: s.areas.filter((a) => a.area !== 'idle').slice(0, 15).map((a) => ({ area: a.area, msPerTx: round(a.ms / Math.max(1, txs), 4) })) };
+    }
+    return {
+      bench: 'transfers',
+      validators: o.validators,
+      shards: 1,
+      cores: availableParallelism(),
+      cpu: cpus()[0]?.model ?? 'unknown',
+      tps: tpsPhase.tps,
+      bound: machine.bound,
+      ratio: round(tpsPhase.tps / machine.bound, 3),
+      p50Ms: latencyPhase.p50Ms,
+      p99Ms: latencyPhase.p99Ms,
+      rssMb: Math.max(...rss),
+      rssMbPerValidator: rss,
+      cpuMsPerTx,
+      machine,
+      phases,
+      ...(profile !== undefined ? { profile } : {}),
+    };
+  } finally {
+    await stop();
+    if (o.dir === undefined && !o.keep) rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,391 @@
+/**
+ * The Byzantine side of a scenario. Faulty validators run the real engine
+ * with their own key (so they follow the protocol where that suits them),
+ * and an adversary between that engine and the network decides what
+ * actually leaves, forging messages with the faulty key through the
+ * SignatureScheme. The faulty validators collude: one Coalition pools what
+ * any of them has seen (blocks, votes, timeouts) and assembles certificates
+ * from it.
+ *
+ * Behaviours (per faulty validator):
+ * - crash       the honest engine, stopped at a random time, maybe restarted
+ *               (set up by the scenario; no adversary);
+ * - twins       two instances with one key (set up by the scenario);
+ * - silent      receives everything, sends nothing, answers no fetch;
+ * - double-vote votes for every proposal it sees (so for both sides of an
+ *               equivocation), sends its votes to everyone, and signs
+ *               conflicting timeouts (a lower high QC to half of the nodes);
+ * - equivocate  as leader, sends two different proposals to two halves of
+ *               the nodes (on another certified block when it knows one,
+ *               on an older QC after a timeout certificate, else another
+ *               payload) and later the other one to each half; or withholds
+ *               its proposal from all but one victim (whose messages the
+ *               network adversary then delays, as asynchrony before GST
+ *               allows), signs a timeout for the previous round, and once a
+ *               TC forms proposes on the QC below the one it withheld; it
+ *               votes for every proposal it sees.
+ */
+import { toHex, equalBytes } from '../../core/bytes.js';
+import { encode } from '../../core/codec.js';
+import { ValidatorSet } from '../committee.js';
+import type { EngineEvent } from '../engine.js';
+import { VoteDataCodec, blockId } from '../messages.js';
+import type {
+  Block,
+  ConsensusMessage,
+  Proposal,
+  QuorumCert,
+  Round,
+  TimeoutCert,
+  TimeoutMsg,
+  ValidatorIndex,
+  Vote,
+  VoteData,
+} from '../types.js';
+import { simPayload, simPayloadDigest } from './executor.js';
+import { Forger, assembleQc, assembleTc } from './forge.js';
+import type { NodeAdversary, SimContext, SimNode } from './node.js';
+import type { Prng } from './prng.js';
+import type { SimKey } from './schemes.js';
+
+interface TimeoutEntry {
+  readonly hqcRound: Round;
+  readonly signature: Uint8Array;
+  readonly highQc: QuorumCert;
+}
+
+const qcRound = (qc: QuorumCert): Round => qc.voteData.block.round;
+
+/** What the faulty validators know together, and the certificates they can build from it. */
+export class Coalition {
+  readonly forger: Forger;
+  /** The quorum rule the engines apply (a mutation may have changed it; the coalition exploits what engines accept). */
+  readonly validators: ValidatorSet;
+  private readonly blocks = new Map<string, Block>();
+  private readonly votes = new Map<string, { voteData: VoteData; sigs: Map<ValidatorIndex, Uint8Array> }>();
+  /** A QC per certified block (id hex). */
+  private readonly qcs = new Map<string, QuorumCert>();
+  private readonly timeouts = new Map<Round, Map<ValidatorIndex, TimeoutEntry>>();
+  private readonly tcs = new Map<Round, TimeoutCert>();
+  private readonly tcWaiters = new Map<Round, ((tc: TimeoutCert) => void)[]>();
+  private readonly forgedVotes = new Set<string>();
+
+  constructor(
+    readonly ctx: SimContext,
+    readonly prng: Prng,
+    keys: ReadonlyMap<ValidatorIndex, SimKey>,
+  ) {
+    this.forger = new Forger(ctx.domain, ctx.scheme, new Map([...keys].map(([i, k]) => [i, k.secret])));
+    this.validators = new ValidatorSet(ctx.committee, { quorumByHeads: ctx.mutations.quorumByHeads === true });
+    this.learnBlock(ctx.genesis);
+    this.learnQc(ctx.genesisQc);
+  }
+
+  observe(msg: ConsensusMessage): void {
+    switch (msg.type) {
+      case 'proposal':
+        this.learnBlock(msg.value.block);
+        if (msg.value.highCommitQc !== null) this.learnQc(msg.value.highCommitQc);
+        return;
+      case 'vote':
+        this.learnVote(msg.value);
+        return;
+      case 'timeout': {
+        const t = msg.value;
+        this.learnQc(t.highQc);
+        if (t.lastVote !== null) this.learnVote(t.lastVote);
+        if (t.highTc != null) this.learnTc(t.highTc);
+        this.learnTimeout(t);
+        return;
+      }
+      case 'blockResponse':
+        for (const b of msg.value.blocks) this.learnBlock(b);
+        return;
+      default:
+        return;
+    }
+  }
+
+  event(e: EngineEvent): void {
+    if (e.type === 'block' || e.type === 'proposed') this.learnBlock(e.block);
+    else if (e.type === 'qc') this.learnQc(e.qc);
+    else if (e.type === 'tc') this.learnTc(e.tc);
+  }
+
+  block(id: Uint8Array): Block | undefined {
+    return this.blocks.get(toHex(id));
+  }
+
+  tc(round: Round): TimeoutCert | undefined {
+    return this.tcs.get(round);
+  }
+
+  /** Known QCs (with their blocks known) matching `pred`. */
+  qcsWhere(pred: (qc: QuorumCert) => boolean): QuorumCert[] {
+    return [...this.qcs.values()].filter((qc) => pred(qc) && this.blocks.has(toHex(qc.voteData.block.id)));
+  }
+
+  /** Calls `fn` once a TC of `round` is known (now, if it is). */
+  onTc(round: Round, fn: (tc: TimeoutCert) => void): void {
+    const tc = this.tcs.get(round);
+    if (tc !== undefined) {
+      fn(tc);
+      return;
+    }
+    let list = this.tcWaiters.get(round);
+    if (list === undefined) this.tcWaiters.set(round, (list = []));
+    list.push(fn);
+  }
+
+  learnBlock(b: Block): void {
+    const k = toHex(blockId(b));
+    if (this.blocks.has(k)) return;
+    this.blocks.set(k, b);
+    if (b.round > 0) this.learnQc(b.qc);
+    if (b.tc !== null) this.learnTc(b.tc);
+  }
+
+  learnQc(qc: QuorumCert): void {
+    const k = toHex(qc.voteData.block.id);
+    if (!this.qcs.has(k)) this.qcs.set(k, qc);
+  }
+
+  learnVote(v: Vote): void {
+    const key = toHex(encode(VoteDataCodec, v.voteData));
+    let entry = this.votes.get(key);
+    if (entry === undefined) this.votes.set(key, (entry = { voteData: v.voteData, sigs: new Map() }));
+    if (entry.sigs.has(v.signer)) return;
+    entry.sigs.set(v.signer, v.signature);
+    if (!this.qcs.has(toHex(v.voteData.block.id)) && this.validators.hasQuorum(entry.sigs.keys())) {
+      this.learnQc(assembleQc(this.validators, entry.voteData, entry.sigs));
+    }
+  }
+
+  learnTimeout(t: TimeoutMsg): void {
+    let entries = this.timeouts.get(t.round);
+    if (entries === undefined) this.timeouts.set(t.round, (entries = new Map()));
+    if (entries.has(t.signer)) return;
+    entries.set(t.signer, { hqcRound: qcRound(t.highQc), signature: t.signature, highQc: t.highQc });
+    if (!this.tcs.has(t.round) && this.validators.hasQuorum(entries.keys())) this.learnTc(assembleTc(this.validators, t.round, entries));
+  }
+
+  learnTc(tc: TimeoutCert): void {
+    if (this.tcs.has(tc.round)) return;
+    this.tcs.set(tc.round, tc);
+    const waiters = this.tcWaiters.get(tc.round);
+    this.tcWaiters.delete(tc.round);
+    for (const fn of waiters ?? []) fn(tc);
+  }
+
+  /** `node` (faulty) votes for `block` whatever its safety rules say, and sends the vote to the next leader (or everyone). */
+  voteFor(node: SimNode, block: Block, toEveryone: boolean): void {
+    if (block.round === 0) return;
+    const key = `${node.index}:${toHex(blockId(block))}`;
+    if (this.forgedVotes.has(key)) return;
+    this.forgedVotes.add(key);
+    const vote = this.forger.vote(node.index, Forger.voteData(block));
+    this.learnVote(vote);
+    const net = this.ctx.network;
+    const targets = toEveryone ? net.othersOf(node) : net.instancesOf(this.ctx.leaders.leader(block.round + 1)).filter((n) => n !== node);
+    if (targets.length > 0) net.send(node, targets, { type: 'vote', value: vote });
+  }
+}
+
+/** Common plumbing: every faulty node feeds the coalition. */
+abstract class Byzantine implements NodeAdversary {
+  answersFetches = true;
+
+  constructor(
+    protected readonly coalition: Coalition,
+    protected readonly prng: Prng,
+  ) {}
+
+  inbound(_node: SimNode, msg: ConsensusMessage, _from: ValidatorIndex): void {
+    this.coalition.observe(msg);
+  }
+
+  event(_node: SimNode, e: EngineEvent): void {
+    this.coalition.event(e);
+  }
+
+  outbound(node: SimNode, msg: ConsensusMessage, targets: SimNode[]): void {
+    this.coalition.observe(msg);
+    this.coalition.ctx.network.send(node, targets, msg);
+  }
+
+  protected get now(): number {
+    return this.coalition.ctx.queue.now;
+  }
+
+  /** Splits `nodes` into two non-empty halves at random (the second may be empty with one node). */
+  protected halves(nodes: readonly SimNode[]): [SimNode[], SimNode[]] {
+    const s = this.prng.shuffle(nodes);
+    const k = s.length <= 1 ? s.length : 1 + this.prng.int(s.length - 1);
+    return [s.slice(0, k), s.slice(k)];
+  }
+}
+
+class Silent extends Byzantine {
+  override answersFetches = false;
+
+  override outbound(_node: SimNode, msg: ConsensusMessage): void {
+    this.coalition.observe(msg);
+  }
+}
+
+class DoubleVoter extends Byzantine {
+  override inbound(node: SimNode, msg: ConsensusMessage, from: ValidatorIndex): void {
+    super.inbound(node, msg, from);
+    if (msg.type === 'proposal') this.coalition.voteFor(node, msg.value.block, true);
+  }
+
+  override outbound(node: SimNode, msg: ConsensusMessage, targets: SimNode[]): void {
+    const c = this.coalition;
+    c.observe(msg);
+    const net = c.ctx.network;
+    if (msg.type === 'vote') {
+      net.send(node, net.othersOf(node), msg);
+      return;
+    }
+    if (msg.type === 'timeout') {
+      // Conflicting timeouts: half of the nodes get one with a lower high QC.
+      const t = msg.value;
+      const lower = c.qcsWhere((qc) => qcRound(qc) < qcRound(t.highQc));
+      const [a, b] = this.halves(targets);
+      net.send(node, a, msg);
+      if (b.length === 0) return;
+      if (lower.length === 0) {
+        net.send(node, b, msg);
+        return;
+      }
+      const other = c.forger.timeout(node.index, t.round, this.prng.pick(lower), t.lastVote, t.highTc ?? null);
+      c.learnTimeout(other);
+      net.send(node, b, { type: 'timeout', value: other });
+      return;
+    }
+    net.send(node, targets, msg);
+  }
+}
+
+class Equivocator extends Byzantine {
+  override inbound(node: SimNode, msg: ConsensusMessage, from: ValidatorIndex): void {
+    super.inbound(node, msg, from);
+    if (msg.type === 'proposal') this.coalition.voteFor(node, msg.value.block, false);
+  }
+
+  override outbound(node: SimNode, msg: ConsensusMessage, targets: SimNode[]): void {
+    const c = this.coalition;
+    c.observe(msg);
+    if (msg.type !== 'proposal') {
+      c.ctx.network.send(node, targets, msg);
+      return;
+    }
+    const p = msg.value;
+    if (p.block.tc === null && this.prng.chance(0.4) && this.withhold(node, p, targets)) return;
+    this.split(node, p, targets);
+  }
+
+  /** Two proposals for one round, one to each half; later each half also gets the other one. */
+  private split(node: SimNode, p: Proposal, targets: SimNode[]): void {
+    const c = this.coalition;
+    const net = c.ctx.network;
+    const other = this.conflicting(node, p);
+    const [a, b] = this.halves(targets);
+    net.send(node, a, { type: 'proposal', value: p });
+    net.send(node, b, { type: 'proposal', value: other });
+    c.voteFor(node, other.block, false);
+    if (this.prng.chance(0.5)) {
+      const later = Math.round(c.ctx.timing.baseTimeoutMs * (0.2 + 0.6 * this.prng.float()));
+      c.ctx.queue.after(later, () => {
+        net.send(node, b, { type: 'proposal', value: p });
+        net.send(node, a, { type: 'proposal', value: other });
+      });
+    }
+  }
+
+  /** A second proposal for p's round: on another certified block if one is known, else with another payload. */
+  private conflicting(node: SimNode, p: Proposal): Proposal {
+    const c = this.coalition;
+    const b = p.block;
+    const r = b.round;
+    const tc = b.tc ?? c.tc(r - 1) ?? null;
+    const base = qcRound(b.qc);
+    // Same round, another block: no TC needed. With a TC: any older QC.
+    const candidates = c.qcsWhere(
+      (qc) => !equalBytes(qc.voteData.block.id, b.parentId) && (qcRound(qc) === r - 1 || (tc !== null && tc.round === r - 1 && qcRound(qc) < Math.max(base, 1))),
+    );
+    let qc = b.qc;
+    let parent: Block | undefined;
+    if (candidates.length > 0) {
+      qc = this.prng.pick(candidates);
+      parent = c.block(qc.voteData.block.id);
+    }
+    if (parent === undefined) {
+      qc = b.qc;
+      parent = c.block(b.parentId);
+    }
+    const justification = r === qcRound(qc) + 1 ? null : tc;
+    if (parent === undefined || (r !== qcRound(qc) + 1 && (justification === null || justification.round + 1 !== r))) {
+      // Nothing better known: the same parent with another payload.
+      const payload = simPayload(this.prng);
+      return c.forger.proposal({ ...b, payload, payloadDigest: simPayloadDigest(payload) }, p.highCommitQc);
+    }
+    const block = c.forger.block(node.index, r, parent, qc, justification, b.timestamp, simPayload(this.prng));
+    return c.forger.proposal(block, p.highCommitQc);
+  }
+
+  /**
+   * The proposal goes to one victim only (it carries the QC that commits the
+   * grandparent there); the victim's messages are then held back. The
+   * others time out; with our timeout they form a TC, and we propose on the
+   * QC below the withheld one, conflicting with what the victim committed.
+   * A correct engine refuses that proposal (its QC is below the TC's high
+   * QC); one without the TC high-QC clause votes for it.
+   */
+  private withhold(node: SimNode, p: Proposal, targets: SimNode[]): boolean {
+    const c = this.coalition;
+    const net = c.ctx.network;
+    const b = p.block;
+    const r = b.round;
+    const parent = c.block(b.parentId);
+    if (parent === undefined || parent.round === 0) return false;
+    const grand = c.block(parent.parentId);
+    if (grand === undefined || grand.round === 0) return false;
+    const staleQc = grand.qc;
+    const staleParent = c.block(staleQc.voteData.block.id);
+    if (staleParent === undefined) return false;
+    const honest = targets.filter((n) => n.honest);
+    if (honest.length === 0) return false;
+    const victim = this.prng.pick(honest);
+    const rest = targets.filter((n) => n !== victim);
+    net.send(node, [victim], { type: 'proposal', value: p });
+    net.hold(victim, this.now + 8 * c.ctx.timing.maxTimeoutMs);
+    const timeout = c.forger.timeout(node.index, r - 1, parent.qc, null, null);
+    c.learnTimeout(timeout);
+    net.send(node, rest, { type: 'timeout', value: timeout });
+    c.onTc(r - 1, (tc) => {
+      if (node.engine === null) return;
+      const x = c.forger.block(node.index, r, staleParent, staleQc, tc, c.ctx.epochMs + this.now, simPayload(this.prng));
+      const proposal = c.forger.proposal(x, null);
+      c.learnBlock(x);
+      net.send(node, rest, { type: 'proposal', value: proposal });
+      c.voteFor(node, x, false);
+    });
+    return true;
+  }
+}
+
+/** The adversary of a faulty instance, or null when the behaviour needs none (crash and twins run the honest engine). */
+export function makeAdversary(behaviour: 'crash' | 'silent' | 'equivocate' | 'double-vote' | 'twins', coalition: Coalition, prng: Prng): NodeAdversary | null {
+  switch (behaviour) {
+    case 'silent':
+      return new Silent(coalition, prng);
+    case 'double-vote':
+      return new DoubleVoter(coalition, prng);
+    case 'equivocate':
+      return new Equivocator(coalition, prng);
+    case 'crash':
+    case 'twins':
+      return null;
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * The simulated network. Every message goes through the engine's real wire
+ * codec (encoded once by the sender, decoded by each receiver), so a wire
+ * bug shows up in the simulator as it would between processes. Delivery
+ * times and losses come from the scenario's NetworkSchedule.
+ *
+ * Messages are addressed to validators; a validator may run as two
+ * instances (Twins), and a message to it reaches every instance the
+ * schedule lets through. A message arrives at whatever incarnation of the
+ * receiving instance is alive then (none, while it is crashed).
+ */
+import type { Block, BlockId, ConsensusMessage, ConsensusNetwork, Proposal, TimeoutMsg, ValidatorIndex, Vote } from '../types.js';
+import { decodeConsensusMessage, encodeConsensusMessage } from '../messages.js';
+import { ConsensusError } from '../errors.js';
+import type { EventQueue } from './scheduler.js';
+import type { Prng } from './prng.js';
+import { deliveryTime, type NetworkSchedule } from './schedule.js';
+import type { SimNode } from './node.js';
+
+/** Counters of one scenario's traffic. */
+export interface NetworkStats {
+  sent: number;
+  delivered: number;
+  dropped: number;
+  bytes: number;
+  /** Messages an honest engine rejected although an honest node sent them (a bug signal). */
+  honestRejected: number;
+  /** Messages that failed to decode (a wire bug signal: every sender uses the codec). */
+  decodeErrors: number;
+  fetches: number;
+}
+
+/** The round a message belongs to (for Twins round partitions), or null. */
+export function messageRound(msg: ConsensusMessage): number | null {
+  switch (msg.type) {
+    case 'proposal':
+      return msg.value.block.round;
+    case 'vote':
+      return msg.value.voteData.block.round;
+    case 'timeout':
+      return msg.value.round;
+    default:
+      return null;
+  }
+}
+
+export class SimNetwork {
+  readonly stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, bytes: 0, honestRejected: 0, decodeErrors: 0, fetches: 0 };
+  nodes: readonly SimNode[] = [];
+  /** Before GST the network adversary may hold a node's outbound messages until a time (at most GST). */
+  private readonly held = new Map<SimNode, number>();
+
+  constructor(
+    private readonly queue: EventQueue,
+    private readonly prng: Prng,
+    private readonly schedule: NetworkSchedule,
+  ) {}
+
+  /** Instances of validator `index`. */
+  instancesOf(index: ValidatorIndex): SimNode[] {
+    return this.nodes.filter((n) => n.index === index);
+  }
+
+  /** Every instance but `from` itself. */
+  othersOf(from: SimNode): SimNode[] {
+    return this.nodes.filter((n) => n !== from);
+  }
+
+  /**
+   * Holds what `node` sends until `until` (clamped to GST): asynchrony before
+   * GST lets the adversary delay any message, as long as it arrives by GST +
+   * delta. No effect after GST.
+   */
+  hold(node: SimNode, until: number): void {
+    if (this.queue.now >= this.schedule.gstAt) return;
+    this.held.set(node, Math.min(until, this.schedule.gstAt));
+  }
+
+  get gstAt(): number {
+    return this.schedule.gstAt;
+  }
+
+  /** Encodes `msg` once and sends it from `from` to each of `targets`. */
+  send(from: SimNode, targets: readonly SimNode[], msg: ConsensusMessage): void {
+    const bytes = encodeConsensusMessage(msg);
+    const round = messageRound(msg);
+    for (const to of targets) this.transmit(from, to, bytes, round, (decoded) => this.deliver(from, to, decoded));
+  }
+
+  /** The ConsensusNetwork of one incarnation; it goes quiet when the incarnation dies. */
+  endpoint(node: SimNode, incarnation: number): ConsensusNetwork {
+    const alive = (): boolean => node.incarnation === incarnation && node.engine !== null;
+    const out = (msg: ConsensusMessage, targets: SimNode[]): void => {
+      if (!alive()) return;
+      if (node.adversary !== null) node.adversary.outbound(node, msg, targets);
+      else this.send(node, targets, msg);
+    };
+    return {
+      broadcastProposal: (p: Proposal) => out({ type: 'proposal', value: p }, this.othersOf(node)),
+      sendVote: (to: ValidatorIndex, v: Vote) => out({ type: 'vote', value: v }, this.instancesOf(to).filter((n) => n !== node)),
+      broadcastTimeout: (t: TimeoutMsg) => out({ type: 'timeout', value: t }, this.othersOf(node)),
+      fetchBlocks: (peer: ValidatorIndex, blockId: BlockId, count: number) => this.fetch(node, incarnation, peer, blockId, count),
+    };
+  }
+
+  private transmit(from: SimNode, to: SimNode, bytes: Uint8Array, round: number | null, onArrive: (m: ConsensusMessage) => void): void {
+    this.stats.sent++;
+    let at = deliveryTime(this.schedule, this.prng, this.queue.now, from.instance, to.instance, round);
+    const heldUntil = this.held.get(from);
+    if (at !== null && heldUntil !== undefined && this.queue.now < heldUntil) at = Math.max(at, heldUntil + 1 + this.prng.int(this.schedule.deltaMs));
+    if (at === null) {
+      this.stats.dropped++;
+      return;
+    }
+    this.stats.bytes += bytes.length;
+    this.queue.at(at, () => {
+      if (to.engine === null) {
+        this.stats.dropped++;
+        return;
+      }
+      let decoded: ConsensusMessage;
+      try {
+        decoded = decodeConsensusMessage(bytes);
+      } catch (err) {
+        this.stats.decodeErrors++;
+        if (!(err instanceof ConsensusError)) throw err;
+        return;
+      }
+      this.stats.delivered++;
+      onArrive(decoded);
+    });
+  }
+
+  private deliver(from: SimNode, to: SimNode, msg: ConsensusMessage): void {
+    const engine = to.engine;
+    if (engine === null) return;
+    to.adversary?.inbound(to, msg, from.index);
+    void engine.handleMessage(msg, from.index).then((verdict) => {
+      if (verdict === 'reject' && from.honest && to.honest) this.stats.honestRejected++;
+    });
+  }
+
+  /**
+   * A block fetch: the request and the answer each cross the network (and
+   * may be lost); the engine gives up on its own timer. A silent or crashed
+   * peer never answers.
+   */
+  private fetch(node: SimNode, incarnation: number, peer: ValidatorIndex, blockId: BlockId, count: number): Promise<Block[]> {
+    this.stats.fetches++;
+    return new Promise<Block[]>((resolve) => {
+      const candidates = this.instancesOf(peer).filter((n) => n !== node);
+      if (candidates.length === 0 || node.incarnation !== incarnation) return;
+      const target = candidates.length === 1 ? candidates[0]! : this.prng.pick(candidates);
+      const request: ConsensusMessage = { type: 'blockRequest', value: { blockId, count } };
+      this.transmit(node, target, encodeConsensusMessage(request), null, (req) => {
+        if (req.type !== 'blockRequest' || target.engine === null) return;
+        if (target.adversary !== null && !target.adversary.answersFetches) return;
+        const response: ConsensusMessage = { type: 'blockResponse', value: target.engine.serveBlocks(req.value) };
+        this.transmit(target, node, encodeConsensusMessage(response), null, (resp) => {
+          if (resp.type !== 'blockResponse' || node.incarnation !== incarnation || node.engine === null) return;
+          node.adversary?.inbound(node, resp, target.index);
+          resolve([...resp.value.blocks]);
+        });
+      });
+    });
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * One simulated validator instance: an engine incarnation with its clock,
+ * storage handle, executor and network endpoint, and the durable state that
+ * survives its crashes. A Twins pair is two instances with one key.
+ */
+import { ConsensusEngine, type EngineEvent } from '../engine.js';
+import { blockId } from '../messages.js';
+import { makeSigner } from '../signing.js';
+import type {
+  Block,
+  CommitteeMember,
+  ConsensusDomain,
+  ConsensusMessage,
+  ConsensusMutations,
+  LeaderElection,
+  QuorumCert,
+  SignatureScheme,
+  ValidatorIndex,
+} from '../types.js';
+import { SimExecutor, Ledger } from './executor.js';
+import type { SimNetwork } from './network.js';
+import type { SimTiming } from './options.js';
+import type { Prng } from './prng.js';
+import { NodeClock, type EventQueue } from './scheduler.js';
+import type { SimKey } from './schemes.js';
+import { DurableSafety, IncarnationSafetyStorage, RecoveryStore } from './storage.js';
+
+/** Everything the nodes of one scenario share. */
+export interface SimContext {
+  readonly queue: EventQueue;
+  readonly network: SimNetwork;
+  readonly domain: ConsensusDomain;
+  readonly committee: readonly CommitteeMember[];
+  readonly scheme: SignatureScheme;
+  readonly genesis: Block;
+  readonly genesisQc: QuorumCert;
+  readonly leaders: LeaderElection;
+  readonly timing: SimTiming;
+  readonly mutations: ConsensusMutations;
+  /** Unix ms of virtual time 0. */
+  readonly epochMs: number;
+}
+
+/** A faulty node's behaviour: it sees what its engine sends and what arrives, and decides what leaves. */
+export interface NodeAdversary {
+  /** The faulty node's engine wants to send `msg` to `targets`; the adversary sends whatever it likes instead. */
+  outbound(node: SimNode, msg: ConsensusMessage, targets: SimNode[]): void;
+  /** A message arrived at the faulty node (before its engine sees it). */
+  inbound(node: SimNode, msg: ConsensusMessage, from: ValidatorIndex): void;
+  /** An event of the faulty node's own engine. */
+  event?(node: SimNode, e: EngineEvent): void;
+  /** Whether the node answers block fetches. */
+  readonly answersFetches: boolean;
+}
+
+export interface SimNodeSetup {
+  /** Position among all instances of the scenario. */
+  readonly instance: number;
+  readonly name: string;
+  readonly index: ValidatorIndex;
+  readonly honest: boolean;
+  readonly key: SimKey;
+  readonly skewMs: number;
+  readonly prng: Prng;
+}
+
+/** Counters of one instance (all incarnations). */
+export interface NodeStats {
+  crashes: number;
+  equivocationsSeen: number;
+  refusals: number;
+  /** Engine 'error' events (an engine bug or a bad input it could not classify). */
+  errors: string[];
+}
+
+export class SimNode {
+  readonly instance: number;
+  readonly name: string;
+  readonly index: ValidatorIndex;
+  readonly honest: boolean;
+  readonly key: SimKey;
+  readonly ledger = new Ledger();
+  readonly safety = new DurableSafety();
+  readonly store = new RecoveryStore();
+  readonly stats: NodeStats = { crashes: 0, equivocationsSeen: 0, refusals: 0, errors: [] };
+  adversary: NodeAdversary | null = null;
+  engine: ConsensusEngine | null = null;
+  incarnation = 0;
+  /** The last round this instance's engine reported (kept across a crash). */
+  round = 0;
+  private clock: NodeClock | null = null;
+  private storage: IncarnationSafetyStorage | null = null;
+  private readonly prng: Prng;
+  private readonly skewMs: number;
+
+  constructor(
+    private readonly ctx: SimContext,
+    setup: SimNodeSetup,
+  ) {
+    this.instance = setup.instance;
+    this.name = setup.name;
+    this.index = setup.index;
+    this.honest = setup.honest;
+    this.key = setup.key;
+    this.prng = setup.prng;
+    this.skewMs = setup.skewMs;
+  }
+
+  get alive(): boolean {
+    return this.engine !== null;
+  }
+
+  /**
+   * Starts a new incarnation. With `fromDisk`, the engine recovers the
+   * blocks and certificates node/ would have persisted; without, the disk
+   * lost all but the safety data and the engine starts from genesis.
+   */
+  async start(fromDisk: boolean): Promise<void> {
+    if (this.engine !== null) return;
+    const incarnation = ++this.incarnation;
+    const ctx = this.ctx;
+    const clock = new NodeClock(ctx.queue, ctx.epochMs, this.skewMs);
+    const storage = new IncarnationSafetyStorage(this.safety);
+    const recovery = fromDisk ? this.store.recovery(ctx.genesis, ctx.genesisQc) : undefined;
+    if (!fromDisk) this.store.clear();
+    const startRoot = recovery?.root ?? ctx.genesis;
+    let engine: ConsensusEngine | null = null;
+    const executor = new SimExecutor(this.prng.fork(incarnation), this.ledger, blockId(startRoot), () => ({
+      at: ctx.queue.now,
+      round: engine?.status().round ?? this.round,
+    }));
+    engine = new ConsensusEngine({
+      domain: ctx.domain,
+      committee: ctx.committee,
+      self: this.index,
+      signer: makeSigner(ctx.scheme, this.key.secret, this.key.publicKey),
+      scheme: ctx.scheme,
+      safetyStorage: storage,
+      clock,
+      network: ctx.network.endpoint(this, incarnation),
+      executor,
+      genesis: ctx.genesis,
+      leaderElection: ctx.leaders,
+      timing: ctx.timing,
+      ...(recovery !== undefined ? { recovery } : {}),
+      mutations: ctx.mutations,
+      onEvent: (e) => this.onEvent(incarnation, e),
+    });
+    this.engine = engine;
+    this.clock = clock;
+    this.storage = storage;
+    try {
+      await engine.start();
+    } catch (err) {
+      this.stats.errors.push(`start of incarnation ${incarnation} failed: ${(err as Error)?.message ?? String(err)}`);
+      this.crash();
+      return;
+    }
+    if (this.incarnation === incarnation && this.engine === engine) this.round = engine.status().round;
+  }
+
+  /** Kills the incarnation: timers, pending writes, network endpoint and memory are gone. */
+  crash(): void {
+    if (this.engine === null) return;
+    this.stats.crashes++;
+    this.engine.stop();
+    this.clock?.halt();
+    this.storage?.cut();
+    this.engine = null;
+    this.clock = null;
+    this.storage = null;
+    this.incarnation++; // cuts the endpoint of the dead incarnation
+  }
+
+  private onEvent(incarnation: number, e: EngineEvent): void {
+    if (incarnation !== this.incarnation) return; // a dead incarnation's late event
+    this.store.record(e);
+    switch (e.type) {
+      case 'round':
+        this.round = e.round;
+        break;
+      case 'equivocation':
+        this.stats.equivocationsSeen++;
+        break;
+      case 'refused':
+        this.stats.refusals++;
+        break;
+      case 'error':
+        if (this.stats.errors.length < 20) {
+          const err = e.error as { code?: string; message?: string } | undefined;
+          this.stats.errors.push(`${e.where}: ${err?.message ?? String(e.error)}`);
+        }
+        break;
+      default:
+        break;
+    }
+    this.adversary?.event?.(this, e);
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * One seeded scenario: draw the committee, the faults and the network
+ * schedule from the seed, run the engines in virtual time past GST, then
+ * check the committed chains of the honest nodes.
+ */
+import { genesisQc as makeGenesisQc, makeGenesisBlock } from '../engine.js';
+import { StakeWeightedRoundRobin } from '../leader-election.js';
+import type { CommitteeMember, ConsensusDomain } from '../types.js';
+import { Coalition, makeAdversary } from './adversary.js';
+import { certificateVerifier } from './certificate.js';
+import { checkLiveness, checkSafety, type LivenessFailure, type NodeHistory, type SafetyViolation } from './checker.js';
+import { simPayload, simPayloadDigest } from './executor.js';
+import { SimNetwork, type NetworkStats } from './network.js';
+import { SimNode, type SimContext } from './node.js';
+import { MIXED_BEHAVIOURS, type Behaviour, type SimOptions } from './options.js';
+import { Prng } from './prng.js';
+import { EventQueue } from './scheduler.js';
+import { drawSchedule } from './schedule.js';
+import { simScheme } from './schemes.js';
+import { drawStakes } from './stakes.js';
+
+/** Unix ms of virtual time 0 (any fixed value: the engine only compares times). */
+const EPOCH_MS = 1_700_000_000_000;
+const DOMAIN: ConsensusDomain = { chainId: 31337, committeeId: 0, epoch: 1 };
+
+export type FaultBehaviour = Exclude<Behaviour, 'mixed'>;
+
+export interface ScenarioResult {
+  readonly seed: number;
+  /** Highest height committed by an honest node. */
+  readonly committedHeight: number;
+  /** Lowest height committed by an honest node. */
+  readonly minHonestHeight: number;
+  readonly safetyViolations: readonly SafetyViolation[];
+  readonly livenessFailures: readonly LivenessFailure[];
+  readonly maxGapRounds: number;
+  /** One leader-schedule period plus 3 rounds. */
+  readonly boundRounds: number;
+  readonly gstAt: number;
+  readonly gstRound: number;
+  readonly finalRound: number;
+  readonly stakes: readonly string[];
+  /** Faulty validator index -> its behaviour. */
+  readonly faults: Readonly<Record<number, FaultBehaviour>>;
+  readonly honestCrashes: number;
+  readonly virtualMs: number;
+  readonly events: number;
+  readonly network: NetworkStats;
+  /** Engine 'error' events and executor contract notes of honest nodes (bug signals; expected empty). */
+  readonly engineErrors: readonly string[];
+}
+
+export async function runScenario(o: SimOptions, seed: number): Promise<ScenarioResult> {
+  const prng = new Prng(seed);
+  const setupRng = prng.fork(1);
+  const { stakes, faulty } = drawStakes(setupRng, o.validators, o.faulty, o.stakes, o.allowUnsafeFaults, o.faultyIndices);
+  const faults: Record<number, FaultBehaviour> = {};
+  for (const i of faulty) faults[i] = o.behaviour === 'mixed' ? setupRng.pick(MIXED_BEHAVIOURS) : o.behaviour;
+
+  const sim = simScheme(o.scheme);
+  const committee: CommitteeMember[] = stakes.map((stake, i) => ({ publicKey: sim.key(i).publicKey, stake }));
+  const leaders = new StakeWeightedRoundRobin(committee);
+  const boundRounds = leaders.schedule.length + 3;
+  const genesisPayload = new Uint8Array([0x67, 0x65, 0x6e]);
+  const genesis = makeGenesisBlock(DOMAIN, genesisPayload, simPayloadDigest(genesisPayload), EPOCH_MS);
+  const genesisQc = makeGenesisQc(genesis);
+
+  // Instances: one per validator, two per Twins validator.
+  const layout: { index: number; name: string; honest: boolean }[] = [];
+  const twinPairs: [number, number][] = [];
+  for (let i = 0; i < o.validators; i++) {
+    const f = faults[i];
+    if (f === 'twins') {
+      twinPairs.push([layout.length, layout.length + 1]);
+      layout.push({ index: i, name: `v${i}a`, honest: false }, { index: i, name: `v${i}b`, honest: false });
+    } else layout.push({ index: i, name: `v${i}`, honest: f === undefined });
+  }
+
+  const schedule = drawSchedule(prng.fork(2), {
+    instances: layout.length,
+    gstMs: o.gstMs,
+    deltaMs: o.deltaMs,
+    twinPairs,
+    twinRounds: 4 * o.rounds,
+  });
+  const queue = new EventQueue();
+  const network = new SimNetwork(queue, prng.fork(3), schedule);
+  const ctx: SimContext = {
+    queue,
+    network,
+    domain: DOMAIN,
+    committee,
+    scheme: sim.scheme,
+    genesis,
+    genesisQc,
+    leaders,
+    timing: o.timing,
+    mutations: o.mutations,
+    epochMs: EPOCH_MS,
+  };
+  const nodeRng = prng.fork(4);
+  const nodes = layout.map(
+    (l, instance) =>
+      new SimNode(ctx, {
+        instance,
+        name: l.name,
+        index: l.index,
+        honest: l.honest,
+        key: sim.key(l.index),
+        skewMs: nodeRng.int(Math.max(1, Math.floor(o.timing.maxClockSkewMs / 4))),
+        prng: nodeRng.fork(instance),
+      }),
+  );
+  network.nodes = nodes;
+
+  const faultRng = prng.fork(5);
+  const coalition = new Coalition(ctx, faultRng.fork(1), new Map(faulty.map((i) => [i, sim.key(i)])));
+  for (const n of nodes) {
+    const f = faults[n.index];
+    if (f !== undefined) n.adversary = makeAdversary(f, coalition, faultRng.fork(100 + n.instance));
+  }
+
+  // Start everyone within the first delta.
+  for (const n of nodes) queue.at(faultRng.int(o.deltaMs), () => void n.start(true));
+
+  // Faulty crashes: stop at a random time, maybe come back (possibly after GST).
+  for (const n of nodes) {
+    if (faults[n.index] !== 'crash') continue;
+    const at = faultRng.int(schedule.gstAt + 1000);
+    queue.at(at, () => n.crash());
+    if (faultRng.chance(0.5)) queue.at(at + 1 + faultRng.int(2000), () => void n.start(faultRng.chance(0.7)));
+  }
+
+  // Honest crash-restarts (crash-recovery model): before GST, back before GST.
+  let honestCrashes = 0;
+  if (faultRng.chance(o.honestCrashRate)) {
+    const honest = nodes.filter((n) => n.honest);
+    const count = 1 + faultRng.int(2);
+    for (let k = 0; k < count && honest.length > 0; k++) {
+      const n = faultRng.pick(honest);
+      const at = faultRng.int(Math.max(1, schedule.gstAt - 50));
+      const back = Math.min(schedule.gstAt, at + 1 + faultRng.int(600));
+      const fromDisk = faultRng.chance(0.7);
+      honestCrashes++;
+      queue.at(at, () => n.crash());
+      queue.at(back, () => void n.start(fromDisk));
+    }
+  }
+
+  // GST: note the highest honest round and where each honest ledger stood.
+  const honestNodes = nodes.filter((n) => n.honest);
+  let gstRound = -1;
+  const commitsAtGst = new Map<SimNode, number>();
+  queue.at(schedule.gstAt, () => {
+    gstRound = Math.max(...honestNodes.map((n) => n.round));
+    for (const n of honestNodes) commitsAtGst.set(n, n.ledger.commits.length);
+  });
+
+  const target = o.rounds;
+  const done = (): boolean => {
+    if (gstRound < 0) return false;
+    for (const n of honestNodes) {
+      const after = n.ledger.commits.length - (commitsAtGst.get(n) ?? 0);
+      if (after < 2 || n.round < target) return false;
+    }
+    return true;
+  };
+  // Time cap: enough for bound + a few rounds at the longest round time, past GST.
+  const horizonMs = schedule.gstAt + (boundRounds + Math.max(target, 10)) * 2 * o.timing.maxTimeoutMs;
+  await queue.run(horizonMs, done);
+  for (const n of nodes) n.crash();
+
+  const histories: NodeHistory[] = honestNodes.map((n) => ({ name: n.name, commits: n.ledger.commits, finalRound: n.round }));
+  const safetyViolations = checkSafety(histories, certificateVerifier(DOMAIN, committee, sim.scheme, genesisQc));
+  const liveness = checkLiveness(histories, { gstAt: schedule.gstAt, gstRound: Math.max(gstRound, 0), boundRounds });
+  const heights = honestNodes.map((n) => n.ledger.height);
+  const engineErrors: string[] = [];
+  for (const n of honestNodes) {
+    for (const e of n.stats.errors) engineErrors.push(`${n.name}: ${e}`);
+    for (const e of n.ledger.contractNotes) engineErrors.push(`${n.name}: ${e}`);
+  }
+  return {
+    seed,
+    committedHeight: Math.max(0, ...heights),
+    minHonestHeight: Math.min(...heights),
+    safetyViolations,
+    livenessFailures: liveness.failures,
+    maxGapRounds: liveness.maxGapRounds,
+    boundRounds,
+    gstAt: schedule.gstAt,
+    gstRound,
+    finalRound: Math.max(...honestNodes.map((n) => n.round)),
+    stakes: stakes.map(String),
+    faults,
+    honestCrashes,
+    virtualMs: queue.now,
+    events: queue.executed,
+    network: network.stats,
+    engineErrors,
+  };
+}

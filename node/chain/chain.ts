@@ -1,0 +1,515 @@
+/**
+ * The shard chain of one validator: the BlockExecutor that consensus drives
+ * (DESIGN.md, Consensus: execution before the vote, overlays, atomic commit,
+ * recovery), over the shard state machine (shards/) and the node database.
+ *
+ * - buildPayload: transactions chosen by the mempool on the parent's state,
+ *   executed by shards/ proposeShardPayload; the result is kept so that the
+ *   engine's execute() of our own block does not run it twice.
+ * - execute: signatures the verification cache does not know are verified in
+ *   ONE batch (worker pool), then a serial apply and one state-tree update;
+ *   the writes become the block's overlay over its parent's (ShardState).
+ * - commit: blocks, the commit certificate, state nodes and values, receipts,
+ *   transaction locations, the removal of uncommitted records and the
+ *   committed height go to the database in ONE atomic batch; only then does
+ *   the in-memory state advance (never a half-written state).
+ * - uncommitted blocks are persisted as they join the engine's tree, with
+ *   the highest QC and TC, so a restarted node re-executes them (recovery()).
+ *
+ * Every state change runs under one lock: the engine and sync both drive
+ * this object, and neither may see the other's half-done step.
+ */
+import type { Block, BlockExecutor, ExecutionVerdict, Height, QuorumCert, Round, TimeoutCert } from '../../consensus/types.js';
+import type { EngineRecovery } from '../../consensus/engine.js';
+import { genesisQc } from '../../consensus/engine.js';
+import { QuorumCertCodec, TimeoutCertCodec, blockId } from '../../consensus/messages.js';
+import { decode, encode } from '../../core/codec.js';
+import { equalBytes, toHex } from '../../core/bytes.js';
+import { HotshardError } from '../../core/errors.js';
+import type { Genesis } from '../../genesis/types.js';
+import { genesisHash as computeGenesisHash } from '../../genesis/codec.js';
+import { BlockError } from '../../shards/errors.js';
+import { executeShardPayload, proposeShardPayload, type ShardBlockOutcome } from '../../shards/block.js';
+import { shardParamsFromGenesis, type BlockContext, type ShardParams } from '../../shards/execute.js';
+import { decodeShardPayload, payloadDigest as shardPayloadDigest, type ShardPayloadHeader } from '../../shards/payload.js';
+import { encodeReceipt, type Receipt } from '../../shards/receipt.js';
+import { ShardState, flattenWrites, type StateView } from '../../shards/state.js';
+import type { SignedTransaction } from '../../shards/transaction.js';
+import type { ChainStore } from '../storage/chain-store.js';
+import { ChainMetaKey } from '../storage/chain-store.js';
+import type { CachedTxVerifier } from '../verify/cache.js';
+import type { Mempool } from '../mempool/mempool.js';
+import { accountReaderOf } from '../mempool/accounts.js';
+import type { MetricsRegistry } from '../metrics/registry.js';
+import { nullLogger, type Logger } from '../logger.js';
+import { ChainError } from './errors.js';
+import { shardGenesis, type ShardGenesis } from './genesis-block.js';
+import { LevelStateStore } from './state-store.js';
+import { createChainMetrics, type ChainMetrics } from './metrics.js';
+
+/** Chain metadata records of this module (Bucket.chainMeta, beside the storage module's own). */
+export const HIGH_QC_KEY = 'highQc';
+export const HIGH_TC_KEY = 'highTc';
+
+/** Proposals we built and have not yet executed as blocks: a leader proposes a few per second at most. */
+const BUILT_CACHE = 16;
+
+export interface ChainOptions {
+  readonly store: ChainStore;
+  readonly genesis: Genesis;
+  readonly shardId: number;
+  /** Shared with the mempool, so a transaction verified at admission is not verified again. */
+  readonly verifier: CachedTxVerifier;
+  /** Most transactions in a block we propose (at most the protocol's 2,000). */
+  readonly maxBlockTransactions?: number;
+  readonly logger?: Logger | null;
+  readonly metrics?: MetricsRegistry | null;
+}
+
+/** The committed tip: the last committed block and the certificate that committed it. */
+export interface CommittedTip {
+  readonly block: Block;
+  readonly id: Uint8Array;
+  readonly height: Height;
+  readonly commitQc: QuorumCert;
+  readonly header: ShardPayloadHeader;
+}
+
+/** One block of a commit, with what its execution produced. */
+export interface CommittedBlockResult {
+  readonly block: Block;
+  readonly id: Uint8Array;
+  readonly transactions: readonly SignedTransaction[];
+  readonly receipts: readonly Receipt[];
+}
+
+export type CommitListener = (blocks: readonly CommittedBlockResult[], commitQc: QuorumCert) => void;
+
+interface Executed {
+  readonly block: Block;
+  readonly outcome: ShardBlockOutcome;
+}
+
+interface Built {
+  readonly parentId: string;
+  readonly height: Height;
+  readonly timestamp: number;
+  readonly outcome: ShardBlockOutcome;
+}
+
+function hex(b: Uint8Array): string {
+  return toHex(b);
+}
+
+function describe(err: unknown): { code: string; message: string } {
+  if (err instanceof HotshardError) return { code: String(err.code), message: err.message };
+  return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
+}
+
+export class Chain implements BlockExecutor {
+  readonly shardId: number;
+  readonly params: ShardParams;
+  readonly genesisBlock: Block;
+  readonly genesisId: Uint8Array;
+  readonly genesisHash: Uint8Array;
+  readonly domain: ShardGenesis['domain'];
+  private readonly store: ChainStore;
+  private readonly stateStore: LevelStateStore;
+  private readonly state: ShardState;
+  private readonly verifier: CachedTxVerifier;
+  private readonly log: Logger;
+  private readonly metrics: ChainMetrics | null;
+  private readonly maxBlockTransactions: number;
+  private tipValue: CommittedTip;
+  private mempool: Mempool<SignedTransaction> | null = null;
+  private readonly executed = new Map<string, Executed>();
+  private readonly built = new Map<string, Built>();
+  /** Uncommitted blocks persisted for recovery (id hex -> height), deleted once at or below the committed height. */
+  private readonly persisted = new Map<string, Height>();
+  private readonly listeners: CommitListener[] = [];
+  private lock: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  private constructor(opts: ChainOptions, g: ShardGenesis, tip: CommittedTip, genesisHash: Uint8Array) {
+    this.store = opts.store;
+    this.shardId = opts.shardId;
+    this.params = shardParamsFromGenesis(opts.genesis, opts.shardId);
+    this.genesisBlock = g.block;
+    this.genesisId = blockId(g.block);
+    this.genesisHash = genesisHash;
+    this.domain = g.domain;
+    this.verifier = opts.verifier;
+    this.log = (opts.logger ?? nullLogger()).child('chain');
+    this.metrics = opts.metrics ? createChainMetrics(opts.metrics) : null;
+    this.maxBlockTransactions = opts.maxBlockTransactions ?? 2000;
+    this.stateStore = new LevelStateStore(opts.store);
+    this.tipValue = tip;
+    this.state = new ShardState(this.stateStore, tip.header.stateRoot, tip.id);
+    this.metrics?.committedHeight.set(undefined, tip.height);
+  }
+
+  /**
+   * Opens the chain of `shardId` on its database: writes the genesis block
+   * and state in one batch on a fresh database, refuses a database made from
+   * another genesis, and loads the committed tip.
+   */
+  static async open(opts: ChainOptions): Promise<Chain> {
+    const g = shardGenesis(opts.genesis, opts.shardId);
+    const gHash = computeGenesisHash(opts.genesis);
+    const store = opts.store;
+    const gId = blockId(g.block);
+    if (store.committedHeight() === null) {
+      const batch = store.db.batch();
+      const state = flattenWrites([g.state]);
+      store.stageCommit(batch, [g.block], genesisQc(g.block));
+      store.stageStateNodes(batch, state.nodes);
+      for (const [k, v] of state.values) if (v !== null) batch.put(store.accounts, k, v);
+      batch.put(store.meta, ChainMetaKey.genesisHash, gHash);
+      await batch.commit({ sync: true });
+      opts.logger?.child('chain').info('genesis written', { shard: opts.shardId, genesisBlock: gId, stateRoot: g.state.root });
+    } else {
+      const stored = store.genesisHash();
+      if (stored === null || !equalBytes(stored, gHash)) {
+        throw new ChainError(
+          'GENESIS_MISMATCH',
+          `the database in this data directory was created from another genesis (stored ${stored === null ? 'nothing' : toHex(stored)}, genesis file ${toHex(gHash)}); use a fresh --data-dir for this network`,
+        );
+      }
+      const at0 = await store.blockIdByHeight.get(0);
+      if (at0 === null || !equalBytes(at0, gId)) throw new ChainError('GENESIS_MISMATCH', 'the stored genesis block differs from the one genesis.json gives');
+    }
+    const tip = await Chain.loadTip(store);
+    return new Chain(opts, g, tip, gHash);
+  }
+
+  private static async loadTip(store: ChainStore): Promise<CommittedTip> {
+    const height = store.committedHeight();
+    if (height === null) throw new ChainError('CORRUPT', 'no committed height after genesis');
+    const block = await store.blockAtHeight(height);
+    if (block === null) throw new ChainError('CORRUPT', `the committed block at height ${height} is missing`);
+    const commitQc = await store.commitCerts.get(height);
+    if (commitQc === null) throw new ChainError('CORRUPT', `the commit certificate of height ${height} is missing`);
+    let header: ShardPayloadHeader;
+    try {
+      header = decodeShardPayload(block.payload).header;
+    } catch (err) {
+      throw new ChainError('CORRUPT', `the committed block at height ${height} has an undecodable payload`, {}, { cause: err });
+    }
+    return { block, id: blockId(block), height, commitQc, header };
+  }
+
+  /** Wires the mempool (built after the chain, since its AccountReader reads committedView()). */
+  attachMempool(mempool: Mempool<SignedTransaction>): void {
+    this.mempool = mempool;
+  }
+
+  onCommit(listener: CommitListener): void {
+    this.listeners.push(listener);
+  }
+
+  get tip(): CommittedTip {
+    return this.tipValue;
+  }
+
+  /** The committed state (reads see each commit as soon as it is written). */
+  committedView(): StateView {
+    return this.state.committed;
+  }
+
+  /** The state after `id` (committed tip or an executed, uncommitted block). */
+  viewOf(id: Uint8Array): StateView | undefined {
+    return this.state.view(id);
+  }
+
+  /** Whether `id` was executed and is not yet committed, or is the committed tip. */
+  hasState(id: Uint8Array): boolean {
+    return this.state.view(id) !== undefined;
+  }
+
+  get uncommittedCount(): number {
+    return this.executed.size;
+  }
+
+  private context(height: Height, timestamp: number): BlockContext {
+    return { ...this.params, height, timestamp };
+  }
+
+  /** Runs `fn` after every earlier state change has finished. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(() => {
+      if (this.closed) throw new ChainError('CLOSED', 'the chain is closed');
+      return fn();
+    });
+    this.lock = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  // ------------------------------------------------------------ BlockExecutor
+
+  payloadDigest(payload: Uint8Array): Uint8Array {
+    return shardPayloadDigest(payload);
+  }
+
+  buildPayload(parent: Block, _round: Round, height: Height, timestamp: number): Promise<Uint8Array> {
+    return this.exclusive(async () => {
+      const stop = this.metrics?.buildSeconds.startTimer();
+      const parentId = blockId(parent);
+      const view = this.state.view(parentId);
+      if (view === undefined) throw new ChainError('PARENT_UNKNOWN', `cannot build on block ${toHex(parentId)}: it was not executed`);
+      let candidates: SignedTransaction[] = [];
+      if (this.mempool !== null) {
+        const reader = accountReaderOf(view);
+        candidates = this.mempool
+          .selectForBlock({ nonceOf: reader.getNonce, balanceOf: reader.getBalance, now: timestamp, maxTxs: this.maxBlockTransactions })
+          .map((s) => s.tx);
+      }
+      // Admitted transactions are in the verification cache; one evicted since is verified again (in one batch).
+      const valid = await this.verifySignatures(candidates);
+      const after = this.state.view(parentId);
+      if (after === undefined) throw new ChainError('PARENT_UNKNOWN', `block ${toHex(parentId)} was pruned while building on it`);
+      const proposed = proposeShardPayload(after, candidates, this.context(height, timestamp), {
+        isSignatureValid: (t) => valid.has(hex(t.hash)),
+        maxTransactions: this.maxBlockTransactions,
+      });
+      this.dropRejected(proposed.rejected, after);
+      if (this.built.size >= BUILT_CACHE) this.built.delete(this.built.keys().next().value as string);
+      this.built.set(hex(proposed.digest), { parentId: hex(parentId), height, timestamp, outcome: proposed });
+      stop?.();
+      return proposed.payload;
+    });
+  }
+
+  execute(block: Block): Promise<ExecutionVerdict> {
+    return this.exclusive(() => this.executeLocked(block));
+  }
+
+  private async executeLocked(block: Block): Promise<ExecutionVerdict> {
+    const id = blockId(block);
+    const key = hex(id);
+    if (this.executed.has(key) || this.isCommitted(block, id)) return { ok: true };
+    if (this.state.view(block.parentId) === undefined) {
+      return { ok: false, reason: `parent ${toHex(block.parentId)} is neither the committed tip nor an executed block` };
+    }
+    const ctx = this.context(block.height, block.timestamp);
+    const built = this.built.get(hex(block.payloadDigest));
+    let outcome: ShardBlockOutcome;
+    let source: 'own' | 'peer';
+    const stop = process.hrtime.bigint();
+    try {
+      if (built !== undefined && built.parentId === hex(block.parentId) && built.height === block.height && built.timestamp === block.timestamp) {
+        // Our own proposal: executed while building it, on this very parent state.
+        outcome = built.outcome;
+        source = 'own';
+        this.built.delete(hex(block.payloadDigest));
+      } else {
+        source = 'peer';
+        const { transactions } = decodeShardPayload(block.payload);
+        const valid = await this.verifySignatures(transactions);
+        // The parent may have been pruned (a conflicting commit) while verifying.
+        const view = this.state.view(block.parentId);
+        if (view === undefined) return { ok: false, reason: 'the parent was pruned during execution' };
+        outcome = executeShardPayload(view, block.payload, ctx, { isSignatureValid: (t) => valid.has(hex(t.hash)) });
+      }
+    } catch (err) {
+      const d = describe(err);
+      this.metrics?.invalidBlocks.inc({ code: d.code });
+      if (!(err instanceof BlockError)) this.log.warn('block execution failed', { height: block.height, round: block.round, err });
+      return { ok: false, reason: d.message };
+    }
+    this.state.addBlock(id, block.parentId, outcome.result.writes);
+    this.executed.set(key, { block, outcome });
+    this.metrics?.executeSeconds.observe({ source }, Number(process.hrtime.bigint() - stop) / 1e9);
+    this.metrics?.uncommittedBlocks.set(undefined, this.executed.size);
+    return { ok: true };
+  }
+
+  /** True when `block` is committed already (sync ran ahead of the engine). */
+  private isCommitted(block: Block, id: Uint8Array): boolean {
+    if (block.height > this.tipValue.height) return false;
+    if (block.height === this.tipValue.height) return equalBytes(id, this.tipValue.id);
+    const stored = this.store.blockIdByHeight.getSync(block.height);
+    return stored !== null && equalBytes(stored, id);
+  }
+
+  /**
+   * Signatures of `txs` that the cache does not know are verified in one
+   * batch on the pool. Returns the hashes (hex) of the valid ones; the set is
+   * local, so a cache eviction between verification and execution cannot
+   * change the verdict.
+   */
+  private async verifySignatures(txs: readonly SignedTransaction[]): Promise<Set<string>> {
+    const valid = new Set<string>();
+    const misses: SignedTransaction[] = [];
+    for (const t of txs) {
+      if (this.verifier.isVerified(t.hash)) valid.add(hex(t.hash));
+      else misses.push(t);
+    }
+    this.metrics?.signatures.inc({ result: 'cached' }, txs.length - misses.length);
+    if (misses.length > 0) {
+      const stop = this.metrics?.verifySeconds.startTimer();
+      const results = await this.verifier.verifyBatch(misses.map((t) => ({ txHash: t.hash, ...t.signatureTriple() })));
+      stop?.();
+      this.metrics?.signatures.inc({ result: 'verified' }, misses.length);
+      misses.forEach((t, i) => {
+        if (results[i] === true) valid.add(hex(t.hash));
+      });
+    }
+    return valid;
+  }
+
+  /** Transactions that can never enter a block on this chain leave the mempool; a nonce gap stays (it may close). */
+  private dropRejected(rejected: readonly { tx: SignedTransaction; error: BlockError }[], view: StateView): void {
+    if (this.mempool === null || rejected.length === 0) return;
+    const reader = accountReaderOf(view);
+    for (const { tx, error } of rejected) {
+      const gap = error.code === 'NONCE_MISMATCH' && tx.tx.nonce > reader.getNonce(tx.sender);
+      if (!gap) this.mempool.remove(tx.hash);
+    }
+  }
+
+  commit(blocks: readonly Block[], commitQc: QuorumCert): Promise<void> {
+    return this.exclusive(() => this.commitLocked(blocks, commitQc));
+  }
+
+  private async commitLocked(blocks: readonly Block[], commitQc: QuorumCert): Promise<void> {
+    // Blocks sync committed already are skipped (the same ids, or a conflict that must never pass).
+    const fresh: Block[] = [];
+    for (const b of blocks) {
+      const id = blockId(b);
+      if (b.height <= this.tipValue.height) {
+        if (!this.isCommitted(b, id)) {
+          throw new ChainError('COMMIT_CONFLICT', `block ${toHex(id)} conflicts with the committed block at height ${b.height}`, { height: b.height });
+        }
+        continue;
+      }
+      fresh.push(b);
+    }
+    if (fresh.length === 0) return;
+    const stop = this.metrics?.commitSeconds.startTimer();
+    const ids = fresh.map((b) => blockId(b));
+    let lastHeader: ShardPayloadHeader | null = null;
+    const results: CommittedBlockResult[] = fresh.map((b, i) => {
+      const e = this.executed.get(hex(ids[i]!));
+      if (e === undefined) throw new ChainError('NOT_EXECUTED', `block at height ${b.height} was committed without being executed`, { height: b.height });
+      lastHeader = e.outcome.header;
+      return { block: b, id: ids[i]!, transactions: e.outcome.result.transactions, receipts: e.outcome.result.receipts };
+    });
+    const stateBatch = this.state.commitBatch(ids);
+    const last = fresh[fresh.length - 1]!;
+    const store = this.store;
+    const batch = store.db.batch();
+    store.stageCommit(batch, fresh, commitQc);
+    store.stageStateNodes(batch, stateBatch.nodes);
+    for (const [k, v] of stateBatch.values) {
+      if (v === null) batch.del(store.accounts, k);
+      else batch.put(store.accounts, k, v);
+    }
+    let txCount = 0;
+    for (const r of results) {
+      r.transactions.forEach((t, index) => {
+        batch.put(store.receipts, t.hash, encodeReceipt(r.receipts[index]!));
+        batch.put(store.txLocations, t.hash, { height: r.block.height, index });
+      });
+      txCount += r.transactions.length;
+    }
+    // Uncommitted records at or below the new height are either committed now or on a dead fork.
+    for (const [k, h] of this.persisted) if (h <= last.height) batch.del(store.uncommitted, fromHexKey(k));
+    await batch.commit({ sync: false });
+    for (const [k, h] of [...this.persisted]) if (h <= last.height) this.persisted.delete(k);
+
+    // Durable: advance the in-memory view, free the committed overlays, release dead forks.
+    this.stateStore.applyCommitted(stateBatch);
+    this.state.markCommitted(ids);
+    for (const id of ids) this.executed.delete(hex(id));
+    // ShardState released every overlay that does not descend from the new tip: forget those blocks too.
+    for (const [k, e] of [...this.executed]) if (this.state.view(blockId(e.block)) === undefined) this.executed.delete(k);
+    this.tipValue = { block: last, id: ids[ids.length - 1]!, height: last.height, commitQc, header: lastHeader! };
+    stop?.();
+    this.metrics?.committedBlocks.inc(undefined, fresh.length);
+    this.metrics?.committedTransactions.inc(undefined, txCount);
+    this.metrics?.committedHeight.set(undefined, last.height);
+    this.metrics?.uncommittedBlocks.set(undefined, this.executed.size);
+    if (this.mempool !== null && txCount > 0) {
+      const committed = results.flatMap((r) => r.transactions.map((t) => ({ hash: t.hash, sender: t.sender })));
+      this.mempool.onBlockCommitted(committed);
+    }
+    for (const l of this.listeners) {
+      try {
+        l(results, commitQc);
+      } catch (err) {
+        this.log.error('commit listener failed', { err });
+      }
+    }
+  }
+
+  // ------------------------------------------------------------- recovery
+
+  /** Persists a block that joined the engine's tree (engine event 'block'), for recovery after a restart. */
+  persistUncommitted(block: Block): void {
+    if (this.closed || block.height <= this.tipValue.height) return;
+    const id = blockId(block);
+    const key = hex(id);
+    if (this.persisted.has(key)) return;
+    this.persisted.set(key, block.height);
+    this.store.putUncommitted(block).catch((err: unknown) => this.log.warn('cannot persist an uncommitted block', { height: block.height, err }));
+  }
+
+  /** Persists the highest QC (engine event 'qc'). */
+  persistHighQc(qc: QuorumCert): void {
+    if (this.closed) return;
+    this.store.meta.put(HIGH_QC_KEY, encode(QuorumCertCodec, qc)).catch((err: unknown) => this.log.warn('cannot persist the high QC', { err }));
+  }
+
+  /** Persists the highest TC (engine event 'tc'). */
+  persistHighTc(tc: TimeoutCert): void {
+    if (this.closed) return;
+    this.store.meta.put(HIGH_TC_KEY, encode(TimeoutCertCodec, tc)).catch((err: unknown) => this.log.warn('cannot persist the high TC', { err }));
+  }
+
+  /**
+   * What the engine needs to resume (its `recovery` option): the committed
+   * tip with its commit certificate, the persisted uncommitted blocks above
+   * it (the engine re-executes them through execute()), and the highest QC
+   * and TC seen. Records that do not decode are reported as CORRUPT rather
+   * than silently dropped.
+   */
+  async recovery(): Promise<EngineRecovery> {
+    const tip = this.tipValue;
+    const all = await this.store.listUncommitted();
+    const blocks: Block[] = [];
+    for (const b of all) {
+      const k = hex(blockId(b));
+      this.persisted.set(k, b.height);
+      if (b.height > tip.height) blocks.push(b);
+    }
+    const qcBytes = this.store.meta.getSync(HIGH_QC_KEY);
+    const tcBytes = this.store.meta.getSync(HIGH_TC_KEY);
+    let highQc: QuorumCert | undefined;
+    let highTc: TimeoutCert | null = null;
+    try {
+      if (qcBytes !== null) highQc = decode(QuorumCertCodec, qcBytes);
+      if (tcBytes !== null) highTc = decode(TimeoutCertCodec, tcBytes);
+    } catch (err) {
+      throw new ChainError('CORRUPT', 'the stored high QC or TC does not decode', {}, { cause: err });
+    }
+    // A QC or TC below the committed root adds nothing (and a QC naming a pruned block cannot be used).
+    if (highQc !== undefined && highQc.voteData.block.round <= tip.block.round) highQc = undefined;
+    if (highTc !== null && highTc.round <= tip.block.round) highTc = null;
+    this.log.info('recovery loaded', { committedHeight: tip.height, uncommitted: blocks.length, highQcRound: highQc?.voteData.block.round ?? null, highTcRound: highTc?.round ?? null });
+    return { root: tip.block, rootCommitQc: tip.commitQc, blocks, ...(highQc !== undefined ? { highQc } : {}), highTc };
+  }
+
+  /** Refuses further state changes; waits for the one in progress (the database is closed after this). */
+  async close(): Promise<void> {
+    const last = this.lock;
+    this.closed = true;
+    await last;
+  }
+}
+
+function fromHexKey(k: string): Uint8Array {
+  return new Uint8Array(Buffer.from(k, 'hex'));
+}
