@@ -46,7 +46,7 @@ export const BENCH_DEFAULTS = {
   warmupSec: 5,
   accounts: 1024,
   maxPending: 8000,
-  batchSize: 250,
+  batchSize: 100, // the node's largest JSON-RPC batch (node/rpc RPC_DEFAULTS.maxBatch)
   boundMs: 2000,
 } as const;
 

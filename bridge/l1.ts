@@ -9,6 +9,7 @@ import {
   createPublicClient,
   createWalletClient,
   defineChain,
+  getAddress,
   http,
   type Abi,
   type Account,
@@ -166,7 +167,7 @@ export async function deployContract(
     if (receipt.status !== 'success' || receipt.contractAddress == null) {
       throw new BridgeError('CONTRACT_REVERT', `deploying ${name} failed in ${hash}`, { reason: 'unknown', args: [] });
     }
-    return { address: receipt.contractAddress, receipt };
+    return { address: getAddress(receipt.contractAddress), receipt };
   } catch (err) {
     throw toBridgeError(err, `deploy ${name}`);
   }

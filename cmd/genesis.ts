@@ -15,7 +15,12 @@ import { NATIVE_ASSET_ID, parseAssetId } from '../genesis/asset-id.js';
 import { genesisHash } from '../genesis/codec.js';
 import { createGenesis, DEFAULT_STAKE, type Funding } from '../genesis/create.js';
 import { GenesisError } from '../genesis/errors.js';
-import { genesisFromJsonUnvalidated, parseJsonText, readGenesisText, writeGenesisFile } from '../genesis/json.js';
+import {
+  genesisFromJsonUnvalidated,
+  parseJsonText,
+  readGenesisText,
+  writeGenesisFile,
+} from '../genesis/json.js';
 import { readPublicKeys } from '../genesis/keyfile.js';
 import { listGenesisProblems } from '../genesis/validate.js';
 import type { Genesis } from '../genesis/types.js';
@@ -63,7 +68,12 @@ function parse<O extends ParseArgsConfig['options']>(args: string[], options: O)
   }
 }
 
-function intOption(v: string | undefined, name: string, fallback: number | undefined, min = 0): number | undefined {
+function intOption(
+  v: string | undefined,
+  name: string,
+  fallback: number | undefined,
+  min = 0,
+): number | undefined {
   if (v === undefined) return fallback;
   if (!/^[0-9]+$/.test(v) || !Number.isSafeInteger(Number(v)) || Number(v) < min) {
     throw new UsageError(`--${name} ${v}: expected an integer >= ${min}`);
@@ -72,7 +82,8 @@ function intOption(v: string | undefined, name: string, fallback: number | undef
 }
 
 function amountOption(v: string, what: string): bigint {
-  if (!/^(0|[1-9][0-9]*)$/.test(v)) throw new UsageError(`${what}: "${v}" is not an amount; write an integer in base units, e.g. 1000000`);
+  if (!/^(0|[1-9][0-9]*)$/.test(v))
+    throw new UsageError(`${what}: "${v}" is not an amount; write an integer in base units, e.g. 1000000`);
   return BigInt(v);
 }
 
@@ -86,7 +97,8 @@ function validatorFiles(values: string[]): string[] {
         .filter((f) => f.endsWith('.json'))
         .sort()
         .map((f) => join(v, f));
-      if (files.length === 0) throw new UsageError(`--validators ${v}: the directory holds no *.json key files`);
+      if (files.length === 0)
+        throw new UsageError(`--validators ${v}: the directory holds no *.json key files`);
       out.push(...files);
     } else out.push(v);
   }
@@ -103,7 +115,10 @@ function parseFund(spec: string): Funding {
     throw new UsageError(`--fund ${spec}: "${m[1]}" is not an account address (0x + 40 hex digits)`);
   }
   const asset = m[3] === undefined ? NATIVE_ASSET_ID : parseAssetId(m[3]);
-  if (asset === null) throw new UsageError(`--fund ${spec}: asset "${m[3]}" must be native, eth or a token address (0x + 40 hex digits)`);
+  if (asset === null)
+    throw new UsageError(
+      `--fund ${spec}: asset "${m[3]}" must be native, eth or a token address (0x + 40 hex digits)`,
+    );
   return { address, asset, amount: amountOption(m[2]!, `--fund ${spec}`) };
 }
 
@@ -111,7 +126,8 @@ function parseTime(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   if (/^[0-9]+$/.test(v)) return Number(v);
   const t = Date.parse(v);
-  if (Number.isNaN(t)) throw new UsageError(`--genesis-time ${v}: expected an ISO date (2026-01-01T00:00:00Z) or milliseconds`);
+  if (Number.isNaN(t))
+    throw new UsageError(`--genesis-time ${v}: expected an ISO date (2026-01-01T00:00:00Z) or milliseconds`);
   return t;
 }
 
@@ -131,7 +147,9 @@ function summary(g: Genesis, file: string): Record<string, unknown> {
 
 function printSummary(s: Record<string, unknown>, json: boolean): void {
   if (json) console.log(JSON.stringify(s, null, 2));
-  else for (const [k, v] of Object.entries(s)) console.log(`${k.padEnd(16)} ${Array.isArray(v) ? v.join(', ') : String(v)}`);
+  else
+    for (const [k, v] of Object.entries(s))
+      console.log(`${k.padEnd(16)} ${Array.isArray(v) ? v.join(', ') : String(v)}`);
 }
 
 async function create(args: string[]): Promise<number> {
@@ -151,11 +169,14 @@ async function create(args: string[]): Promise<number> {
     'bucket-count': { type: 'string' },
     json: { type: 'boolean', default: false },
   });
-  if (positionals.length > 0) throw new UsageError(`genesis create takes no positional arguments (got ${positionals.join(' ')})`);
-  if (values.validators === undefined) throw new UsageError('genesis create needs --validators DIR or --validators FILE,FILE,...');
+  if (positionals.length > 0)
+    throw new UsageError(`genesis create takes no positional arguments (got ${positionals.join(' ')})`);
+  if (values.validators === undefined)
+    throw new UsageError('genesis create needs --validators DIR or --validators FILE,FILE,...');
   if (values.shards === undefined) throw new UsageError('genesis create needs --shards N');
   if (values.out === undefined) throw new UsageError('genesis create needs --out FILE');
-  if (existsSync(values.out) && !values.force) throw new UsageError(`${values.out} exists; choose another --out or pass --force`);
+  if (existsSync(values.out) && !values.force)
+    throw new UsageError(`${values.out} exists; choose another --out or pass --force`);
 
   const validators = validatorFiles(values.validators).map((f) => readPublicKeys(f));
   const funds = (values.fund ?? []).map(parseFund);
@@ -170,12 +191,23 @@ async function create(args: string[]): Promise<number> {
     validators,
     funds,
     ...(values.stake === undefined ? {} : { stake: amountOption(values.stake, '--stake') }),
-    ...(values['beacon-size'] === undefined ? {} : { beaconCommitteeSize: intOption(values['beacon-size'], 'beacon-size', undefined, 1)! }),
+    ...(values['beacon-size'] === undefined
+      ? {}
+      : { beaconCommitteeSize: intOption(values['beacon-size'], 'beacon-size', undefined, 1)! }),
     ...(values['shard-committee-size'] === undefined
       ? {}
-      : { shardCommitteeSize: intOption(values['shard-committee-size'], 'shard-committee-size', undefined, 1)! }),
+      : {
+          shardCommitteeSize: intOption(
+            values['shard-committee-size'],
+            'shard-committee-size',
+            undefined,
+            1,
+          )!,
+        }),
     ...(values['genesis-time'] === undefined ? {} : { genesisTime: parseTime(values['genesis-time'])! }),
-    ...(values['bucket-count'] === undefined ? {} : { bucketCount: intOption(values['bucket-count'], 'bucket-count', undefined, 1)! }),
+    ...(values['bucket-count'] === undefined
+      ? {}
+      : { bucketCount: intOption(values['bucket-count'], 'bucket-count', undefined, 1)! }),
   });
   writeGenesisFile(values.out, g);
   printSummary(summary(g, values.out), values.json);
@@ -184,7 +216,8 @@ async function create(args: string[]): Promise<number> {
 
 async function validate(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { json: { type: 'boolean', default: false } });
-  if (positionals.length !== 1) throw new UsageError('genesis validate needs exactly one file: hotshard genesis validate FILE');
+  if (positionals.length !== 1)
+    throw new UsageError('genesis validate needs exactly one file: hotshard genesis validate FILE');
   const file = positionals[0]!;
   let problems: GenesisError[];
   let g: Genesis | undefined;
@@ -196,7 +229,18 @@ async function validate(args: string[]): Promise<number> {
     problems = [err];
   }
   if (problems.length > 0) {
-    if (values.json) console.log(JSON.stringify({ file, valid: false, problems: problems.map((p) => ({ code: p.code, message: p.message, path: p.context.path })) }, null, 2));
+    if (values.json)
+      console.log(
+        JSON.stringify(
+          {
+            file,
+            valid: false,
+            problems: problems.map((p) => ({ code: p.code, message: p.message, path: p.context.path })),
+          },
+          null,
+          2,
+        ),
+      );
     else {
       console.error(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`);
       for (const p of problems) console.error(`  ${p.message}`);
@@ -215,7 +259,11 @@ const command: Command = {
     const [sub, ...rest] = argv;
     if (sub === 'create') return create(rest);
     if (sub === 'validate') return validate(rest);
-    throw new UsageError(sub === undefined ? 'genesis needs a subcommand: create or validate (see hotshard genesis --help)' : `unknown genesis subcommand "${sub}": use create or validate`);
+    throw new UsageError(
+      sub === undefined
+        ? 'genesis needs a subcommand: create or validate (see hotshard genesis --help)'
+        : `unknown genesis subcommand "${sub}": use create or validate`,
+    );
   },
 };
 

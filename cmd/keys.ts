@@ -6,7 +6,13 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError, type Command } from './command.js';
-import { generateValidatorKeys, publicKeysOf, publicKeysToJson, readPublicKeys, writeKeyFile } from '../genesis/keyfile.js';
+import {
+  generateValidatorKeys,
+  publicKeysOf,
+  publicKeysToJson,
+  readPublicKeys,
+  writeKeyFile,
+} from '../genesis/keyfile.js';
 
 const help = `Usage:
   hotshard keys generate --out FILE [--force] [--json]
@@ -58,8 +64,12 @@ const command: Command = {
         force: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
       });
-      if (positionals.length > 0) throw new UsageError(`keys generate takes no positional arguments (got ${positionals.join(' ')}); use --out FILE`);
-      if (values.out === undefined) throw new UsageError('keys generate needs --out FILE: where to write the key file');
+      if (positionals.length > 0)
+        throw new UsageError(
+          `keys generate takes no positional arguments (got ${positionals.join(' ')}); use --out FILE`,
+        );
+      if (values.out === undefined)
+        throw new UsageError('keys generate needs --out FILE: where to write the key file');
       const keys = generateValidatorKeys();
       writeKeyFile(values.out, keys, { overwrite: values.force });
       print(values.out, publicKeysToJson(publicKeysOf(keys)), values.json);
@@ -67,13 +77,18 @@ const command: Command = {
     }
     if (sub === 'show') {
       const { values, positionals } = parse(rest, { json: { type: 'boolean', default: false } });
-      if (positionals.length !== 1) throw new UsageError('keys show needs exactly one key file: hotshard keys show FILE');
+      if (positionals.length !== 1)
+        throw new UsageError('keys show needs exactly one key file: hotshard keys show FILE');
       const file = positionals[0]!;
       // A full key file is checked (public parts against secrets); a public key file is read as is.
       print(values.json ? undefined : file, publicKeysToJson(readPublicKeys(file)), values.json);
       return 0;
     }
-    throw new UsageError(sub === undefined ? 'keys needs a subcommand: generate or show (see hotshard keys --help)' : `unknown keys subcommand "${sub}": use generate or show`);
+    throw new UsageError(
+      sub === undefined
+        ? 'keys needs a subcommand: generate or show (see hotshard keys --help)'
+        : `unknown keys subcommand "${sub}": use generate or show`,
+    );
   },
 };
 

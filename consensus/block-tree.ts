@@ -6,12 +6,13 @@
  * and every uncommitted ancestor; the tree is then pruned to B's subtree.
  *
  * A bounded window of recently committed blocks is kept so that peers that
- * lag a little can still fetch them.
+ * lag a little can still fetch them; fetchMissingChain fetches the blocks a
+ * certificate names that the tree lacks.
  */
-import { toHex } from '../core/bytes.js';
+import { equalBytes, toHex } from '../core/bytes.js';
 import { ConsensusError, ensure } from './errors.js';
-import { blockId } from './messages.js';
-import type { Block, BlockId, QuorumCert, Round, TimeoutCert } from './types.js';
+import { MAX_FETCH_BLOCKS, blockId } from './messages.js';
+import type { Block, BlockId, BlockInfo, QuorumCert, Round, TimeoutCert, ValidatorIndex } from './types.js';
 
 export const DEFAULT_RETAIN_COMMITTED = 256;
 
@@ -44,7 +45,8 @@ export class BlockTree {
     this.blocks.set(key(blockId(root)), root);
     this.retain = opts.retainCommitted ?? DEFAULT_RETAIN_COMMITTED;
     this.hcc = rootCommitQc;
-    this.hqc = opts.highQc !== undefined && qcRound(opts.highQc) > qcRound(rootCommitQc) ? opts.highQc : rootCommitQc;
+    this.hqc =
+      opts.highQc !== undefined && qcRound(opts.highQc) > qcRound(rootCommitQc) ? opts.highQc : rootCommitQc;
     this.htc = opts.highTc ?? null;
   }
 
@@ -88,9 +90,18 @@ export class BlockTree {
     const k = key(blockId(block));
     if (this.blocks.has(k)) return false;
     const parent = this.blocks.get(key(block.parentId));
-    if (parent === undefined) throw new ConsensusError('UNKNOWN_BLOCK', `parent of block ${k.slice(0, 16)} is not in the tree`);
-    ensure(block.round > parent.round, 'INVALID_BLOCK', `round ${block.round} is not above the parent's ${parent.round}`);
-    ensure(block.height === parent.height + 1, 'INVALID_BLOCK', `height ${block.height} does not follow the parent's ${parent.height}`);
+    if (parent === undefined)
+      throw new ConsensusError('UNKNOWN_BLOCK', `parent of block ${k.slice(0, 16)} is not in the tree`);
+    ensure(
+      block.round > parent.round,
+      'INVALID_BLOCK',
+      `round ${block.round} is not above the parent's ${parent.round}`,
+    );
+    ensure(
+      block.height === parent.height + 1,
+      'INVALID_BLOCK',
+      `height ${block.height} does not follow the parent's ${parent.height}`,
+    );
     this.blocks.set(k, block);
     return true;
   }
@@ -128,7 +139,8 @@ export class BlockTree {
    */
   commit(id: BlockId, commitQc: QuorumCert): Block[] {
     const path = this.pathFromRoot(id);
-    if (path === null) throw new ConsensusError('UNKNOWN_BLOCK', 'the block to commit does not descend from the root');
+    if (path === null)
+      throw new ConsensusError('UNKNOWN_BLOCK', 'the block to commit does not descend from the root');
     if (path.length === 0) return [];
     this.setRoot(path[path.length - 1]!, commitQc);
     return path;
@@ -186,6 +198,65 @@ export class BlockTree {
       const oldest = this.committed.keys().next().value;
       if (oldest === undefined) break;
       this.committed.delete(oldest);
+    }
+  }
+}
+
+export interface FetchDeps {
+  /** ConsensusNetwork.fetchBlocks, bounded in time by the caller. */
+  readonly fetchBlocks: (peer: ValidatorIndex, blockId: BlockId, count: number) => Promise<Block[]>;
+  /** Verifies one fetched block on its own (shape, proposer, its QC and TC); throws when invalid. */
+  readonly check: (block: Block) => void;
+  /** Told why a response was refused. */
+  readonly onInvalid?: (err: unknown) => void;
+}
+
+/**
+ * Fetches from `peer` the certified block `target` and its ancestors down to
+ * the first block whose parent is in `tree`; returns them newest first, or
+ * null on any failure (no answer, a wrong or invalid block, a chain that
+ * does not reach the tree above its root).
+ *
+ * Hash links: each block must be exactly the one asked for (its id, round
+ * and height are those named by the certificate above it: `target` for the
+ * first, then each block's own QC for its parent), so the chain returned is
+ * the one the certificates commit to, whatever the peer sends.
+ */
+export async function fetchMissingChain(
+  tree: BlockTree,
+  peer: ValidatorIndex,
+  target: BlockInfo,
+  deps: FetchDeps,
+): Promise<Block[] | null> {
+  const chain: Block[] = [];
+  let want = target;
+  for (;;) {
+    const count = Math.min(MAX_FETCH_BLOCKS, want.height - tree.root.height);
+    if (count <= 0) return null;
+    let batch: Block[];
+    try {
+      batch = await deps.fetchBlocks(peer, want.id, count);
+    } catch {
+      return null;
+    }
+    if (!Array.isArray(batch) || batch.length === 0) return null;
+    for (const b of batch.slice(0, count)) {
+      try {
+        deps.check(b);
+        ensure(
+          equalBytes(blockId(b), want.id) && b.round === want.round && b.height === want.height,
+          'INVALID_BLOCK',
+          'not the block asked for',
+        );
+      } catch (err) {
+        deps.onInvalid?.(err);
+        return null;
+      }
+      chain.push(b);
+      if (tree.has(b.parentId)) return chain;
+      // Its parent would be at or below our committed root without being it: not our chain.
+      if (b.height - 1 <= tree.root.height) return null;
+      want = b.qc.voteData.block;
     }
   }
 }

@@ -31,16 +31,23 @@ export class ValidatorSet {
   private readonly quorumByHeads: boolean;
 
   constructor(members: readonly CommitteeMember[], opts: ValidatorSetOptions = {}) {
-    if (!Array.isArray(members) || members.length === 0) throw new ConsensusError('BAD_COMMITTEE', 'a committee needs at least one member');
+    if (!Array.isArray(members) || members.length === 0)
+      throw new ConsensusError('BAD_COMMITTEE', 'a committee needs at least one member');
     if (members.length > MAX_COMMITTEE_SIZE) {
-      throw new ConsensusError('BAD_COMMITTEE', `a committee has at most ${MAX_COMMITTEE_SIZE} members, got ${members.length}`);
+      throw new ConsensusError(
+        'BAD_COMMITTEE',
+        `a committee has at most ${MAX_COMMITTEE_SIZE} members, got ${members.length}`,
+      );
     }
     let total = 0n;
     members.forEach((m, i) => {
-      if (!(m.publicKey instanceof Uint8Array) || m.publicKey.length === 0) throw new ConsensusError('BAD_COMMITTEE', `member ${i} has no public key`);
-      if (typeof m.stake !== 'bigint' || m.stake <= 0n) throw new ConsensusError('BAD_COMMITTEE', `member ${i} must have a positive bigint stake`);
+      if (!(m.publicKey instanceof Uint8Array) || m.publicKey.length === 0)
+        throw new ConsensusError('BAD_COMMITTEE', `member ${i} has no public key`);
+      if (typeof m.stake !== 'bigint' || m.stake <= 0n)
+        throw new ConsensusError('BAD_COMMITTEE', `member ${i} must have a positive bigint stake`);
       const k = toHex(m.publicKey);
-      if (this.byKey.has(k)) throw new ConsensusError('BAD_COMMITTEE', `members ${this.byKey.get(k)} and ${i} share a public key`);
+      if (this.byKey.has(k))
+        throw new ConsensusError('BAD_COMMITTEE', `members ${this.byKey.get(k)} and ${i} share a public key`);
       this.byKey.set(k, i);
       total += m.stake;
     });
@@ -72,7 +79,10 @@ export class ValidatorSet {
   makeBitmap(indices: Iterable<ValidatorIndex>): Uint8Array {
     const bm = new Uint8Array(this.bitmapLength);
     for (const i of indices) {
-      if (!this.has(i)) throw new ConsensusError('UNKNOWN_SIGNER', `validator ${i} is not in the committee of ${this.size}`, { index: i });
+      if (!this.has(i))
+        throw new ConsensusError('UNKNOWN_SIGNER', `validator ${i} is not in the committee of ${this.size}`, {
+          index: i,
+        });
       bm[i >> 3]! |= 1 << (i & 7);
     }
     return bm;
@@ -84,7 +94,11 @@ export class ValidatorSet {
    */
   signersOf(bitmap: Uint8Array): ValidatorIndex[] {
     if (!(bitmap instanceof Uint8Array) || bitmap.length !== this.bitmapLength) {
-      throw new ConsensusError('MALFORMED', `a signer bitmap of this committee is ${this.bitmapLength} bytes`, { length: bitmap?.length });
+      throw new ConsensusError(
+        'MALFORMED',
+        `a signer bitmap of this committee is ${this.bitmapLength} bytes`,
+        { length: bitmap?.length },
+      );
     }
     const out: ValidatorIndex[] = [];
     for (let byte = 0; byte < bitmap.length; byte++) {
@@ -93,7 +107,12 @@ export class ValidatorSet {
       for (let bit = 0; bit < 8; bit++) {
         if ((b >> bit) & 1) {
           const i = (byte << 3) | bit;
-          if (i >= this.size) throw new ConsensusError('UNKNOWN_SIGNER', `bitmap names validator ${i} outside the committee of ${this.size}`, { index: i });
+          if (i >= this.size)
+            throw new ConsensusError(
+              'UNKNOWN_SIGNER',
+              `bitmap names validator ${i} outside the committee of ${this.size}`,
+              { index: i },
+            );
           out.push(i);
         }
       }
@@ -128,7 +147,12 @@ export class ValidatorSet {
   }
 
   private member(index: ValidatorIndex): CommitteeMember {
-    if (!this.has(index)) throw new ConsensusError('UNKNOWN_SIGNER', `validator ${index} is not in the committee of ${this.size}`, { index });
+    if (!this.has(index))
+      throw new ConsensusError(
+        'UNKNOWN_SIGNER',
+        `validator ${index} is not in the committee of ${this.size}`,
+        { index },
+      );
     return this.members[index]!;
   }
 }

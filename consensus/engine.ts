@@ -20,7 +20,7 @@
  */
 import { equalBytes } from '../core/bytes.js';
 import { encode } from '../core/codec.js';
-import { BlockTree, DEFAULT_RETAIN_COMMITTED } from './block-tree.js';
+import { BlockTree, DEFAULT_RETAIN_COMMITTED, fetchMissingChain } from './block-tree.js';
 import { ValidatorSet } from './committee.js';
 import { ConsensusError, ensure, type Verdict } from './errors.js';
 import { StakeWeightedRoundRobin } from './leader-election.js';
@@ -136,8 +136,20 @@ export interface EngineOptions {
 }
 
 export type EquivocationEvidence =
-  | { readonly kind: 'proposal'; readonly round: Round; readonly author: ValidatorIndex; readonly first: Proposal; readonly second: Proposal }
-  | { readonly kind: 'vote'; readonly round: Round; readonly author: ValidatorIndex; readonly first: Vote; readonly second: Vote };
+  | {
+      readonly kind: 'proposal';
+      readonly round: Round;
+      readonly author: ValidatorIndex;
+      readonly first: Proposal;
+      readonly second: Proposal;
+    }
+  | {
+      readonly kind: 'vote';
+      readonly round: Round;
+      readonly author: ValidatorIndex;
+      readonly first: Vote;
+      readonly second: Vote;
+    };
 
 export type EngineEvent =
   /** Blocks became committed (oldest first); commitQc's commit info names the last of them. */
@@ -157,9 +169,19 @@ export type EngineEvent =
   /** advanceRoot (state sync) moved the root. */
   | { readonly type: 'rootAdvanced'; readonly block: Block; readonly commitQc: QuorumCert }
   /** A verified block that cannot join the tree (timestamp order, execution). */
-  | { readonly type: 'invalidBlock'; readonly blockId: BlockId; readonly round: Round; readonly reason: string }
+  | {
+      readonly type: 'invalidBlock';
+      readonly blockId: BlockId;
+      readonly round: Round;
+      readonly reason: string;
+    }
   /** The safety rules refused to sign (normal after a restart or for a conflicting proposal). */
-  | { readonly type: 'refused'; readonly what: 'vote' | 'timeout' | 'proposal'; readonly round: Round; readonly code: string }
+  | {
+      readonly type: 'refused';
+      readonly what: 'vote' | 'timeout' | 'proposal';
+      readonly round: Round;
+      readonly code: string;
+    }
   /** The gap to a certified block is beyond fetching: node/ should state-sync. */
   | { readonly type: 'syncNeeded'; readonly height: number; readonly committedHeight: number }
   | { readonly type: 'error'; readonly where: string; readonly error: unknown };
@@ -185,7 +207,13 @@ const ZERO_ID = new Uint8Array(32);
  * The genesis block of an epoch: round 0, proposer 0, no signatures. Its own
  * QC is the empty certificate of the all-zero id (it certifies nothing).
  */
-export function makeGenesisBlock(domain: ConsensusDomain, payload: Uint8Array, payloadDigest: Uint8Array, timestamp = 0, height = 0): Block {
+export function makeGenesisBlock(
+  domain: ConsensusDomain,
+  payload: Uint8Array,
+  payloadDigest: Uint8Array,
+  timestamp = 0,
+  height = 0,
+): Block {
   const none: BlockInfo = { id: ZERO_ID, round: 0, height };
   return {
     version: BLOCK_VERSION,
@@ -207,7 +235,11 @@ export function makeGenesisBlock(domain: ConsensusDomain, payload: Uint8Array, p
 /** The QC of the genesis block: it certifies and commits genesis, with no signatures (the only round-0 QC accepted). */
 export function genesisQc(genesis: Block): QuorumCert {
   const info = blockInfo(genesis);
-  return { voteData: { block: info, parent: info, commit: info }, signers: new Uint8Array(0), signatures: [] };
+  return {
+    voteData: { block: info, parent: info, commit: info },
+    signers: new Uint8Array(0),
+    signatures: [],
+  };
 }
 
 const qcRound = (qc: QuorumCert): Round => qc.voteData.block.round;
@@ -253,9 +285,15 @@ export class ConsensusEngine {
     this.network = opts.network;
     this.executor = opts.executor;
     this.mutations = opts.mutations ?? {};
-    this.validators = new ValidatorSet(opts.committee, { quorumByHeads: this.mutations.quorumByHeads === true });
+    this.validators = new ValidatorSet(opts.committee, {
+      quorumByHeads: this.mutations.quorumByHeads === true,
+    });
     ensure(this.validators.has(opts.self), 'BAD_SIGNER', `self index ${opts.self} is not in the committee`);
-    ensure(equalBytes(this.validators.publicKey(opts.self), opts.signer.publicKey), 'BAD_SIGNER', `the signer is not validator ${opts.self}`);
+    ensure(
+      equalBytes(this.validators.publicKey(opts.self), opts.signer.publicKey),
+      'BAD_SIGNER',
+      `the signer is not validator ${opts.self}`,
+    );
     ensure(opts.genesis.round === 0, 'BAD_RECOVERY', 'the genesis block has round 0');
     this.leaders = opts.leaderElection ?? new StakeWeightedRoundRobin(opts.committee);
     this.timing = { ...DEFAULT_ENGINE_TIMING, ...(opts.timing ?? {}) };
@@ -268,7 +306,9 @@ export class ConsensusEngine {
       payloadDigest: (p) => this.executor.payloadDigest(p),
       cache: new CertificateCache(),
     };
-    this.pacemaker = new Pacemaker(opts.clock, this.timing, (round) => this.enqueue('timer', () => this.localTimeout(round)));
+    this.pacemaker = new Pacemaker(opts.clock, this.timing, (round) =>
+      this.enqueue('timer', () => this.localTimeout(round)),
+    );
     this.votes = new VoteAggregator(this.validators);
     this.timeouts = new TimeoutAggregator(this.validators);
   }
@@ -373,8 +413,18 @@ export class ConsensusEngine {
       const tree = this.mustTree();
       verifyQc(this.ctx, commitQc);
       const id = blockId(block);
-      ensure(commitQc.voteData.commit !== null && equalBytes(commitQc.voteData.commit.id, id), 'INVALID_QC', 'commitQc does not commit this block');
-      ensure(block.epoch === this.domain.epoch && block.chainId === this.domain.chainId && block.committeeId === this.domain.committeeId, 'WRONG_EPOCH', 'block of another chain, committee or epoch');
+      ensure(
+        commitQc.voteData.commit !== null && equalBytes(commitQc.voteData.commit.id, id),
+        'INVALID_QC',
+        'commitQc does not commit this block',
+      );
+      ensure(
+        block.epoch === this.domain.epoch &&
+          block.chainId === this.domain.chainId &&
+          block.committeeId === this.domain.committeeId,
+        'WRONG_EPOCH',
+        'block of another chain, committee or epoch',
+      );
       if (block.round <= tree.root.round) return;
       tree.resetRoot(block, commitQc);
       this.emit({ type: 'rootAdvanced', block, commitQc });
@@ -417,40 +467,58 @@ export class ConsensusEngine {
 
   private verifyInbound(msg: ConsensusMessage): void {
     const tree = this.mustTree();
-    const view = { round: this.pacemaker.round, highQcRound: qcRound(tree.highQc), highTcRound: tree.highTc?.round ?? 0 };
+    const view = {
+      round: this.pacemaker.round,
+      highQcRound: qcRound(tree.highQc),
+      highTcRound: tree.highTc?.round ?? 0,
+    };
+    // Shape and size first: everything below may then trust the types.
+    checkShape(msg);
     switch (msg.type) {
       case 'proposal': {
-        checkShape(msg);
         const p = msg.value;
         const first = this.seenProposals.get(p.block.round);
         if (first !== undefined && equalBytes(blockId(first.block), blockId(p.block))) {
           throw new ConsensusError('DUPLICATE', `proposal of round ${p.block.round} already seen`);
         }
-        verifyMessage(this.ctx, msg, view, { now: this.clock.now(), maxClockSkewMs: this.timing.maxClockSkewMs });
+        verifyMessage(this.ctx, msg, view, {
+          now: this.clock.now(),
+          maxClockSkewMs: this.timing.maxClockSkewMs,
+          shapeChecked: true,
+        });
         if (first !== undefined) {
-          this.emit({ type: 'equivocation', evidence: { kind: 'proposal', round: p.block.round, author: p.block.proposer, first, second: p } });
-          throw new ConsensusError('EQUIVOCATION', `a second proposal by validator ${p.block.proposer} in round ${p.block.round}`);
+          this.emit({
+            type: 'equivocation',
+            evidence: { kind: 'proposal', round: p.block.round, author: p.block.proposer, first, second: p },
+          });
+          throw new ConsensusError(
+            'EQUIVOCATION',
+            `a second proposal by validator ${p.block.proposer} in round ${p.block.round}`,
+          );
         }
         this.seenProposals.set(p.block.round, p);
         return;
       }
       case 'vote': {
-        checkShape(msg);
         const v = msg.value;
         const prior = this.seenVotes.get(v.voteData.block.round)?.get(v.signer);
-        if (prior !== undefined && sameVote(prior, v)) throw new ConsensusError('DUPLICATE', 'vote already seen');
-        verifyMessage(this.ctx, msg, view);
+        if (prior !== undefined && sameVote(prior, v))
+          throw new ConsensusError('DUPLICATE', 'vote already seen');
+        verifyMessage(this.ctx, msg, view, { shapeChecked: true });
         this.recordVote(v);
         return;
       }
       case 'timeout': {
-        checkShape(msg);
         const t = msg.value;
         const news = qcRound(t.highQc) > view.highQcRound || (t.highTc?.round ?? 0) > view.highTcRound;
-        if (!news && this.seenTimeouts.get(t.round)?.has(t.signer) === true) throw new ConsensusError('DUPLICATE', 'timeout already seen');
-        verifyMessage(this.ctx, msg, view);
+        if (!news && this.seenTimeouts.get(t.round)?.has(t.signer) === true)
+          throw new ConsensusError('DUPLICATE', 'timeout already seen');
+        verifyMessage(this.ctx, msg, view, { shapeChecked: true });
         if (t.lastVote !== null) this.recordVote(t.lastVote);
-        if (t.round + 1 >= this.pacemaker.round && t.round <= this.pacemaker.round + MAX_FUTURE_TIMEOUT_ROUNDS) {
+        if (
+          t.round + 1 >= this.pacemaker.round &&
+          t.round <= this.pacemaker.round + MAX_FUTURE_TIMEOUT_ROUNDS
+        ) {
           let s = this.seenTimeouts.get(t.round);
           if (s === undefined) this.seenTimeouts.set(t.round, (s = new Set()));
           s.add(t.signer);
@@ -458,7 +526,6 @@ export class ConsensusEngine {
         return;
       }
       default:
-        checkShape(msg);
         return;
     }
   }
@@ -470,7 +537,10 @@ export class ConsensusEngine {
     const prior = byRound?.get(v.signer);
     if (prior !== undefined) {
       if (sameVote(prior, v)) return;
-      this.emit({ type: 'equivocation', evidence: { kind: 'vote', round, author: v.signer, first: prior, second: v } });
+      this.emit({
+        type: 'equivocation',
+        evidence: { kind: 'vote', round, author: v.signer, first: prior, second: v },
+      });
       throw new ConsensusError('EQUIVOCATION', `a second vote by validator ${v.signer} in round ${round}`);
     }
     if (round + 1 < this.pacemaker.round || round > this.pacemaker.round + MAX_FUTURE_VOTE_ROUNDS) return;
@@ -495,7 +565,12 @@ export class ConsensusEngine {
   private async onVote(v: Vote): Promise<void> {
     const tree = this.mustTree();
     const r = v.voteData.block.round;
-    if (r <= qcRound(tree.highQc) || r + 1 < this.pacemaker.round || r > this.pacemaker.round + MAX_FUTURE_VOTE_ROUNDS) return;
+    if (
+      r <= qcRound(tree.highQc) ||
+      r + 1 < this.pacemaker.round ||
+      r > this.pacemaker.round + MAX_FUTURE_VOTE_ROUNDS
+    )
+      return;
     const qc = this.votes.add(v);
     if (qc !== null) await this.processQc(qc, this.validators.signersOf(qc.signers));
   }
@@ -518,7 +593,8 @@ export class ConsensusEngine {
     }
     // More than a third of the stake gave up on our round: at least one
     // honest node did, so waiting longer cannot help (early timeout).
-    if (t.round === round && !this.pacemaker.hasTimedOut && this.validators.exceedsOneThird(signers)) await this.localTimeout(round);
+    if (t.round === round && !this.pacemaker.hasTimedOut && this.validators.exceedsOneThird(signers))
+      await this.localTimeout(round);
   }
 
   /** Our round's time is up (or f+1 timed out): sign a timeout through the safety rules, broadcast it, count it. */
@@ -532,7 +608,8 @@ export class ConsensusEngine {
       t = await this.mustSafety().signTimeout(round, tree.highQc, tc);
     } catch (err) {
       this.pacemaker.markTimedOut(); // retry when the timer fires again
-      if (err instanceof ConsensusError) this.emit({ type: 'refused', what: 'timeout', round, code: err.code });
+      if (err instanceof ConsensusError)
+        this.emit({ type: 'refused', what: 'timeout', round, code: err.code });
       else throw err;
       return;
     }
@@ -544,6 +621,9 @@ export class ConsensusEngine {
     let seen = this.seenTimeouts.get(round);
     if (seen === undefined) this.seenTimeouts.set(round, (seen = new Set()));
     seen.add(this.self);
+    // Our own vote of this round counts too, as everyone else counts it from our timeout.
+    if (t.lastVote !== null) await this.onVote(t.lastVote);
+    if (!this.running || round !== this.pacemaker.round) return;
     await this.aggregateTimeout(msg);
   }
 
@@ -609,7 +689,12 @@ export class ConsensusEngine {
     if (!tree.has(b.parentId)) return false;
     const parent = tree.get(b.parentId)!;
     if (b.timestamp <= parent.timestamp) {
-      this.emit({ type: 'invalidBlock', blockId: id, round: b.round, reason: `timestamp ${b.timestamp} is not after the parent's ${parent.timestamp}` });
+      this.emit({
+        type: 'invalidBlock',
+        blockId: id,
+        round: b.round,
+        reason: `timestamp ${b.timestamp} is not after the parent's ${parent.timestamp}`,
+      });
       return false;
     }
     let verdict: ExecutionVerdict;
@@ -653,7 +738,10 @@ export class ConsensusEngine {
   }
 
   private scheduleProposal(round: Round): void {
-    const wait = this.lastProposalAt === null ? 0 : this.lastProposalAt + this.timing.minProposalIntervalMs - this.clock.now();
+    const wait =
+      this.lastProposalAt === null
+        ? 0
+        : this.lastProposalAt + this.timing.minProposalIntervalMs - this.clock.now();
     if (wait <= 0) {
       this.enqueue('propose', () => this.propose(round));
       return;
@@ -712,9 +800,13 @@ export class ConsensusEngine {
       qc: hqc,
       tc,
     };
-    const highCommitQc = tree.highCommitQc.voteData.commit !== null && qcRound(tree.highCommitQc) > 0 ? tree.highCommitQc : null;
+    const highCommitQc =
+      tree.highCommitQc.voteData.commit !== null && qcRound(tree.highCommitQc) > 0 ? tree.highCommitQc : null;
     try {
-      checkShape({ type: 'proposal', value: { block: unsigned, signature: new Uint8Array(64), highCommitQc } });
+      checkShape({
+        type: 'proposal',
+        value: { block: unsigned, signature: new Uint8Array(64), highCommitQc },
+      });
     } catch (err) {
       this.emit({ type: 'error', where: 'propose', error: err });
       return;
@@ -767,34 +859,17 @@ export class ConsensusEngine {
   }
 
   /** The chain from `target` down to a block whose parent is in the tree (newest first), or null. */
-  private async fetchFrom(peer: ValidatorIndex, target: BlockInfo): Promise<Block[] | null> {
-    const tree = this.mustTree();
-    const chain: Block[] = [];
-    let want = target;
-    for (;;) {
-      const count = Math.min(MAX_FETCH_BLOCKS, want.height - tree.root.height);
-      let batch: Block[];
-      try {
-        batch = await this.withTimeout(this.network.fetchBlocks(peer, want.id, count), this.timing.fetchTimeoutMs);
-      } catch {
-        return null;
-      }
-      if (!Array.isArray(batch) || batch.length === 0) return null;
-      for (const b of batch.slice(0, count)) {
-        try {
-          checkShape({ type: 'blockResponse', value: { blocks: [b] } });
-          ensure(equalBytes(blockId(b), want.id) && b.round === want.round && b.height === want.height, 'INVALID_BLOCK', 'not the block asked for');
-          verifyBlock(this.ctx, b);
-        } catch (err) {
-          this.emit({ type: 'error', where: `fetch from ${peer}`, error: asConsensusError(err) });
-          return null;
-        }
-        chain.push(b);
-        if (tree.has(b.parentId)) return chain;
-        if (b.height - 1 <= tree.root.height) return null; // forks below our committed root: not ours
-        want = b.qc.voteData.block;
-      }
-    }
+  private fetchFrom(peer: ValidatorIndex, target: BlockInfo): Promise<Block[] | null> {
+    return fetchMissingChain(this.mustTree(), peer, target, {
+      fetchBlocks: (p, id, count) =>
+        this.withTimeout(this.network.fetchBlocks(p, id, count), this.timing.fetchTimeoutMs),
+      check: (b) => {
+        checkShape({ type: 'blockResponse', value: { blocks: [b] } });
+        verifyBlock(this.ctx, b);
+      },
+      onInvalid: (err) =>
+        this.emit({ type: 'error', where: `fetch from ${peer}`, error: asConsensusError(err) }),
+    });
   }
 
   private withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -829,11 +904,20 @@ export class ConsensusEngine {
     try {
       if (rec.root.round > 0) verifyQc(this.ctx, rec.rootCommitQc);
     } catch (err) {
-      throw new ConsensusError('BAD_RECOVERY', `the root's commit certificate is invalid: ${(err as Error).message}`, {}, { cause: err });
+      throw new ConsensusError(
+        'BAD_RECOVERY',
+        `the root's commit certificate is invalid: ${(err as Error).message}`,
+        {},
+        { cause: err },
+      );
     }
     const names = rec.rootCommitQc.voteData.commit;
     const genesisRoot = rec.root.round === 0 && equalBytes(rootId, blockId(this.opts.genesis));
-    ensure(genesisRoot || (names !== null && equalBytes(names.id, rootId)), 'BAD_RECOVERY', 'rootCommitQc does not commit the root');
+    ensure(
+      genesisRoot || (names !== null && equalBytes(names.id, rootId)),
+      'BAD_RECOVERY',
+      'rootCommitQc does not commit the root',
+    );
     const tree = new BlockTree(rec.root, rec.rootCommitQc, { retainCommitted, highTc: null });
     this.tree = tree;
     const blocks = [...rec.blocks].sort((a, b) => a.height - b.height || a.round - b.round);
@@ -914,5 +998,7 @@ export class ConsensusEngine {
 }
 
 function sameVote(a: Vote, b: Vote): boolean {
-  return a.signer === b.signer && equalBytes(encode(VoteDataCodec, a.voteData), encode(VoteDataCodec, b.voteData));
+  return (
+    a.signer === b.signer && equalBytes(encode(VoteDataCodec, a.voteData), encode(VoteDataCodec, b.voteData))
+  );
 }

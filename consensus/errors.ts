@@ -73,13 +73,23 @@ export function verdictOf(code: ConsensusErrorCode): Exclude<Verdict, 'accept'> 
 export class ConsensusError extends HotshardError<ConsensusErrorCode> {
   readonly verdict: Exclude<Verdict, 'accept'>;
 
-  constructor(code: ConsensusErrorCode, message: string, context?: Record<string, unknown>, options?: { cause?: unknown }) {
+  constructor(
+    code: ConsensusErrorCode,
+    message: string,
+    context?: Record<string, unknown>,
+    options?: { cause?: unknown },
+  ) {
     super(code, message, context, options);
     this.verdict = verdictOf(code);
   }
 }
 
 /** Throws a ConsensusError unless `cond` holds. */
-export function ensure(cond: boolean, code: ConsensusErrorCode, message: string, context?: Record<string, unknown>): asserts cond {
+export function ensure(
+  cond: boolean,
+  code: ConsensusErrorCode,
+  message: string,
+  context?: Record<string, unknown>,
+): asserts cond {
   if (!cond) throw new ConsensusError(code, message, context);
 }

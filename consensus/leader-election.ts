@@ -66,7 +66,12 @@ export class StakeWeightedRoundRobin implements LeaderElection {
   readonly schedule: readonly ValidatorIndex[];
 
   constructor(committee: readonly CommitteeMember[], opts: { maxPeriod?: number } = {}) {
-    this.schedule = smoothWeightedSchedule(scheduleWeights(committee.map((m) => m.stake), opts.maxPeriod));
+    this.schedule = smoothWeightedSchedule(
+      scheduleWeights(
+        committee.map((m) => m.stake),
+        opts.maxPeriod,
+      ),
+    );
   }
 
   leader(round: Round): ValidatorIndex {

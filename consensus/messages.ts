@@ -182,7 +182,9 @@ const headerFields = [
 export const BlockHeaderCodec: Codec<Omit<Block, 'payload'>> = typed(struct('BlockHeader', headerFields));
 
 /** A whole block: the header fields, then the payload bytes. */
-export const BlockCodec: Codec<Block> = typed(struct('Block', [...headerFields, ['payload', bytesMax(MAX_PAYLOAD_BYTES)]] as const));
+export const BlockCodec: Codec<Block> = typed(
+  struct('Block', [...headerFields, ['payload', bytesMax(MAX_PAYLOAD_BYTES)]] as const),
+);
 
 export const VoteCodec: Codec<Vote> = typed(
   struct(
@@ -293,14 +295,19 @@ export function encodeConsensusMessage(msg: ConsensusMessage, maxBytes = MAX_MES
   } catch (err) {
     throw asConsensusError(err);
   }
-  if (bytes.length > maxBytes) throw new ConsensusError('OVERSIZED', `message of ${bytes.length} bytes exceeds ${maxBytes}`, { size: bytes.length });
+  if (bytes.length > maxBytes)
+    throw new ConsensusError('OVERSIZED', `message of ${bytes.length} bytes exceeds ${maxBytes}`, {
+      size: bytes.length,
+    });
   return bytes;
 }
 
 /** Decodes a consensus message from canonical bytes; throws ConsensusError MALFORMED / OVERSIZED. */
 export function decodeConsensusMessage(bytes: Uint8Array, maxBytes = MAX_MESSAGE_BYTES): ConsensusMessage {
   if (bytes instanceof Uint8Array && bytes.length > maxBytes) {
-    throw new ConsensusError('OVERSIZED', `message of ${bytes.length} bytes exceeds ${maxBytes}`, { size: bytes.length });
+    throw new ConsensusError('OVERSIZED', `message of ${bytes.length} bytes exceeds ${maxBytes}`, {
+      size: bytes.length,
+    });
   }
   try {
     return decode(ConsensusMessageCodec, bytes, maxBytes);
@@ -314,7 +321,17 @@ export function asConsensusError(err: unknown): ConsensusError {
   if (err instanceof ConsensusError) return err;
   if (err instanceof CodecError) {
     const oversized = err.code === 'TOO_LARGE' || (err.code === 'LENGTH' && /at most/.test(err.message));
-    return new ConsensusError(oversized ? 'OVERSIZED' : 'MALFORMED', err.message, { codec: err.code, path: err.context.path }, { cause: err });
+    return new ConsensusError(
+      oversized ? 'OVERSIZED' : 'MALFORMED',
+      err.message,
+      { codec: err.code, path: err.context.path },
+      { cause: err },
+    );
   }
-  return new ConsensusError('MALFORMED', err instanceof Error ? err.message : String(err), {}, { cause: err });
+  return new ConsensusError(
+    'MALFORMED',
+    err instanceof Error ? err.message : String(err),
+    {},
+    { cause: err },
+  );
 }

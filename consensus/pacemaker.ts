@@ -18,7 +18,16 @@ import { encode } from '../core/codec.js';
 import { toHex } from '../core/bytes.js';
 import type { ValidatorSet } from './committee.js';
 import { VoteDataCodec } from './messages.js';
-import type { Clock, QuorumCert, Round, TimeoutCert, TimeoutMsg, ValidatorIndex, Vote, VoteData } from './types.js';
+import type {
+  Clock,
+  QuorumCert,
+  Round,
+  TimeoutCert,
+  TimeoutMsg,
+  ValidatorIndex,
+  Vote,
+  VoteData,
+} from './types.js';
 
 export interface RoundTiming {
   readonly baseTimeoutMs: number;
@@ -108,7 +117,10 @@ interface PendingQc {
 
 /** Collects votes into QCs per (round, vote data), by stake. One vote per signer per round counts. */
 export class VoteAggregator {
-  private readonly rounds = new Map<Round, { byData: Map<string, PendingQc>; signers: Set<ValidatorIndex>; done: boolean }>();
+  private readonly rounds = new Map<
+    Round,
+    { byData: Map<string, PendingQc>; signers: Set<ValidatorIndex>; done: boolean }
+  >();
 
   constructor(private readonly validators: ValidatorSet) {}
 
@@ -173,7 +185,11 @@ export class TimeoutAggregator {
       this.rounds.set(t.round, r);
     }
     if (!r.entries.has(t.signer)) {
-      r.entries.set(t.signer, { hqcRound: t.highQc.voteData.block.round, signature: t.signature, highQc: t.highQc });
+      r.entries.set(t.signer, {
+        hqcRound: t.highQc.voteData.block.round,
+        signature: t.signature,
+        highQc: t.highQc,
+      });
     }
     const signers = [...r.entries.keys()].sort((a, b) => a - b);
     if (r.done || !this.validators.hasQuorum(signers)) return { signers, tc: null };
@@ -189,7 +205,13 @@ export class TimeoutAggregator {
     }
     return {
       signers,
-      tc: { round: t.round, signers: this.validators.makeBitmap(signers), hqcRounds, signatures, highQc: highQc! },
+      tc: {
+        round: t.round,
+        signers: this.validators.makeBitmap(signers),
+        hqcRounds,
+        signatures,
+        highQc: highQc!,
+      },
     };
   }
 

@@ -57,7 +57,14 @@ export interface SafetyRulesOptions {
 
 /** The safety data of a validator that has signed nothing in `epoch`. */
 export function initialSafetyData(epoch: number): SafetyData {
-  return { epoch, lastVotedRound: 0, oneChainRound: 0, lastVote: null, highestTimeoutRound: 0, lastTimeout: null };
+  return {
+    epoch,
+    lastVotedRound: 0,
+    oneChainRound: 0,
+    lastVote: null,
+    highestTimeoutRound: 0,
+    lastTimeout: null,
+  };
 }
 
 export class SafetyRules {
@@ -75,14 +82,25 @@ export class SafetyRules {
   static async open(opts: SafetyRulesOptions): Promise<SafetyRules> {
     if (opts.validators !== undefined) {
       ensure(opts.validators.has(opts.self), 'BAD_SIGNER', `index ${opts.self} is not in the committee`);
-      ensure(equalBytes(opts.validators.publicKey(opts.self), opts.signer.publicKey), 'BAD_SIGNER', `the signer's key is not the key of validator ${opts.self}`);
+      ensure(
+        equalBytes(opts.validators.publicKey(opts.self), opts.signer.publicKey),
+        'BAD_SIGNER',
+        `the signer's key is not the key of validator ${opts.self}`,
+      );
     }
     const loaded = await opts.storage.load();
     const epoch = opts.domain.epoch;
     if (loaded !== null && loaded.epoch > epoch) {
-      throw new ConsensusError('WRONG_EPOCH', `safety data is of epoch ${loaded.epoch}, later than ${epoch}`, { stored: loaded.epoch, epoch });
+      throw new ConsensusError(
+        'WRONG_EPOCH',
+        `safety data is of epoch ${loaded.epoch}, later than ${epoch}`,
+        { stored: loaded.epoch, epoch },
+      );
     }
-    const rules = new SafetyRules(opts, loaded !== null && loaded.epoch === epoch ? loaded : initialSafetyData(epoch));
+    const rules = new SafetyRules(
+      opts,
+      loaded !== null && loaded.epoch === epoch ? loaded : initialSafetyData(epoch),
+    );
     if (loaded === null || loaded.epoch < epoch) await rules.persist(rules.current);
     return rules;
   }
@@ -99,25 +117,45 @@ export class SafetyRules {
       this.checkPlacement(block);
       const r = block.round;
       const qc = block.qc.voteData.block;
-      ensure(equalBytes(block.parentId, qc.id), 'INVALID_PROPOSAL', 'the block does not extend the block its QC certifies');
-      ensure(block.height === qc.height + 1 && qc.round < r, 'INVALID_PROPOSAL', 'the block does not follow its QC');
+      ensure(
+        equalBytes(block.parentId, qc.id),
+        'INVALID_PROPOSAL',
+        'the block does not extend the block its QC certifies',
+      );
+      ensure(
+        block.height === qc.height + 1 && qc.round < r,
+        'INVALID_PROPOSAL',
+        'the block does not follow its QC',
+      );
       const id = blockId(block);
 
       // Asked again for the round of our last vote: same block, same vote.
       const last = data.lastVote;
       if (last !== null && last.voteData.block.round === r) {
         if (equalBytes(last.voteData.block.id, id)) return last;
-        throw new ConsensusError('ALREADY_VOTED', `already voted for another block in round ${r}`, { round: r });
+        throw new ConsensusError('ALREADY_VOTED', `already voted for another block in round ${r}`, {
+          round: r,
+        });
       }
-      ensure(r > data.lastVotedRound, 'OLD_ROUND', `round ${r} is not above the last voted round ${data.lastVotedRound}`, {
-        round: r,
-        lastVotedRound: data.lastVotedRound,
-      });
-      ensure(this.safeToVote(r, qc.round, tc), 'NOT_SAFE_TO_VOTE', `round ${r} follows neither its QC (round ${qc.round}) nor a TC that allows it`, {
-        round: r,
-        qcRound: qc.round,
-        tcRound: tc?.round ?? null,
-      });
+      ensure(
+        r > data.lastVotedRound,
+        'OLD_ROUND',
+        `round ${r} is not above the last voted round ${data.lastVotedRound}`,
+        {
+          round: r,
+          lastVotedRound: data.lastVotedRound,
+        },
+      );
+      ensure(
+        this.safeToVote(r, qc.round, tc),
+        'NOT_SAFE_TO_VOTE',
+        `round ${r} follows neither its QC (round ${qc.round}) nor a TC that allows it`,
+        {
+          round: r,
+          qcRound: qc.round,
+          tcRound: tc?.round ?? null,
+        },
+      );
 
       const blockInfo: BlockInfo = { id, round: r, height: block.height };
       const voteData: VoteData = { block: blockInfo, parent: qc, commit: r === qc.round + 1 ? qc : null };
@@ -145,23 +183,39 @@ export class SafetyRules {
     return this.serial(async () => {
       const data = this.current;
       const hqcRound = highQc.voteData.block.round;
-      ensure(Number.isSafeInteger(round) && round >= 1, 'NOT_SAFE_TO_TIMEOUT', `no timeout for round ${round}`);
+      ensure(
+        Number.isSafeInteger(round) && round >= 1,
+        'NOT_SAFE_TO_TIMEOUT',
+        `no timeout for round ${round}`,
+      );
       ensure(hqcRound < round, 'NOT_SAFE_TO_TIMEOUT', `hqc round ${hqcRound} is not below round ${round}`);
-      ensure(round >= data.lastVotedRound, 'OLD_ROUND', `round ${round} is below the last voted round ${data.lastVotedRound}`, {
-        round,
-        lastVotedRound: data.lastVotedRound,
-      });
+      ensure(
+        round >= data.lastVotedRound,
+        'OLD_ROUND',
+        `round ${round} is below the last voted round ${data.lastVotedRound}`,
+        {
+          round,
+          lastVotedRound: data.lastVotedRound,
+        },
+      );
       const follows = round === hqcRound + 1 || (tc !== null && round === tc.round + 1);
-      ensure(follows && hqcRound >= data.oneChainRound, 'NOT_SAFE_TO_TIMEOUT', `timeout of round ${round} with hqc round ${hqcRound} is not safe`, {
-        round,
-        hqcRound,
-        tcRound: tc?.round ?? null,
-        oneChainRound: data.oneChainRound,
-      });
+      ensure(
+        follows && hqcRound >= data.oneChainRound,
+        'NOT_SAFE_TO_TIMEOUT',
+        `timeout of round ${round} with hqc round ${hqcRound} is not safe`,
+        {
+          round,
+          hqcRound,
+          tcRound: tc?.round ?? null,
+          oneChainRound: data.oneChainRound,
+        },
+      );
       const stored = data.lastTimeout;
-      if (stored !== null && stored.round === round && stored.highQc.voteData.block.round === hqcRound) return stored;
+      if (stored !== null && stored.round === round && stored.highQc.voteData.block.round === hqcRound)
+        return stored;
 
-      const lastVote = data.lastVote !== null && data.lastVote.voteData.block.round === round ? data.lastVote : null;
+      const lastVote =
+        data.lastVote !== null && data.lastVote.voteData.block.round === round ? data.lastVote : null;
       const msg: TimeoutMsg = {
         epoch: data.epoch,
         round,
@@ -186,9 +240,21 @@ export class SafetyRules {
   signProposal(block: Block): Promise<Uint8Array> {
     return this.serial(async () => {
       this.checkPlacement(block);
-      ensure(block.proposer === this.opts.self, 'INVALID_PROPOSAL', `block proposer ${block.proposer} is not us (${this.opts.self})`);
-      ensure(block.round > this.current.lastVotedRound, 'INVALID_PROPOSAL', `round ${block.round} is not above the last voted round ${this.current.lastVotedRound}`);
-      ensure(block.qc.voteData.block.round < block.round, 'INVALID_PROPOSAL', 'the block does not follow its QC');
+      ensure(
+        block.proposer === this.opts.self,
+        'INVALID_PROPOSAL',
+        `block proposer ${block.proposer} is not us (${this.opts.self})`,
+      );
+      ensure(
+        block.round > this.current.lastVotedRound,
+        'INVALID_PROPOSAL',
+        `round ${block.round} is not above the last voted round ${this.current.lastVotedRound}`,
+      );
+      ensure(
+        block.qc.voteData.block.round < block.round,
+        'INVALID_PROPOSAL',
+        'the block does not follow its QC',
+      );
       return this.opts.signer.sign(proposalSigningBytes(this.opts.domain, block.round, blockId(block)));
     });
   }
@@ -206,16 +272,29 @@ export class SafetyRules {
 
   private checkPlacement(block: Block): void {
     const d = this.opts.domain;
-    ensure(block.epoch === this.current.epoch, 'WRONG_EPOCH', `block epoch ${block.epoch} is not ${this.current.epoch}`);
+    ensure(
+      block.epoch === this.current.epoch,
+      'WRONG_EPOCH',
+      `block epoch ${block.epoch} is not ${this.current.epoch}`,
+    );
     ensure(block.chainId === d.chainId, 'WRONG_CHAIN', `block chain ${block.chainId} is not ${d.chainId}`);
-    ensure(block.committeeId === d.committeeId, 'WRONG_COMMITTEE', `block committee ${block.committeeId} is not ${d.committeeId}`);
+    ensure(
+      block.committeeId === d.committeeId,
+      'WRONG_COMMITTEE',
+      `block committee ${block.committeeId} is not ${d.committeeId}`,
+    );
   }
 
   private async persist(next: SafetyData): Promise<void> {
     try {
       await this.opts.storage.save(next);
     } catch (err) {
-      throw new ConsensusError('PERSIST_FAILED', `saving the safety data failed: ${(err as Error)?.message ?? String(err)}`, {}, { cause: err });
+      throw new ConsensusError(
+        'PERSIST_FAILED',
+        `saving the safety data failed: ${(err as Error)?.message ?? String(err)}`,
+        {},
+        { cause: err },
+      );
     }
   }
 

@@ -62,7 +62,12 @@ const ProposalSigningCodec = struct(
 export function voteSigningBytes(domain: ConsensusDomain, voteData: VoteData): Uint8Array {
   return taggedHash(
     VOTE_TAG,
-    encode(VoteSigningCodec, { chainId: domain.chainId, committeeId: domain.committeeId, epoch: domain.epoch, voteData }),
+    encode(VoteSigningCodec, {
+      chainId: domain.chainId,
+      committeeId: domain.committeeId,
+      epoch: domain.epoch,
+      voteData,
+    }),
   );
 }
 
@@ -70,7 +75,13 @@ export function voteSigningBytes(domain: ConsensusDomain, voteData: VoteData): U
 export function timeoutSigningBytes(domain: ConsensusDomain, round: Round, hqcRound: Round): Uint8Array {
   return taggedHash(
     TIMEOUT_TAG,
-    encode(TimeoutSigningCodec, { chainId: domain.chainId, committeeId: domain.committeeId, epoch: domain.epoch, round, hqcRound }),
+    encode(TimeoutSigningCodec, {
+      chainId: domain.chainId,
+      committeeId: domain.committeeId,
+      epoch: domain.epoch,
+      round,
+      hqcRound,
+    }),
   );
 }
 
@@ -78,7 +89,13 @@ export function timeoutSigningBytes(domain: ConsensusDomain, round: Round, hqcRo
 export function proposalSigningBytes(domain: ConsensusDomain, round: Round, blockId: BlockId): Uint8Array {
   return taggedHash(
     PROPOSAL_TAG,
-    encode(ProposalSigningCodec, { chainId: domain.chainId, committeeId: domain.committeeId, epoch: domain.epoch, round, blockId }),
+    encode(ProposalSigningCodec, {
+      chainId: domain.chainId,
+      committeeId: domain.committeeId,
+      epoch: domain.epoch,
+      round,
+      blockId,
+    }),
   );
 }
 

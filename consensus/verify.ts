@@ -91,7 +91,9 @@ export function checkShape(msg: ConsensusMessage, maxBytes = MAX_MESSAGE_BYTES):
   } catch (err) {
     throw asConsensusError(err);
   }
-  ensure(bytes.length <= maxBytes, 'OVERSIZED', `message of ${bytes.length} bytes exceeds ${maxBytes}`, { size: bytes.length });
+  ensure(bytes.length <= maxBytes, 'OVERSIZED', `message of ${bytes.length} bytes exceeds ${maxBytes}`, {
+    size: bytes.length,
+  });
   return bytes.length;
 }
 
@@ -106,22 +108,43 @@ function sameInfo(a: BlockInfo, b: BlockInfo): boolean {
  */
 export function checkVoteData(vd: VoteData, code: 'INVALID_QC' | 'INVALID_VOTE'): void {
   ensure(vd.block.round >= 1, code, 'a vote names a block of round >= 1');
-  ensure(vd.parent.round < vd.block.round, code, `parent round ${vd.parent.round} is not below block round ${vd.block.round}`);
-  ensure(vd.block.height === vd.parent.height + 1, code, `block height ${vd.block.height} does not follow parent height ${vd.parent.height}`);
+  ensure(
+    vd.parent.round < vd.block.round,
+    code,
+    `parent round ${vd.parent.round} is not below block round ${vd.block.round}`,
+  );
+  ensure(
+    vd.block.height === vd.parent.height + 1,
+    code,
+    `block height ${vd.block.height} does not follow parent height ${vd.parent.height}`,
+  );
   if (vd.block.round === vd.parent.round + 1) {
-    ensure(vd.commit !== null && sameInfo(vd.commit, vd.parent), code, 'commit info must name the parent when the rounds are consecutive');
+    ensure(
+      vd.commit !== null && sameInfo(vd.commit, vd.parent),
+      code,
+      'commit info must name the parent when the rounds are consecutive',
+    );
   } else {
     ensure(vd.commit === null, code, 'commit info must be empty when the rounds are not consecutive');
   }
 }
 
 /** Signer indices of a certificate, with count and duplicate checks; returns them ascending. */
-function certificateSigners(ctx: VerifyContext, signers: Uint8Array, sigs: readonly Uint8Array[]): ValidatorIndex[] {
+function certificateSigners(
+  ctx: VerifyContext,
+  signers: Uint8Array,
+  sigs: readonly Uint8Array[],
+): ValidatorIndex[] {
   const idx = ctx.validators.signersOf(signers);
-  ensure(sigs.length === idx.length, 'SIGNATURE_COUNT', `${sigs.length} signatures for ${idx.length} signers`, {
-    signatures: sigs.length,
-    signers: idx.length,
-  });
+  ensure(
+    sigs.length === idx.length,
+    'SIGNATURE_COUNT',
+    `${sigs.length} signatures for ${idx.length} signers`,
+    {
+      signatures: sigs.length,
+      signers: idx.length,
+    },
+  );
   // Distinct keys never produce the same signature: a repeated one is a
   // signer's signature copied into another signer's slot.
   const seen = new Set<string>();
@@ -143,19 +166,33 @@ export function verifyQc(ctx: VerifyContext, qc: QuorumCert): void {
   }
   if (qc.voteData.block.round === 0) {
     // Round 0 is the genesis certificate: no signatures, accepted only as the known one.
-    ensure(equalBytes(bytes, encode(QuorumCertCodec, ctx.genesisQc)), 'INVALID_QC', 'a round-0 QC must be the genesis QC');
+    ensure(
+      equalBytes(bytes, encode(QuorumCertCodec, ctx.genesisQc)),
+      'INVALID_QC',
+      'a round-0 QC must be the genesis QC',
+    );
     return;
   }
   checkVoteData(qc.voteData, 'INVALID_QC');
   const signers = certificateSigners(ctx, qc.signers, qc.signatures);
-  ensure(ctx.validators.hasQuorum(signers), 'QC_BELOW_QUORUM', `signers ${signers.join(',')} hold no quorum`, { signers });
+  ensure(
+    ctx.validators.hasQuorum(signers),
+    'QC_BELOW_QUORUM',
+    `signers ${signers.join(',')} hold no quorum`,
+    { signers },
+  );
   const key = ctx.cache?.key(bytes);
   if (key !== undefined && ctx.cache!.has(key)) return;
   const msg = voteSigningBytes(ctx.domain, qc.voteData);
   signers.forEach((v, k) => {
-    ensure(ctx.scheme.verify(qc.signatures[k]!, msg, ctx.validators.publicKey(v)), 'BAD_SIGNATURE', `QC signature of validator ${v} does not verify`, {
-      signer: v,
-    });
+    ensure(
+      ctx.scheme.verify(qc.signatures[k]!, msg, ctx.validators.publicKey(v)),
+      'BAD_SIGNATURE',
+      `QC signature of validator ${v} does not verify`,
+      {
+        signer: v,
+      },
+    );
   });
   if (key !== undefined) ctx.cache!.add(key);
 }
@@ -170,32 +207,54 @@ export function verifyTc(ctx: VerifyContext, tc: TimeoutCert): void {
   }
   ensure(tc.round >= 1, 'INVALID_TC', 'a TC is for a round >= 1');
   const signers = certificateSigners(ctx, tc.signers, tc.signatures);
-  ensure(tc.hqcRounds.length === signers.length, 'SIGNATURE_COUNT', `${tc.hqcRounds.length} hqc rounds for ${signers.length} signers`);
+  ensure(
+    tc.hqcRounds.length === signers.length,
+    'SIGNATURE_COUNT',
+    `${tc.hqcRounds.length} hqc rounds for ${signers.length} signers`,
+  );
   let maxHqc = 0;
   for (const r of tc.hqcRounds) {
     ensure(r < tc.round, 'INVALID_TC', `hqc round ${r} is not below the TC round ${tc.round}`);
     if (r > maxHqc) maxHqc = r;
   }
-  ensure(tc.highQc.voteData.block.round === maxHqc, 'INVALID_TC', `highQc round ${tc.highQc.voteData.block.round} is not the highest hqc round ${maxHqc}`);
-  ensure(ctx.validators.hasQuorum(signers), 'TC_BELOW_QUORUM', `signers ${signers.join(',')} hold no quorum`, { signers });
+  ensure(
+    tc.highQc.voteData.block.round === maxHqc,
+    'INVALID_TC',
+    `highQc round ${tc.highQc.voteData.block.round} is not the highest hqc round ${maxHqc}`,
+  );
+  ensure(
+    ctx.validators.hasQuorum(signers),
+    'TC_BELOW_QUORUM',
+    `signers ${signers.join(',')} hold no quorum`,
+    { signers },
+  );
   const key = ctx.cache?.key(bytes);
   if (key !== undefined && ctx.cache!.has(key)) return;
   verifyQc(ctx, tc.highQc);
   signers.forEach((v, k) => {
     const msg = timeoutSigningBytes(ctx.domain, tc.round, tc.hqcRounds[k]!);
-    ensure(ctx.scheme.verify(tc.signatures[k]!, msg, ctx.validators.publicKey(v)), 'BAD_SIGNATURE', `TC signature of validator ${v} does not verify`, {
-      signer: v,
-    });
+    ensure(
+      ctx.scheme.verify(tc.signatures[k]!, msg, ctx.validators.publicKey(v)),
+      'BAD_SIGNATURE',
+      `TC signature of validator ${v} does not verify`,
+      {
+        signer: v,
+      },
+    );
   });
   if (key !== undefined) ctx.cache!.add(key);
 }
 
 function checkEpoch(ctx: VerifyContext, epoch: number): void {
-  ensure(epoch === ctx.domain.epoch, 'WRONG_EPOCH', `epoch ${epoch} is not ours (${ctx.domain.epoch})`, { epoch });
+  ensure(epoch === ctx.domain.epoch, 'WRONG_EPOCH', `epoch ${epoch} is not ours (${ctx.domain.epoch})`, {
+    epoch,
+  });
 }
 
 function checkSigner(ctx: VerifyContext, signer: ValidatorIndex): void {
-  ensure(ctx.validators.has(signer), 'UNKNOWN_SIGNER', `validator ${signer} is not in the committee`, { signer });
+  ensure(ctx.validators.has(signer), 'UNKNOWN_SIGNER', `validator ${signer} is not in the committee`, {
+    signer,
+  });
 }
 
 /** Verifies a vote: epoch, signer, vote shape, signature. */
@@ -204,9 +263,14 @@ export function verifyVote(ctx: VerifyContext, vote: Vote): void {
   checkSigner(ctx, vote.signer);
   checkVoteData(vote.voteData, 'INVALID_VOTE');
   const msg = voteSigningBytes(ctx.domain, vote.voteData);
-  ensure(ctx.scheme.verify(vote.signature, msg, ctx.validators.publicKey(vote.signer)), 'BAD_SIGNATURE', `vote signature of validator ${vote.signer} does not verify`, {
-    signer: vote.signer,
-  });
+  ensure(
+    ctx.scheme.verify(vote.signature, msg, ctx.validators.publicKey(vote.signer)),
+    'BAD_SIGNATURE',
+    `vote signature of validator ${vote.signer} does not verify`,
+    {
+      signer: vote.signer,
+    },
+  );
 }
 
 /** Verifies a timeout message: epoch, signer, its QC, its signature over (round, hqc round), the attached vote and TC. */
@@ -215,17 +279,35 @@ export function verifyTimeoutMsg(ctx: VerifyContext, t: TimeoutMsg): void {
   checkSigner(ctx, t.signer);
   ensure(t.round >= 1, 'INVALID_TIMEOUT', 'a timeout is for a round >= 1');
   const hqcRound = t.highQc.voteData.block.round;
-  ensure(hqcRound < t.round, 'INVALID_TIMEOUT', `hqc round ${hqcRound} is not below the timeout round ${t.round}`);
+  ensure(
+    hqcRound < t.round,
+    'INVALID_TIMEOUT',
+    `hqc round ${hqcRound} is not below the timeout round ${t.round}`,
+  );
   if (t.lastVote !== null) {
     ensure(t.lastVote.signer === t.signer, 'INVALID_TIMEOUT', 'the attached vote is not the sender');
-    ensure(t.lastVote.voteData.block.round === t.round, 'INVALID_TIMEOUT', 'the attached vote is not of the timeout round');
+    ensure(
+      t.lastVote.voteData.block.round === t.round,
+      'INVALID_TIMEOUT',
+      'the attached vote is not of the timeout round',
+    );
   }
   const highTc = t.highTc ?? null;
-  if (highTc !== null) ensure(highTc.round < t.round, 'INVALID_TIMEOUT', `attached TC round ${highTc.round} is not below ${t.round}`);
+  if (highTc !== null)
+    ensure(
+      highTc.round < t.round,
+      'INVALID_TIMEOUT',
+      `attached TC round ${highTc.round} is not below ${t.round}`,
+    );
   const msg = timeoutSigningBytes(ctx.domain, t.round, hqcRound);
-  ensure(ctx.scheme.verify(t.signature, msg, ctx.validators.publicKey(t.signer)), 'BAD_SIGNATURE', `timeout signature of validator ${t.signer} does not verify`, {
-    signer: t.signer,
-  });
+  ensure(
+    ctx.scheme.verify(t.signature, msg, ctx.validators.publicKey(t.signer)),
+    'BAD_SIGNATURE',
+    `timeout signature of validator ${t.signer} does not verify`,
+    {
+      signer: t.signer,
+    },
+  );
   verifyQc(ctx, t.highQc);
   if (t.lastVote !== null) verifyVote(ctx, t.lastVote);
   if (highTc !== null) verifyTc(ctx, highTc);
@@ -238,37 +320,79 @@ export function verifyTimeoutMsg(ctx: VerifyContext, t: TimeoutMsg): void {
  * by the engine once the parent is known.
  */
 export function verifyBlock(ctx: VerifyContext, block: Block): void {
-  ensure(block.chainId === ctx.domain.chainId, 'WRONG_CHAIN', `chain ${block.chainId} is not ours (${ctx.domain.chainId})`);
-  ensure(block.committeeId === ctx.domain.committeeId, 'WRONG_COMMITTEE', `committee ${block.committeeId} is not ours (${ctx.domain.committeeId})`);
+  ensure(
+    block.chainId === ctx.domain.chainId,
+    'WRONG_CHAIN',
+    `chain ${block.chainId} is not ours (${ctx.domain.chainId})`,
+  );
+  ensure(
+    block.committeeId === ctx.domain.committeeId,
+    'WRONG_COMMITTEE',
+    `committee ${block.committeeId} is not ours (${ctx.domain.committeeId})`,
+  );
   checkEpoch(ctx, block.epoch);
   ensure(block.round >= 1, 'INVALID_BLOCK', 'only the genesis block has round 0');
   checkSigner(ctx, block.proposer);
   if (ctx.leaders !== undefined) {
     const leader = ctx.leaders.leader(block.round);
-    ensure(block.proposer === leader, 'NOT_LEADER', `validator ${block.proposer} is not the leader of round ${block.round} (${leader})`, {
-      proposer: block.proposer,
-      leader,
-    });
+    ensure(
+      block.proposer === leader,
+      'NOT_LEADER',
+      `validator ${block.proposer} is not the leader of round ${block.round} (${leader})`,
+      {
+        proposer: block.proposer,
+        leader,
+      },
+    );
   }
   const certified = block.qc.voteData.block;
-  ensure(certified.round < block.round, 'INVALID_BLOCK', `QC round ${certified.round} is not below the block round ${block.round}`);
-  ensure(equalBytes(certified.id, block.parentId), 'INVALID_BLOCK', 'parentId is not the block the QC certifies');
-  ensure(block.height === certified.height + 1, 'INVALID_BLOCK', `height ${block.height} does not follow the parent height ${certified.height}`);
+  ensure(
+    certified.round < block.round,
+    'INVALID_BLOCK',
+    `QC round ${certified.round} is not below the block round ${block.round}`,
+  );
+  ensure(
+    equalBytes(certified.id, block.parentId),
+    'INVALID_BLOCK',
+    'parentId is not the block the QC certifies',
+  );
+  ensure(
+    block.height === certified.height + 1,
+    'INVALID_BLOCK',
+    `height ${block.height} does not follow the parent height ${certified.height}`,
+  );
   // A TC is carried exactly when the QC alone does not justify the round.
   if (block.round === certified.round + 1) {
     ensure(block.tc === null, 'INVALID_BLOCK', 'a block that follows its QC round carries no TC');
   } else {
-    ensure(block.tc !== null, 'INVALID_BLOCK', `round ${block.round} does not follow QC round ${certified.round} and no TC justifies it`);
-    ensure(block.tc.round + 1 === block.round, 'INVALID_BLOCK', `TC round ${block.tc.round} does not precede block round ${block.round}`);
+    ensure(
+      block.tc !== null,
+      'INVALID_BLOCK',
+      `round ${block.round} does not follow QC round ${certified.round} and no TC justifies it`,
+    );
+    ensure(
+      block.tc.round + 1 === block.round,
+      'INVALID_BLOCK',
+      `TC round ${block.tc.round} does not precede block round ${block.round}`,
+    );
   }
   if (ctx.payloadDigest !== undefined) {
     let digest: Uint8Array;
     try {
       digest = ctx.payloadDigest(block.payload);
     } catch (err) {
-      throw new ConsensusError('PAYLOAD_DIGEST', `payload digest failed: ${(err as Error).message}`, {}, { cause: err });
+      throw new ConsensusError(
+        'PAYLOAD_DIGEST',
+        `payload digest failed: ${(err as Error).message}`,
+        {},
+        { cause: err },
+      );
     }
-    ensure(equalBytes(digest, block.payloadDigest), 'PAYLOAD_DIGEST', 'payloadDigest does not match the payload');
+    ensure(
+      equalBytes(digest, block.payloadDigest),
+      'PAYLOAD_DIGEST',
+      'payloadDigest does not match the payload',
+    );
   }
   verifyQc(ctx, block.qc);
   if (block.tc !== null) verifyTc(ctx, block.tc);
@@ -285,12 +409,21 @@ export function verifyProposal(ctx: VerifyContext, p: Proposal, opts: ProposalCh
   const block = p.block;
   verifyBlock(ctx, block);
   if (opts.now !== undefined && opts.maxClockSkewMs !== undefined) {
-    ensure(block.timestamp <= opts.now + opts.maxClockSkewMs, 'BAD_TIMESTAMP', `timestamp ${block.timestamp} is ahead of the local clock ${opts.now}`);
+    ensure(
+      block.timestamp <= opts.now + opts.maxClockSkewMs,
+      'BAD_TIMESTAMP',
+      `timestamp ${block.timestamp} is ahead of the local clock ${opts.now}`,
+    );
   }
   const msg = proposalSigningBytes(ctx.domain, block.round, blockId(block));
-  ensure(ctx.scheme.verify(p.signature, msg, ctx.validators.publicKey(block.proposer)), 'BAD_SIGNATURE', `proposal signature of validator ${block.proposer} does not verify`, {
-    signer: block.proposer,
-  });
+  ensure(
+    ctx.scheme.verify(p.signature, msg, ctx.validators.publicKey(block.proposer)),
+    'BAD_SIGNATURE',
+    `proposal signature of validator ${block.proposer} does not verify`,
+    {
+      signer: block.proposer,
+    },
+  );
   if (p.highCommitQc !== null) {
     ensure(p.highCommitQc.voteData.commit !== null, 'INVALID_QC', 'highCommitQc commits nothing');
     verifyQc(ctx, p.highCommitQc);
@@ -302,13 +435,28 @@ export function verifyProposal(ctx: VerifyContext, p: Proposal, opts: ProposalCh
  * staleness (against `view`), then signatures. Block requests and responses
  * are checked for shape only (the engine verifies fetched blocks itself).
  */
-export function verifyMessage(ctx: VerifyContext, msg: ConsensusMessage, view: RoundView | null, opts: ProposalCheckOptions = {}): void {
-  checkShape(msg);
+export function verifyMessage(
+  ctx: VerifyContext,
+  msg: ConsensusMessage,
+  view: RoundView | null,
+  opts: ProposalCheckOptions & { readonly shapeChecked?: boolean } = {},
+): void {
+  if (opts.shapeChecked !== true) checkShape(msg);
   switch (msg.type) {
     case 'proposal': {
       const b = msg.value.block;
-      if (b.epoch === ctx.domain.epoch && b.chainId === ctx.domain.chainId && b.committeeId === ctx.domain.committeeId && view !== null) {
-        ensure(b.round >= view.round, 'OLD_ROUND', `proposal of round ${b.round} while in round ${view.round}`, { round: b.round });
+      if (
+        b.epoch === ctx.domain.epoch &&
+        b.chainId === ctx.domain.chainId &&
+        b.committeeId === ctx.domain.committeeId &&
+        view !== null
+      ) {
+        ensure(
+          b.round >= view.round,
+          'OLD_ROUND',
+          `proposal of round ${b.round} while in round ${view.round}`,
+          { round: b.round },
+        );
       }
       verifyProposal(ctx, msg.value, opts);
       return;
@@ -318,8 +466,18 @@ export function verifyMessage(ctx: VerifyContext, msg: ConsensusMessage, view: R
       checkEpoch(ctx, v.epoch);
       const r = v.voteData.block.round;
       if (view !== null) {
-        ensure(r > view.highQcRound && r + 1 >= view.round, 'OLD_ROUND', `vote of round ${r} while in round ${view.round}`, { round: r });
-        ensure(r <= view.round + MAX_FUTURE_VOTE_ROUNDS, 'FUTURE_ROUND', `vote of round ${r} is too far ahead of round ${view.round}`, { round: r });
+        ensure(
+          r > view.highQcRound && r + 1 >= view.round,
+          'OLD_ROUND',
+          `vote of round ${r} while in round ${view.round}`,
+          { round: r },
+        );
+        ensure(
+          r <= view.round + MAX_FUTURE_VOTE_ROUNDS,
+          'FUTURE_ROUND',
+          `vote of round ${r} is too far ahead of round ${view.round}`,
+          { round: r },
+        );
       }
       verifyVote(ctx, v);
       return;
@@ -330,8 +488,11 @@ export function verifyMessage(ctx: VerifyContext, msg: ConsensusMessage, view: R
       const t = msg.value;
       checkEpoch(ctx, t.epoch);
       if (view !== null && t.round < view.round) {
-        const news = t.highQc.voteData.block.round > view.highQcRound || (t.highTc?.round ?? 0) > view.highTcRound;
-        ensure(news, 'OLD_ROUND', `timeout of round ${t.round} while in round ${view.round}`, { round: t.round });
+        const news =
+          t.highQc.voteData.block.round > view.highQcRound || (t.highTc?.round ?? 0) > view.highTcRound;
+        ensure(news, 'OLD_ROUND', `timeout of round ${t.round} while in round ${view.round}`, {
+          round: t.round,
+        });
       }
       verifyTimeoutMsg(ctx, t);
       return;

@@ -17,7 +17,10 @@ export const NATIVE_ASSET_ID: Uint8Array = new Uint8Array(ASSET_ID_LENGTH).fill(
 export const ETH_ASSET_ID: Uint8Array = new Uint8Array(ASSET_ID_LENGTH);
 
 /** The names a human may write instead of hex. */
-export const ASSET_ALIASES: Readonly<Record<string, Uint8Array>> = { native: NATIVE_ASSET_ID, eth: ETH_ASSET_ID };
+export const ASSET_ALIASES: Readonly<Record<string, Uint8Array>> = {
+  native: NATIVE_ASSET_ID,
+  eth: ETH_ASSET_ID,
+};
 
 export function isNativeAsset(asset: Uint8Array): boolean {
   return asset.length === ASSET_ID_LENGTH && asset.every((b) => b === 0xff);

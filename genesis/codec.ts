@@ -5,7 +5,20 @@
  * encoded in their sorted order, so the hash never depends on the order a
  * human wrote them in. genesisHash = taggedHash('hotshard/genesis/v1', encoding).
  */
-import { bytes20, bytes32, decode, encode, list, optional, struct, u8, u16, u32, u128, uint } from '../core/codec.js';
+import {
+  bytes20,
+  bytes32,
+  decode,
+  encode,
+  list,
+  optional,
+  struct,
+  u8,
+  u16,
+  u32,
+  u128,
+  uint,
+} from '../core/codec.js';
 import { CodecError } from '../core/errors.js';
 import { compareBytes } from '../core/bytes.js';
 import { Tags, taggedHash, type Hash32 } from '../core/hash.js';
@@ -56,7 +69,16 @@ const feesCodec = struct('FeeParams', [
 const bridgeCodec = struct('BridgeParams', [
   ['withdrawalDelaySeconds', u32],
   ['limitPeriodSeconds', u32],
-  ['withdrawalLimits', list(struct('WithdrawalLimit', [['asset', bytes20], ['amountPerPeriod', u128]]), MAX_WITHDRAWAL_LIMITS)],
+  [
+    'withdrawalLimits',
+    list(
+      struct('WithdrawalLimit', [
+        ['asset', bytes20],
+        ['amountPerPeriod', u128],
+      ]),
+      MAX_WITHDRAWAL_LIMITS,
+    ),
+  ],
   ['guardian', optional(bytes20)],
   ['guardianUnpauseDelaySeconds', u32],
   ['checkpointInterval', u32],
@@ -98,13 +120,18 @@ export function normalizeGenesis(g: Genesis): Genesis {
   };
 }
 
-const RULE_BY_NUMBER = new Map<number, BucketRule>(Object.entries(BUCKET_RULES).map(([k, v]) => [v, k as BucketRule]));
+const RULE_BY_NUMBER = new Map<number, BucketRule>(
+  Object.entries(BUCKET_RULES).map(([k, v]) => [v, k as BucketRule]),
+);
 
 /** The canonical bytes of `g` (balances and limits sorted). Throws CodecError when a field does not fit its type. */
 export function encodeGenesis(g: Genesis): Uint8Array {
   const n = normalizeGenesis(g);
   const rule = BUCKET_RULES[n.bucketRule];
-  if (rule === undefined) throw new GenesisError('BAD_BUCKETS', `bucketRule: unknown rule ${String(n.bucketRule)}`, { path: 'bucketRule' });
+  if (rule === undefined)
+    throw new GenesisError('BAD_BUCKETS', `bucketRule: unknown rule ${String(n.bucketRule)}`, {
+      path: 'bucketRule',
+    });
   return encode(genesisWireCodec, {
     ...n,
     bucketRule: rule,
@@ -123,12 +150,20 @@ export function decodeGenesis(bytes: Uint8Array): Genesis {
   } catch (err) {
     if (err instanceof CodecError) {
       const code = err.code === 'VERSION' ? 'VERSION' : 'MALFORMED';
-      throw new GenesisError(code, `genesis encoding: ${err.message}`, { path: err.context.path }, { cause: err });
+      throw new GenesisError(
+        code,
+        `genesis encoding: ${err.message}`,
+        { path: err.context.path },
+        { cause: err },
+      );
     }
     throw err;
   }
   const rule = RULE_BY_NUMBER.get(w.bucketRule);
-  if (rule === undefined) throw new GenesisError('BAD_BUCKETS', `bucketRule: unknown rule number ${w.bucketRule}`, { path: 'bucketRule' });
+  if (rule === undefined)
+    throw new GenesisError('BAD_BUCKETS', `bucketRule: unknown rule number ${w.bucketRule}`, {
+      path: 'bucketRule',
+    });
   const g: Genesis = { version: GENESIS_VERSION, ...w, bucketRule: rule };
   validateGenesis(g);
   return g;

@@ -67,7 +67,9 @@ export interface CreateGenesisOptions {
 
 /** The validator indices of each shard committee (see the module comment). */
 export function assignShardCommittees(validatorCount: number, shardCount: number, size: number): number[][] {
-  return Array.from({ length: shardCount }, (_, s) => Array.from({ length: size }, (_, i) => (s * size + i) % validatorCount));
+  return Array.from({ length: shardCount }, (_, s) =>
+    Array.from({ length: size }, (_, i) => (s * size + i) % validatorCount),
+  );
 }
 
 export function defaultShardCommitteeSize(validatorCount: number, shardCount: number): number {
@@ -91,10 +93,16 @@ function mergeFunds(funds: readonly Funding[]): { address: Uint8Array; asset: Ui
 export function createGenesis(o: CreateGenesisOptions): Genesis {
   const n = o.validators.length;
   if (n < MIN_COMMITTEE_SIZE) {
-    throw new GenesisError('NOT_ENOUGH_VALIDATORS', `${n} validator keys given; a committee needs at least ${MIN_COMMITTEE_SIZE}`, { count: n });
+    throw new GenesisError(
+      'NOT_ENOUGH_VALIDATORS',
+      `${n} validator keys given; a committee needs at least ${MIN_COMMITTEE_SIZE}`,
+      { count: n },
+    );
   }
   if (!Number.isInteger(o.shardCount) || o.shardCount < 1) {
-    throw new GenesisError('SHARD_COUNT', `shardCount: expected a positive integer, got ${o.shardCount}`, { path: 'shardCount' });
+    throw new GenesisError('SHARD_COUNT', `shardCount: expected a positive integer, got ${o.shardCount}`, {
+      path: 'shardCount',
+    });
   }
   const beaconSize = o.beaconCommitteeSize ?? n;
   const shardSize = o.shardCommitteeSize ?? defaultShardCommitteeSize(n, o.shardCount);
@@ -103,13 +111,21 @@ export function createGenesis(o: CreateGenesisOptions): Genesis {
     ['shardCommitteeSize', shardSize],
   ] as const) {
     if (!Number.isInteger(size) || size < MIN_COMMITTEE_SIZE || size > n) {
-      throw new GenesisError('NOT_ENOUGH_VALIDATORS', `${name} ${size}: expected an integer in [${MIN_COMMITTEE_SIZE}, ${n}] (the number of validator keys)`, {
-        path: name,
-      });
+      throw new GenesisError(
+        'NOT_ENOUGH_VALIDATORS',
+        `${name} ${size}: expected an integer in [${MIN_COMMITTEE_SIZE}, ${n}] (the number of validator keys)`,
+        {
+          path: name,
+        },
+      );
     }
   }
   const stake = o.stake ?? DEFAULT_STAKE;
-  const members: GenesisValidator[] = o.validators.map((v) => ({ publicKey: v.publicKey, ethAddress: v.ethAddress, stake: v.stake ?? stake }));
+  const members: GenesisValidator[] = o.validators.map((v) => ({
+    publicKey: v.publicKey,
+    ethAddress: v.ethAddress,
+    stake: v.stake ?? stake,
+  }));
   const bucketCount = o.bucketCount ?? DEFAULT_BUCKET_COUNT;
   const g: Genesis = normalizeGenesis({
     version: GENESIS_VERSION,
@@ -123,7 +139,9 @@ export function createGenesis(o: CreateGenesisOptions): Genesis {
     fees: { ...DEFAULT_FEE_PARAMS, ...o.fees },
     bridge: { ...DEFAULT_BRIDGE_PARAMS, ...o.bridge },
     beaconCommittee: members.slice(0, beaconSize),
-    shardCommittees: assignShardCommittees(n, o.shardCount, shardSize).map((idx) => idx.map((i) => members[i]!)),
+    shardCommittees: assignShardCommittees(n, o.shardCount, shardSize).map((idx) =>
+      idx.map((i) => members[i]!),
+    ),
     balances: mergeFunds(o.funds ?? []).map((f) => ({
       shard: shardOfAddress(f.address, bucketCount, o.shardCount),
       address: f.address,

@@ -34,7 +34,8 @@ export type GenesisErrorCode =
 /** A genesis that cannot be used; `context.path` names the offending field (for example `shardCommittees[1][0].stake`). */
 export class GenesisError extends HotshardError<GenesisErrorCode, { path?: string; [k: string]: unknown }> {}
 
-export type KeyFileErrorCode = 'NOT_FOUND' | 'EXISTS' | 'BAD_JSON' | 'BAD_FORMAT' | 'VERSION' | 'MISMATCH' | 'IO';
+export type KeyFileErrorCode =
+  'NOT_FOUND' | 'EXISTS' | 'BAD_JSON' | 'BAD_FORMAT' | 'VERSION' | 'MISMATCH' | 'IO';
 
 /** A validator or account key file that cannot be read or written. */
 export class KeyFileError extends HotshardError<KeyFileErrorCode, { path?: string; [k: string]: unknown }> {}

@@ -35,7 +35,8 @@ export function toChecksumAddress(address: Uint8Array): string {
   return out;
 }
 
-export type EthAddressParse = { ok: true; address: Uint8Array } | { ok: false; reason: 'format' | 'checksum' };
+export type EthAddressParse =
+  { ok: true; address: Uint8Array } | { ok: false; reason: 'format' | 'checksum' };
 
 /**
  * Parses `0x` + 40 hex digits. All lower-case or all upper-case is accepted

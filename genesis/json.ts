@@ -31,9 +31,15 @@ function fail(code: ConstructorParameters<typeof GenesisError>[0], path: string,
 }
 
 function obj(v: Json, path: string, fields: readonly string[]): Obj {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail('BAD_FIELD', path || '<root>', 'expected an object');
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    fail('BAD_FIELD', path || '<root>', 'expected an object');
   for (const k of Object.keys(v)) {
-    if (!fields.includes(k)) fail('UNKNOWN_FIELD', path ? `${path}.${k}` : k, `unknown field; known fields here: ${fields.join(', ')}`);
+    if (!fields.includes(k))
+      fail(
+        'UNKNOWN_FIELD',
+        path ? `${path}.${k}` : k,
+        `unknown field; known fields here: ${fields.join(', ')}`,
+      );
   }
   return v as Obj;
 }
@@ -44,21 +50,25 @@ function req(o: Obj, k: string, path: string): Json {
 }
 
 function int(v: Json, path: string, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail('BAD_FIELD', path, `expected an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+    fail('BAD_FIELD', path, `expected an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
   return v;
 }
 
 /** A decimal string (or a safe JSON integer) as a bigint; the range is checked by validation. */
 function amount(v: Json, path: string): bigint {
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
-  if (typeof v !== 'string' || !/^(0|[1-9][0-9]*)$/.test(v)) fail('BAD_FIELD', path, `expected a decimal string such as "1000", got ${JSON.stringify(v)}`);
+  if (typeof v !== 'string' || !/^(0|[1-9][0-9]*)$/.test(v))
+    fail('BAD_FIELD', path, `expected a decimal string such as "1000", got ${JSON.stringify(v)}`);
   if (v.length > 60) fail('AMOUNT_TOO_LARGE', path, 'exceeds 2^128 - 1');
   return BigInt(v);
 }
 
 function hex(v: Json, path: string, bytes: number): Uint8Array {
-  if (typeof v !== 'string' || !/^0x[0-9a-fA-F]*$/.test(v)) fail('BAD_HEX', path, `expected 0x-prefixed hex, got ${JSON.stringify(v)}`);
-  if (v.length !== 2 + 2 * bytes) fail('BAD_HEX', path, `expected ${bytes} bytes (${2 * bytes} hex digits), got ${(v.length - 2) / 2}`);
+  if (typeof v !== 'string' || !/^0x[0-9a-fA-F]*$/.test(v))
+    fail('BAD_HEX', path, `expected 0x-prefixed hex, got ${JSON.stringify(v)}`);
+  if (v.length !== 2 + 2 * bytes)
+    fail('BAD_HEX', path, `expected ${bytes} bytes (${2 * bytes} hex digits), got ${(v.length - 2) / 2}`);
   return fromHex(v);
 }
 
@@ -66,13 +76,23 @@ function ethAddress(v: Json, path: string): Uint8Array {
   if (typeof v !== 'string') fail('BAD_HEX', path, 'expected an Ethereum address (0x + 40 hex digits)');
   const r = parseEthAddress(v);
   if (r.ok) return r.address;
-  if (r.reason === 'checksum') fail('BAD_CHECKSUM', path, `${v} has a wrong EIP-55 checksum (a typo?); write it all lower-case to skip the check`);
+  if (r.reason === 'checksum')
+    fail(
+      'BAD_CHECKSUM',
+      path,
+      `${v} has a wrong EIP-55 checksum (a typo?); write it all lower-case to skip the check`,
+    );
   return fail('BAD_HEX', path, `expected an Ethereum address (0x + 40 hex digits), got ${JSON.stringify(v)}`);
 }
 
 function asset(v: Json, path: string): Uint8Array {
   const a = typeof v === 'string' ? parseAssetId(v) : null;
-  if (a === null) fail('BAD_HEX', path, `expected "native", "eth" or a token address (0x + 40 hex digits), got ${JSON.stringify(v)}`);
+  if (a === null)
+    fail(
+      'BAD_HEX',
+      path,
+      `expected "native", "eth" or a token address (0x + 40 hex digits), got ${JSON.stringify(v)}`,
+    );
   return a;
 }
 
@@ -107,7 +127,13 @@ function balance(v: Json, path: string): GenesisBalance {
 const U32 = 0xffffffff;
 
 function consensus(v: Json, path: string): ConsensusParams {
-  const keys = ['baseRoundTimeoutMs', 'roundTimeoutBackoffPercent', 'maxRoundTimeoutMs', 'minProposalIntervalMs', 'maxClockDriftMs'] as const;
+  const keys = [
+    'baseRoundTimeoutMs',
+    'roundTimeoutBackoffPercent',
+    'maxRoundTimeoutMs',
+    'minProposalIntervalMs',
+    'maxClockDriftMs',
+  ] as const;
   const o = obj(v, path, keys);
   const out: Record<string, number> = {};
   for (const k of keys) out[k] = int(req(o, k, path), `${path}.${k}`, 0, U32);
@@ -133,15 +159,28 @@ function bridge(v: Json, path: string): BridgeParams {
   ]);
   const g = req(o, 'guardian', path);
   return {
-    withdrawalDelaySeconds: int(req(o, 'withdrawalDelaySeconds', path), `${path}.withdrawalDelaySeconds`, 0, U32),
+    withdrawalDelaySeconds: int(
+      req(o, 'withdrawalDelaySeconds', path),
+      `${path}.withdrawalDelaySeconds`,
+      0,
+      U32,
+    ),
     limitPeriodSeconds: int(req(o, 'limitPeriodSeconds', path), `${path}.limitPeriodSeconds`, 0, U32),
     withdrawalLimits: array(req(o, 'withdrawalLimits', path), `${path}.withdrawalLimits`).map((l, i) => {
       const p = `${path}.withdrawalLimits[${i}]`;
       const lo = obj(l, p, ['asset', 'amountPerPeriod']);
-      return { asset: asset(req(lo, 'asset', p), `${p}.asset`), amountPerPeriod: amount(req(lo, 'amountPerPeriod', p), `${p}.amountPerPeriod`) };
+      return {
+        asset: asset(req(lo, 'asset', p), `${p}.asset`),
+        amountPerPeriod: amount(req(lo, 'amountPerPeriod', p), `${p}.amountPerPeriod`),
+      };
     }),
     guardian: g === null ? null : ethAddress(g, `${path}.guardian`),
-    guardianUnpauseDelaySeconds: int(req(o, 'guardianUnpauseDelaySeconds', path), `${path}.guardianUnpauseDelaySeconds`, 0, U32),
+    guardianUnpauseDelaySeconds: int(
+      req(o, 'guardianUnpauseDelaySeconds', path),
+      `${path}.guardianUnpauseDelaySeconds`,
+      0,
+      U32,
+    ),
     checkpointInterval: int(req(o, 'checkpointInterval', path), `${path}.checkpointInterval`, 0, U32),
   };
 }
@@ -164,19 +203,35 @@ const TOP_FIELDS = [
 
 /**
  * Reads a genesis from its parsed JSON, checking each field's type and
- * format but not the whole (see listGenesisProblems). Throws GenesisError.
+ * format but not the whole (see listGenesisProblems), in the file's order
+ * (normalizeGenesis sorts the balances). Throws GenesisError.
  */
 export function genesisFromJsonUnvalidated(v: Json): Genesis {
-  if (typeof v === 'object' && v !== null && !Array.isArray(v) && 'version' in v && (v as Obj)['version'] !== GENESIS_VERSION) {
-    fail('VERSION', 'version', `genesis version ${JSON.stringify((v as Obj)['version'])} is not supported; this build reads version ${GENESIS_VERSION}`);
+  if (
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    'version' in v &&
+    (v as Obj)['version'] !== GENESIS_VERSION
+  ) {
+    fail(
+      'VERSION',
+      'version',
+      `genesis version ${JSON.stringify((v as Obj)['version'])} is not supported; this build reads version ${GENESIS_VERSION}`,
+    );
   }
   const o = obj(v, '', TOP_FIELDS);
   req(o, 'version', '');
   const rule = req(o, 'bucketRule', '');
   if (typeof rule !== 'string' || !(rule in BUCKET_RULES)) {
-    fail('BAD_BUCKETS', 'bucketRule', `expected one of ${Object.keys(BUCKET_RULES).join(', ')}, got ${JSON.stringify(rule)}`);
+    fail(
+      'BAD_BUCKETS',
+      'bucketRule',
+      `expected one of ${Object.keys(BUCKET_RULES).join(', ')}, got ${JSON.stringify(rule)}`,
+    );
   }
-  const g: Genesis = normalizeGenesis({
+  // Not normalized yet: error paths (balances[i]) must name the entries as the file orders them.
+  const g: Genesis = {
     version: GENESIS_VERSION,
     chainId: int(req(o, 'chainId', ''), 'chainId', 0, U32),
     ethereumChainId: int(req(o, 'ethereumChainId', ''), 'ethereumChainId', 0, Number.MAX_SAFE_INTEGER),
@@ -188,9 +243,11 @@ export function genesisFromJsonUnvalidated(v: Json): Genesis {
     fees: fees(req(o, 'fees', ''), 'fees'),
     bridge: bridge(req(o, 'bridge', ''), 'bridge'),
     beaconCommittee: committee(req(o, 'beaconCommittee', ''), 'beaconCommittee'),
-    shardCommittees: array(req(o, 'shardCommittees', ''), 'shardCommittees').map((c, s) => committee(c, `shardCommittees[${s}]`)),
+    shardCommittees: array(req(o, 'shardCommittees', ''), 'shardCommittees').map((c, s) =>
+      committee(c, `shardCommittees[${s}]`),
+    ),
     balances: array(req(o, 'balances', ''), 'balances').map((b, i) => balance(b, `balances[${i}]`)),
-  });
+  };
   return g;
 }
 
@@ -198,7 +255,7 @@ export function genesisFromJsonUnvalidated(v: Json): Genesis {
 export function genesisFromJson(v: Json): Genesis {
   const g = genesisFromJsonUnvalidated(v);
   validateGenesis(g);
-  return g;
+  return normalizeGenesis(g);
 }
 
 /** Parses JSON text; throws GenesisError BAD_JSON. */
@@ -216,7 +273,11 @@ export function parseGenesisJson(text: string): Genesis {
 }
 
 function memberJson(m: GenesisValidator): Obj {
-  return { publicKey: '0x' + toHex(m.publicKey), ethAddress: toChecksumAddress(m.ethAddress), stake: m.stake.toString() };
+  return {
+    publicKey: '0x' + toHex(m.publicKey),
+    ethAddress: toChecksumAddress(m.ethAddress),
+    stake: m.stake.toString(),
+  };
 }
 
 /** The JSON form of `g` (balances in canonical order). */
@@ -234,12 +295,20 @@ export function genesisToJson(g: Genesis): Obj {
     fees: Object.fromEntries(Object.entries(n.fees).map(([k, v]) => [k, (v as bigint).toString()])),
     bridge: {
       ...n.bridge,
-      withdrawalLimits: n.bridge.withdrawalLimits.map((l) => ({ asset: formatAssetId(l.asset), amountPerPeriod: l.amountPerPeriod.toString() })),
+      withdrawalLimits: n.bridge.withdrawalLimits.map((l) => ({
+        asset: formatAssetId(l.asset),
+        amountPerPeriod: l.amountPerPeriod.toString(),
+      })),
       guardian: n.bridge.guardian === null ? null : toChecksumAddress(n.bridge.guardian),
     },
     beaconCommittee: n.beaconCommittee.map(memberJson),
     shardCommittees: n.shardCommittees.map((c) => c.map(memberJson)),
-    balances: n.balances.map((b) => ({ shard: b.shard, address: '0x' + toHex(b.address), asset: formatAssetId(b.asset), amount: b.amount.toString() })),
+    balances: n.balances.map((b) => ({
+      shard: b.shard,
+      address: '0x' + toHex(b.address),
+      asset: formatAssetId(b.asset),
+      amount: b.amount.toString(),
+    })),
   };
 }
 
@@ -251,7 +320,12 @@ export function readGenesisText(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new GenesisError('IO', `cannot read genesis file ${path}: ${(err as Error).message}`, { path }, { cause: err });
+    throw new GenesisError(
+      'IO',
+      `cannot read genesis file ${path}: ${(err as Error).message}`,
+      { path },
+      { cause: err },
+    );
   }
 }
 
@@ -265,6 +339,11 @@ export function writeGenesisFile(path: string, g: Genesis): void {
   try {
     writeFileSync(path, formatGenesisJson(g));
   } catch (err) {
-    throw new GenesisError('IO', `cannot write genesis file ${path}: ${(err as Error).message}`, { path }, { cause: err });
+    throw new GenesisError(
+      'IO',
+      `cannot write genesis file ${path}: ${(err as Error).message}`,
+      { path },
+      { cause: err },
+    );
   }
 }

@@ -42,8 +42,12 @@ export function generateValidatorKeys(): ValidatorKeys {
   return validatorKeysFromSecrets(generateKeyPair().seed, generateSecp256k1Secret());
 }
 
-export function validatorKeysFromSecrets(ed25519Seed: Uint8Array, secp256k1Secret: Uint8Array): ValidatorKeys {
-  if (!isValidSecp256k1Secret(secp256k1Secret)) throw new KeyFileError('BAD_FORMAT', 'the secp256k1 secret is not a valid private key');
+export function validatorKeysFromSecrets(
+  ed25519Seed: Uint8Array,
+  secp256k1Secret: Uint8Array,
+): ValidatorKeys {
+  if (!isValidSecp256k1Secret(secp256k1Secret))
+    throw new KeyFileError('BAD_FORMAT', 'the secp256k1 secret is not a valid private key');
   const ed25519 = keyPairFromSeed(ed25519Seed);
   return {
     ed25519,
@@ -59,7 +63,13 @@ export function publicKeysOf(keys: ValidatorKeys): PublicKeys {
 export const PUBLIC_KEY_FILE_TYPE = 'hotshard-public-key';
 
 /** The shareable JSON of a key (what `hotshard keys show --json` prints; `genesis create` reads it like a key file). */
-export function publicKeysToJson(p: PublicKeys): { version: number; type: string; address: string; publicKey: string; ethAddress: string } {
+export function publicKeysToJson(p: PublicKeys): {
+  version: number;
+  type: string;
+  address: string;
+  publicKey: string;
+  ethAddress: string;
+} {
   return {
     version: KEY_FILE_VERSION,
     type: PUBLIC_KEY_FILE_TYPE,
@@ -78,7 +88,10 @@ export function formatKeyFile(keys: ValidatorKeys): string {
         type: KEY_FILE_TYPE,
         address: '0x' + toHex(keys.address),
         ed25519: { seed: '0x' + toHex(keys.ed25519.seed), publicKey: '0x' + toHex(keys.ed25519.publicKey) },
-        secp256k1: { secret: '0x' + toHex(keys.secp256k1.secret), ethAddress: toChecksumAddress(keys.secp256k1.ethAddress) },
+        secp256k1: {
+          secret: '0x' + toHex(keys.secp256k1.secret),
+          ethAddress: toChecksumAddress(keys.secp256k1.ethAddress),
+        },
       },
       null,
       2,
@@ -87,7 +100,8 @@ export function formatKeyFile(keys: ValidatorKeys): string {
 }
 
 function field(o: unknown, k: string, path: string): unknown {
-  if (typeof o !== 'object' || o === null || !(k in o)) throw new KeyFileError('BAD_FORMAT', `${path}: missing field ${k}`, { path });
+  if (typeof o !== 'object' || o === null || !(k in o))
+    throw new KeyFileError('BAD_FORMAT', `${path}: missing field ${k}`, { path });
   return (o as Record<string, unknown>)[k];
 }
 
@@ -105,23 +119,43 @@ export function parseKeyFile(text: string, path = '<key file>'): ValidatorKeys {
   try {
     v = JSON.parse(text);
   } catch (err) {
-    throw new KeyFileError('BAD_JSON', `${path}: not valid JSON: ${(err as Error).message}`, { path }, { cause: err });
+    throw new KeyFileError(
+      'BAD_JSON',
+      `${path}: not valid JSON: ${(err as Error).message}`,
+      { path },
+      { cause: err },
+    );
   }
-  if (field(v, 'type', path) !== KEY_FILE_TYPE) throw new KeyFileError('BAD_FORMAT', `${path}: not a hotshard key file (type must be "${KEY_FILE_TYPE}")`, { path });
+  if (field(v, 'type', path) !== KEY_FILE_TYPE)
+    throw new KeyFileError(
+      'BAD_FORMAT',
+      `${path}: not a hotshard key file (type must be "${KEY_FILE_TYPE}")`,
+      { path },
+    );
   const version = field(v, 'version', path);
-  if (version !== KEY_FILE_VERSION) throw new KeyFileError('VERSION', `${path}: key file version ${String(version)} is not supported (expected ${KEY_FILE_VERSION})`, { path });
+  if (version !== KEY_FILE_VERSION)
+    throw new KeyFileError(
+      'VERSION',
+      `${path}: key file version ${String(version)} is not supported (expected ${KEY_FILE_VERSION})`,
+      { path },
+    );
   const ed = field(v, 'ed25519', path);
   const secp = field(v, 'secp256k1', path);
   const secret = hexField(secp, 'secret', 32, path);
-  if (!isValidSecp256k1Secret(secret)) throw new KeyFileError('BAD_FORMAT', `${path}: secp256k1.secret is not a valid private key`, { path });
+  if (!isValidSecp256k1Secret(secret))
+    throw new KeyFileError('BAD_FORMAT', `${path}: secp256k1.secret is not a valid private key`, { path });
   const keys = validatorKeysFromSecrets(hexField(ed, 'seed', 32, path), secret);
   if (!equalBytes(keys.ed25519.publicKey, hexField(ed, 'publicKey', 32, path))) {
-    throw new KeyFileError('MISMATCH', `${path}: ed25519.publicKey does not belong to ed25519.seed`, { path });
+    throw new KeyFileError('MISMATCH', `${path}: ed25519.publicKey does not belong to ed25519.seed`, {
+      path,
+    });
   }
   const eth = field(secp, 'ethAddress', path);
   const parsed = typeof eth === 'string' ? parseEthAddress(eth) : null;
   if (parsed === null || !parsed.ok || !equalBytes(parsed.address, keys.secp256k1.ethAddress)) {
-    throw new KeyFileError('MISMATCH', `${path}: secp256k1.ethAddress does not belong to secp256k1.secret`, { path });
+    throw new KeyFileError('MISMATCH', `${path}: secp256k1.ethAddress does not belong to secp256k1.secret`, {
+      path,
+    });
   }
   if (!equalBytes(hexField(v, 'address', 20, path), keys.address)) {
     throw new KeyFileError('MISMATCH', `${path}: address is not the address of ed25519.publicKey`, { path });
@@ -134,7 +168,12 @@ function readText(path: string): string {
     return readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'NOT_FOUND' : 'IO';
-    throw new KeyFileError(code, `cannot read key file ${path}: ${(err as Error).message}`, { path }, { cause: err });
+    throw new KeyFileError(
+      code,
+      `cannot read key file ${path}: ${(err as Error).message}`,
+      { path },
+      { cause: err },
+    );
   }
 }
 
@@ -151,16 +190,32 @@ export function parsePublicKeys(text: string, path = '<key file>'): PublicKeys {
   try {
     v = JSON.parse(text);
   } catch (err) {
-    throw new KeyFileError('BAD_JSON', `${path}: not valid JSON: ${(err as Error).message}`, { path }, { cause: err });
+    throw new KeyFileError(
+      'BAD_JSON',
+      `${path}: not valid JSON: ${(err as Error).message}`,
+      { path },
+      { cause: err },
+    );
   }
-  if (typeof v === 'object' && v !== null && (v as Record<string, unknown>)['type'] === PUBLIC_KEY_FILE_TYPE) {
+  if (
+    typeof v === 'object' &&
+    v !== null &&
+    (v as Record<string, unknown>)['type'] === PUBLIC_KEY_FILE_TYPE
+  ) {
     if ((v as Record<string, unknown>)['version'] !== KEY_FILE_VERSION) {
-      throw new KeyFileError('VERSION', `${path}: public key file version is not ${KEY_FILE_VERSION}`, { path });
+      throw new KeyFileError('VERSION', `${path}: public key file version is not ${KEY_FILE_VERSION}`, {
+        path,
+      });
     }
     const publicKey = hexField(v, 'publicKey', 32, path);
     const eth = field(v, 'ethAddress', path);
     const parsed = typeof eth === 'string' ? parseEthAddress(eth) : null;
-    if (parsed === null || !parsed.ok) throw new KeyFileError('BAD_FORMAT', `${path}: ethAddress is not a valid (checksummed) Ethereum address`, { path });
+    if (parsed === null || !parsed.ok)
+      throw new KeyFileError(
+        'BAD_FORMAT',
+        `${path}: ethAddress is not a valid (checksummed) Ethereum address`,
+        { path },
+      );
     const address = addressFromPublicKey(publicKey);
     if (!equalBytes(hexField(v, 'address', 20, path), address)) {
       throw new KeyFileError('MISMATCH', `${path}: address is not the address of publicKey`, { path });
@@ -185,7 +240,10 @@ export function writeKeyFile(path: string, keys: ValidatorKeys, options: { overw
     chmodSync(path, 0o600); // an overwritten file keeps its old mode otherwise
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EEXIST') throw new KeyFileError('EXISTS', `${path} exists; choose another path or pass --force to replace it`, { path });
+    if (e.code === 'EEXIST')
+      throw new KeyFileError('EXISTS', `${path} exists; choose another path or pass --force to replace it`, {
+        path,
+      });
     throw new KeyFileError('IO', `cannot write key file ${path}: ${e.message}`, { path }, { cause: err });
   }
 }

@@ -53,12 +53,19 @@ export function toLogValue(v: unknown, depth = 0): unknown {
   if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
   if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'undefined') return null;
-  if (v instanceof Uint8Array) return '0x' + Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
+  if (v instanceof Uint8Array)
+    return '0x' + Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
   if (v instanceof HotshardError) return toLogValue(v.toJSON(), depth);
-  if (v instanceof Error) return { name: v.name, message: v.message, ...('code' in v ? { code: toLogValue((v as { code: unknown }).code, depth + 1) } : {}) };
+  if (v instanceof Error)
+    return {
+      name: v.name,
+      message: v.message,
+      ...('code' in v ? { code: toLogValue((v as { code: unknown }).code, depth + 1) } : {}),
+    };
   if (depth >= MAX_DEPTH) return '[nested]';
   if (Array.isArray(v)) return v.map((x) => toLogValue(x, depth + 1));
-  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(k), toLogValue(x, depth + 1)]));
+  if (v instanceof Map)
+    return Object.fromEntries([...v].map(([k, x]) => [String(k), toLogValue(x, depth + 1)]));
   if (typeof v === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = toLogValue(x, depth + 1);
@@ -82,14 +89,25 @@ class JsonLogger implements Logger {
 
   private write(level: Exclude<LogLevel, 'silent'>, msg: string, fields?: LogFields): void {
     if (RANK[level] < this.minRank) return;
-    const line: Record<string, unknown> = { time: new Date(this.now()).toISOString(), level, module: this.module, msg };
+    const line: Record<string, unknown> = {
+      time: new Date(this.now()).toISOString(),
+      level,
+      module: this.module,
+      msg,
+    };
     for (const [k, v] of Object.entries(this.fields)) if (!(k in line)) line[k] = toLogValue(v);
     if (fields) for (const [k, v] of Object.entries(fields)) if (!(k in line)) line[k] = toLogValue(v);
     let text: string;
     try {
       text = JSON.stringify(line);
     } catch {
-      text = JSON.stringify({ time: line.time, level, module: this.module, msg, fieldsError: 'unserialisable fields' });
+      text = JSON.stringify({
+        time: line.time,
+        level,
+        module: this.module,
+        msg,
+        fieldsError: 'unserialisable fields',
+      });
     }
     this.sink(text);
   }
@@ -111,7 +129,13 @@ class JsonLogger implements Logger {
   }
 
   child(module: string, fields?: LogFields): Logger {
-    return new JsonLogger(this.module ? `${this.module}.${module}` : module, this.minRank, this.sink, { ...this.fields, ...fields }, this.now);
+    return new JsonLogger(
+      this.module ? `${this.module}.${module}` : module,
+      this.minRank,
+      this.sink,
+      { ...this.fields, ...fields },
+      this.now,
+    );
   }
 }
 
@@ -122,7 +146,13 @@ const stderrSink: LogSink = (line) => {
 /** Creates the root logger of a process (or of one node in a test). */
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const level = opts.level ?? 'info';
-  return new JsonLogger(opts.module ?? 'node', RANK[level], opts.sink ?? stderrSink, opts.fields ?? {}, opts.now ?? Date.now);
+  return new JsonLogger(
+    opts.module ?? 'node',
+    RANK[level],
+    opts.sink ?? stderrSink,
+    opts.fields ?? {},
+    opts.now ?? Date.now,
+  );
 }
 
 /** A logger that writes nothing (for tools and tests that do not care). */
@@ -133,5 +163,9 @@ export function nullLogger(): Logger {
 /** Parses a level name (CLI, env); throws a typed error on an unknown one. */
 export function parseLogLevel(s: string): LogLevel {
   if ((LOG_LEVELS as readonly string[]).includes(s)) return s as LogLevel;
-  throw new HotshardError('BAD_LOG_LEVEL', `unknown log level ${s}; expected one of ${LOG_LEVELS.join(', ')}`, { level: s });
+  throw new HotshardError(
+    'BAD_LOG_LEVEL',
+    `unknown log level ${s}; expected one of ${LOG_LEVELS.join(', ')}`,
+    { level: s },
+  );
 }

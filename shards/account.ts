@@ -36,8 +36,21 @@ export interface FeePool {
 
 export type StateEntry = { type: 'account'; value: Account } | { type: 'feePool'; value: FeePool };
 
-const balanceListCodec = list(struct('Balance', [['asset', bytes20], ['amount', u128]]), MAX_ASSETS_PER_ACCOUNT);
-const accountWire = struct('Account', [['nonce', u64], ['balances', balanceListCodec]], 1);
+const balanceListCodec = list(
+  struct('Balance', [
+    ['asset', bytes20],
+    ['amount', u128],
+  ]),
+  MAX_ASSETS_PER_ACCOUNT,
+);
+const accountWire = struct(
+  'Account',
+  [
+    ['nonce', u64],
+    ['balances', balanceListCodec],
+  ],
+  1,
+);
 const feePoolWire = struct('FeePool', [['balances', balanceListCodec]], 1);
 const stateEntryWire = union('StateEntry', { account: accountWire, feePool: feePoolWire });
 
@@ -72,7 +85,11 @@ export function balanceOf(balances: Balances, assetKey: string): bigint {
 }
 
 /** Why a credit cannot happen, or null when it can. */
-export function creditProblem(balances: Balances, assetKey: string, amount: bigint): 'OVERFLOW' | 'TOO_MANY_ASSETS' | null {
+export function creditProblem(
+  balances: Balances,
+  assetKey: string,
+  amount: bigint,
+): 'OVERFLOW' | 'TOO_MANY_ASSETS' | null {
   const cur = balances.get(assetKey);
   if ((cur ?? 0n) + amount > U128_MAX) return 'OVERFLOW';
   if (cur === undefined && amount > 0n && balances.size >= MAX_ASSETS_PER_ACCOUNT) return 'TOO_MANY_ASSETS';
@@ -82,14 +99,17 @@ export function creditProblem(balances: Balances, assetKey: string, amount: bigi
 export function credit(balances: Balances, assetKey: string, amount: bigint): void {
   if (amount < 0n) throw new StateError('UNDERFLOW', `negative credit ${amount}`);
   const problem = creditProblem(balances, assetKey, amount);
-  if (problem === 'OVERFLOW') throw new StateError('OVERFLOW', `balance of ${assetKey} would exceed 2^128 - 1`);
-  if (problem === 'TOO_MANY_ASSETS') throw new StateError('TOO_MANY_ASSETS', `an account holds at most ${MAX_ASSETS_PER_ACCOUNT} assets`);
+  if (problem === 'OVERFLOW')
+    throw new StateError('OVERFLOW', `balance of ${assetKey} would exceed 2^128 - 1`);
+  if (problem === 'TOO_MANY_ASSETS')
+    throw new StateError('TOO_MANY_ASSETS', `an account holds at most ${MAX_ASSETS_PER_ACCOUNT} assets`);
   if (amount > 0n) balances.set(assetKey, balanceOf(balances, assetKey) + amount);
 }
 
 export function debit(balances: Balances, assetKey: string, amount: bigint): void {
   const cur = balanceOf(balances, assetKey);
-  if (amount < 0n || cur < amount) throw new StateError('UNDERFLOW', `balance of ${assetKey} is ${cur}, cannot debit ${amount}`);
+  if (amount < 0n || cur < amount)
+    throw new StateError('UNDERFLOW', `balance of ${assetKey} is ${cur}, cannot debit ${amount}`);
   if (cur === amount) balances.delete(assetKey);
   else balances.set(assetKey, cur - amount);
 }
@@ -117,7 +137,10 @@ function balancesFromWire(list: readonly { asset: Uint8Array; amount: bigint }[]
 
 export function encodeStateEntry(e: StateEntry): Uint8Array {
   if (e.type === 'account') {
-    return encode(stateEntryWire, { type: 'account', value: { nonce: e.value.nonce, balances: balancesToWire(e.value.balances) } });
+    return encode(stateEntryWire, {
+      type: 'account',
+      value: { nonce: e.value.nonce, balances: balancesToWire(e.value.balances) },
+    });
   }
   return encode(stateEntryWire, { type: 'feePool', value: { balances: balancesToWire(e.value.balances) } });
 }
@@ -128,10 +151,12 @@ export function decodeStateEntry(bytes: Uint8Array): StateEntry {
   try {
     w = decode(stateEntryWire, bytes, 64 * 1024);
   } catch (err) {
-    if (err instanceof CodecError) throw new StateError('BAD_VALUE', `stored state value: ${err.message}`, {}, { cause: err });
+    if (err instanceof CodecError)
+      throw new StateError('BAD_VALUE', `stored state value: ${err.message}`, {}, { cause: err });
     throw err;
   }
-  if (w.type === 'account') return { type: 'account', value: { nonce: w.value.nonce, balances: balancesFromWire(w.value.balances) } };
+  if (w.type === 'account')
+    return { type: 'account', value: { nonce: w.value.nonce, balances: balancesFromWire(w.value.balances) } };
   return { type: 'feePool', value: { balances: balancesFromWire(w.value.balances) } };
 }
 
@@ -148,6 +173,7 @@ export function decodeAccount(bytes: Uint8Array): Account {
 
 export function decodeFeePool(bytes: Uint8Array): FeePool {
   const e = decodeStateEntry(bytes);
-  if (e.type !== 'feePool') throw new StateError('BAD_VALUE', `expected the fee pool, found a ${e.type} entry`);
+  if (e.type !== 'feePool')
+    throw new StateError('BAD_VALUE', `expected the fee pool, found a ${e.type} entry`);
   return e.value;
 }

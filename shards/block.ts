@@ -7,7 +7,14 @@
 import { equalBytes, toHex } from '../core/bytes.js';
 import type { Hash32 } from '../core/hash.js';
 import { BlockError } from './errors.js';
-import { buildBlock, executeBlock, type BlockContext, type BuildOptions, type ExecuteOptions, type ExecutionResult } from './execute.js';
+import {
+  buildBlock,
+  executeBlock,
+  type BlockContext,
+  type BuildOptions,
+  type ExecuteOptions,
+  type ExecutionResult,
+} from './execute.js';
 import {
   ZERO_BEACON_REF,
   decodeShardPayload,
@@ -59,8 +66,16 @@ export function proposeShardPayload(
   return { header, digest: payloadHeaderDigest(header), result, payload, rejected };
 }
 
-function mismatch(code: 'TX_ROOT_MISMATCH' | 'STATE_ROOT_MISMATCH' | 'RECEIPTS_ROOT_MISMATCH', what: string, got: Hash32, want: Hash32): BlockError {
-  return new BlockError(code, `${what}: the block says ${toHex(got)}, execution gives ${toHex(want)}`, { claimed: toHex(got), computed: toHex(want) });
+function mismatch(
+  code: 'TX_ROOT_MISMATCH' | 'STATE_ROOT_MISMATCH' | 'RECEIPTS_ROOT_MISMATCH',
+  what: string,
+  got: Hash32,
+  want: Hash32,
+): BlockError {
+  return new BlockError(code, `${what}: the block says ${toHex(got)}, execution gives ${toHex(want)}`, {
+    claimed: toHex(got),
+    computed: toHex(want),
+  });
 }
 
 /**
@@ -70,23 +85,49 @@ function mismatch(code: 'TX_ROOT_MISMATCH' | 'STATE_ROOT_MISMATCH' | 'RECEIPTS_R
  * outcome (its writes go into the block's overlay); throws BlockError when a
  * validator must not vote for the block.
  */
-export function executeShardPayload(parentView: StateView, payload: Uint8Array, ctx: BlockContext, options: ExecuteOptions = {}): ShardBlockOutcome {
+export function executeShardPayload(
+  parentView: StateView,
+  payload: Uint8Array,
+  ctx: BlockContext,
+  options: ExecuteOptions = {},
+): ShardBlockOutcome {
   const { header, transactions } = decodeShardPayload(payload);
-  if (header.chainId !== ctx.chainId) throw new BlockError('WRONG_CHAIN', `payload is for chain ${header.chainId}, this is chain ${ctx.chainId}`);
-  if (header.shardId !== ctx.shardId) throw new BlockError('WRONG_SHARD', `payload is for shard ${header.shardId}, this is shard ${ctx.shardId}`);
+  if (header.chainId !== ctx.chainId)
+    throw new BlockError(
+      'WRONG_CHAIN',
+      `payload is for chain ${header.chainId}, this is chain ${ctx.chainId}`,
+    );
+  if (header.shardId !== ctx.shardId)
+    throw new BlockError(
+      'WRONG_SHARD',
+      `payload is for shard ${header.shardId}, this is shard ${ctx.shardId}`,
+    );
   if (header.txCount !== transactions.length) {
-    throw new BlockError('TX_ROOT_MISMATCH', `header counts ${header.txCount} transactions, the payload has ${transactions.length}`);
+    throw new BlockError(
+      'TX_ROOT_MISMATCH',
+      `header counts ${header.txCount} transactions, the payload has ${transactions.length}`,
+    );
   }
   const txRoot = transactionsRoot(transactions);
-  if (!equalBytes(txRoot, header.txRoot)) throw mismatch('TX_ROOT_MISMATCH', 'transactions root', header.txRoot, txRoot);
+  if (!equalBytes(txRoot, header.txRoot))
+    throw mismatch('TX_ROOT_MISMATCH', 'transactions root', header.txRoot, txRoot);
   // Cross-shard messages do not exist yet: no outbox, no inbox, no beacon reference.
-  if (header.outboxRoots.length !== 0) throw new BlockError('OUTBOX_MISMATCH', 'outbox roots must be empty: this shard sends no messages yet');
-  if (header.inboxCursors.length !== 0) throw new BlockError('INBOX_MISMATCH', 'inbox cursors must be empty: this shard receives no messages yet');
+  if (header.outboxRoots.length !== 0)
+    throw new BlockError('OUTBOX_MISMATCH', 'outbox roots must be empty: this shard sends no messages yet');
+  if (header.inboxCursors.length !== 0)
+    throw new BlockError(
+      'INBOX_MISMATCH',
+      'inbox cursors must be empty: this shard receives no messages yet',
+    );
   if (header.beaconRef.height !== 0 || !equalBytes(header.beaconRef.hash, ZERO_BEACON_REF.hash)) {
-    throw new BlockError('BEACON_REF_MISMATCH', 'the beacon reference must be zero until the beacon chain exists');
+    throw new BlockError(
+      'BEACON_REF_MISMATCH',
+      'the beacon reference must be zero until the beacon chain exists',
+    );
   }
   const result = executeBlock(parentView, transactions, ctx, options);
-  if (!equalBytes(result.stateRoot, header.stateRoot)) throw mismatch('STATE_ROOT_MISMATCH', 'state root', header.stateRoot, result.stateRoot);
+  if (!equalBytes(result.stateRoot, header.stateRoot))
+    throw mismatch('STATE_ROOT_MISMATCH', 'state root', header.stateRoot, result.stateRoot);
   if (!equalBytes(result.receiptsRoot, header.receiptsRoot)) {
     throw mismatch('RECEIPTS_ROOT_MISMATCH', 'receipts root', header.receiptsRoot, result.receiptsRoot);
   }

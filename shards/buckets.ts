@@ -15,8 +15,16 @@ export class ShardMap {
     readonly bucketCount: number,
     readonly shardCount: number,
   ) {
-    if (!Number.isInteger(shardCount) || shardCount < 1 || shardCount > 0xffff || !isValidBucketCount(bucketCount, shardCount)) {
-      throw new GenesisError('BAD_BUCKETS', `bucketCount ${bucketCount} with ${shardCount} shards: need a power of two >= shardCount and <= 65536`);
+    if (
+      !Number.isInteger(shardCount) ||
+      shardCount < 1 ||
+      shardCount > 0xffff ||
+      !isValidBucketCount(bucketCount, shardCount)
+    ) {
+      throw new GenesisError(
+        'BAD_BUCKETS',
+        `bucketCount ${bucketCount} with ${shardCount} shards: need a power of two >= shardCount and <= 65536`,
+      );
     }
     this.table = new Uint16Array(bucketCount);
     for (let b = 0; b < bucketCount; b++) this.table[b] = shardOfBucket(b, bucketCount, shardCount);

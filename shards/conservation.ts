@@ -4,13 +4,12 @@
  * the fee pool, per asset, never changes under user transactions. Tests use
  * these helpers on whole states.
  */
-import { toHex } from '../core/bytes.js';
+import { equalBytes, toHex } from '../core/bytes.js';
 import type { Genesis } from '../genesis/types.js';
 import { decodeStateEntry, stateValueHash } from './account.js';
 import { StateError } from './errors.js';
 import { SparseMerkleTree } from './smt/tree.js';
 import type { StateView } from './state.js';
-import { equalBytes } from '../core/bytes.js';
 
 /** Per-asset totals, keyed by lower-case hex asset id. */
 export type Supply = Map<string, bigint>;
@@ -36,7 +35,10 @@ export function supplyOfView(view: StateView): Supply {
   for (const leaf of tree.leaves(view.root)) {
     const v = view.getValue(leaf.key);
     if (v === undefined || !equalBytes(stateValueHash(v), leaf.valueHash)) {
-      throw new StateError('BAD_VALUE', `state key ${toHex(leaf.key)}: the stored value does not match the tree`);
+      throw new StateError(
+        'BAD_VALUE',
+        `state key ${toHex(leaf.key)}: the stored value does not match the tree`,
+      );
     }
     values.push(v);
   }
@@ -55,7 +57,10 @@ export function supplyOfGenesis(g: Genesis, shardId?: number): Supply {
 }
 
 /** The assets whose totals differ between two supplies (empty when conserved). */
-export function supplyDifferences(before: Supply, after: Supply): { asset: string; before: bigint; after: bigint }[] {
+export function supplyDifferences(
+  before: Supply,
+  after: Supply,
+): { asset: string; before: bigint; after: bigint }[] {
   const assets = new Set([...before.keys(), ...after.keys()]);
   const out: { asset: string; before: bigint; after: bigint }[] = [];
   for (const asset of [...assets].sort()) {

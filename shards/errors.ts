@@ -49,5 +49,6 @@ export type BlockErrorCode =
 export class BlockError extends HotshardError<BlockErrorCode, { txIndex?: number; [k: string]: unknown }> {}
 
 /** The state layer: undecodable stored values, a write to a released overlay, an amount that would overflow. */
-export type StateErrorCode = 'BAD_VALUE' | 'RELEASED' | 'OVERFLOW' | 'UNDERFLOW' | 'TOO_MANY_ASSETS' | 'NOT_A_CHAIN';
+export type StateErrorCode =
+  'BAD_VALUE' | 'RELEASED' | 'OVERFLOW' | 'UNDERFLOW' | 'TOO_MANY_ASSETS' | 'NOT_A_CHAIN';
 export class StateError extends HotshardError<StateErrorCode> {}

@@ -64,7 +64,10 @@ export interface BlockContext extends ShardParams {
 
 export function shardParamsFromGenesis(g: Genesis, shardId: number): ShardParams {
   if (!Number.isInteger(shardId) || shardId < 0 || shardId >= g.shardCount) {
-    throw new BlockError('WRONG_SHARD', `shard ${shardId} does not exist (the genesis has ${g.shardCount} shards)`);
+    throw new BlockError(
+      'WRONG_SHARD',
+      `shard ${shardId} does not exist (the genesis has ${g.shardCount} shards)`,
+    );
   }
   return { chainId: g.chainId, shardId, shardMap: ShardMap.fromGenesis(g), fees: g.fees };
 }
@@ -111,7 +114,12 @@ class WorkingState {
     if (a === undefined) {
       const key = accountStateKey(address);
       const bytes = this.view.getValue(key);
-      a = { address, key, account: bytes === undefined ? emptyAccount() : decodeAccount(bytes), dirty: false };
+      a = {
+        address,
+        key,
+        account: bytes === undefined ? emptyAccount() : decodeAccount(bytes),
+        dirty: false,
+      };
       this.accounts.set(k, a);
     }
     return a;
@@ -135,9 +143,14 @@ class WorkingState {
       values.set(byteKey(key), { key, value });
     };
     for (const a of this.accounts.values()) {
-      if (a.dirty) put(a.key, isEmptyAccount(a.account) ? null : encodeStateEntry({ type: 'account', value: a.account }));
+      if (a.dirty)
+        put(
+          a.key,
+          isEmptyAccount(a.account) ? null : encodeStateEntry({ type: 'account', value: a.account }),
+        );
     }
-    if (this.poolDirty && this.pool !== null) put(FEE_POOL_KEY, encodeStateEntry({ type: 'feePool', value: this.pool }));
+    if (this.poolDirty && this.pool !== null)
+      put(FEE_POOL_KEY, encodeStateEntry({ type: 'feePool', value: this.pool }));
     const { root, nodes } = new SparseMerkleTree(this.view).update(this.view.root, changes);
     return { root, values, nodes };
   }
@@ -145,15 +158,32 @@ class WorkingState {
 
 const NATIVE = assetKey(NATIVE_ASSET_ID);
 
-function invalid(code: ConstructorParameters<typeof BlockError>[0], index: number, stx: SignedTransaction, msg: string, cause?: unknown): BlockError {
-  return new BlockError(code, `transaction ${index} (${toHex(stx.hash)}): ${msg}`, { txIndex: index, txHash: toHex(stx.hash) }, { cause });
+function invalid(
+  code: ConstructorParameters<typeof BlockError>[0],
+  index: number,
+  stx: SignedTransaction,
+  msg: string,
+  cause?: unknown,
+): BlockError {
+  return new BlockError(
+    code,
+    `transaction ${index} (${toHex(stx.hash)}): ${msg}`,
+    { txIndex: index, txHash: toHex(stx.hash) },
+    { cause },
+  );
 }
 
 /**
  * Checks whether `stx` may be in the block at all (steps 1 and 2); returns the
  * reason it may not, or null. Reads state, changes nothing.
  */
-function admissionError(ws: WorkingState, stx: SignedTransaction, index: number, ctx: BlockContext, sigOk: (t: SignedTransaction) => boolean): BlockError | null {
+function admissionError(
+  ws: WorkingState,
+  stx: SignedTransaction,
+  index: number,
+  ctx: BlockContext,
+  sigOk: (t: SignedTransaction) => boolean,
+): BlockError | null {
   const bad: TransactionError | null = checkTransaction(stx, ctx);
   if (bad !== null) return invalid('INVALID_TRANSACTION', index, stx, bad.message, bad);
   if (!sigOk(stx)) return invalid('BAD_SIGNATURE', index, stx, 'the signature does not verify');
@@ -161,12 +191,30 @@ function admissionError(ws: WorkingState, stx: SignedTransaction, index: number,
   const sender = ws.load(stx.sender).account;
   if (tx.nonce !== sender.nonce) {
     const what = tx.nonce < sender.nonce ? 'already used (a replay)' : 'ahead of the account (a gap)';
-    return invalid('NONCE_MISMATCH', index, stx, `nonce ${tx.nonce} is ${what}; the account's nonce is ${sender.nonce}`);
+    return invalid(
+      'NONCE_MISMATCH',
+      index,
+      stx,
+      `nonce ${tx.nonce} is ${what}; the account's nonce is ${sender.nonce}`,
+    );
   }
-  if (sender.nonce === U64_MAX) return invalid('NONCE_MISMATCH', index, stx, 'the account has used every nonce');
-  if (tx.expiry < ctx.timestamp) return invalid('EXPIRED', index, stx, `expired at ${tx.expiry}, the block's timestamp is ${ctx.timestamp}`);
+  if (sender.nonce === U64_MAX)
+    return invalid('NONCE_MISMATCH', index, stx, 'the account has used every nonce');
+  if (tx.expiry < ctx.timestamp)
+    return invalid(
+      'EXPIRED',
+      index,
+      stx,
+      `expired at ${tx.expiry}, the block's timestamp is ${ctx.timestamp}`,
+    );
   const native = balanceOf(sender.balances, NATIVE);
-  if (native < tx.fee) return invalid('CANNOT_PAY_FEE', index, stx, `fee ${tx.fee} exceeds the sender's native balance ${native}`);
+  if (native < tx.fee)
+    return invalid(
+      'CANNOT_PAY_FEE',
+      index,
+      stx,
+      `fee ${tx.fee} exceeds the sender's native balance ${native}`,
+    );
   return null;
 }
 
@@ -183,7 +231,8 @@ function apply(ws: WorkingState, stx: SignedTransaction, ctx: BlockContext): Rec
   if (tx.kind === TxKind.withdraw) return receipt(ReceiptStatus.WITHDRAW_NOT_SUPPORTED);
   if (isCrossShard(tx, ctx)) return receipt(ReceiptStatus.CROSS_SHARD_NOT_SUPPORTED);
   const asset = assetKey(tx.asset);
-  if (balanceOf(sender.account.balances, asset) < tx.amount) return receipt(ReceiptStatus.INSUFFICIENT_BALANCE);
+  if (balanceOf(sender.account.balances, asset) < tx.amount)
+    return receipt(ReceiptStatus.INSUFFICIENT_BALANCE);
   const recipient = ws.load(tx.recipient);
   if (recipient !== sender) {
     const problem = creditProblem(recipient.account.balances, asset, tx.amount);
@@ -196,9 +245,20 @@ function apply(ws: WorkingState, stx: SignedTransaction, ctx: BlockContext): Rec
   return receipt(ReceiptStatus.SUCCESS);
 }
 
-function finishResult(ws: WorkingState, txs: readonly SignedTransaction[], receipts: Receipt[]): ExecutionResult {
+function finishResult(
+  ws: WorkingState,
+  txs: readonly SignedTransaction[],
+  receipts: Receipt[],
+): ExecutionResult {
   const writes = ws.finish();
-  return { writes, stateRoot: writes.root, transactions: txs, receipts, receiptsRoot: receiptsRoot(receipts), txRoot: transactionsRoot(txs) };
+  return {
+    writes,
+    stateRoot: writes.root,
+    transactions: txs,
+    receipts,
+    receiptsRoot: receiptsRoot(receipts),
+    txRoot: transactionsRoot(txs),
+  };
 }
 
 /**
@@ -207,9 +267,17 @@ function finishResult(ws: WorkingState, txs: readonly SignedTransaction[], recei
  * writes and roots on every node. Throws BlockError when the block is
  * invalid (a transaction that may not be in a block, or beyond the limits).
  */
-export function executeBlock(view: StateView, txs: readonly SignedTransaction[], ctx: BlockContext, options: ExecuteOptions = {}): ExecutionResult {
+export function executeBlock(
+  view: StateView,
+  txs: readonly SignedTransaction[],
+  ctx: BlockContext,
+  options: ExecuteOptions = {},
+): ExecutionResult {
   if (txs.length > MAX_BLOCK_TRANSACTIONS) {
-    throw new BlockError('TOO_MANY_TRANSACTIONS', `${txs.length} transactions, at most ${MAX_BLOCK_TRANSACTIONS}`);
+    throw new BlockError(
+      'TOO_MANY_TRANSACTIONS',
+      `${txs.length} transactions, at most ${MAX_BLOCK_TRANSACTIONS}`,
+    );
   }
   const sigOk = options.isSignatureValid ?? verifyTransactionSignature;
   const ws = new WorkingState(view);
@@ -245,9 +313,15 @@ const PER_TX_OVERHEAD = 3;
  * order: by sender, nonces ascending), executes each that may be in a block,
  * leaves out the others, and stops at the block limits.
  */
-export function buildBlock(view: StateView, candidates: Iterable<SignedTransaction>, ctx: BlockContext, options: BuildOptions = {}): BuildResult {
+export function buildBlock(
+  view: StateView,
+  candidates: Iterable<SignedTransaction>,
+  ctx: BlockContext,
+  options: BuildOptions = {},
+): BuildResult {
   const maxTxs = Math.min(options.maxTransactions ?? MAX_BLOCK_TRANSACTIONS, MAX_BLOCK_TRANSACTIONS);
-  const maxBytes = Math.min(options.maxPayloadBytes ?? MAX_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES) - PAYLOAD_OVERHEAD;
+  const maxBytes =
+    Math.min(options.maxPayloadBytes ?? MAX_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES) - PAYLOAD_OVERHEAD;
   const sigOk = options.isSignatureValid ?? verifyTransactionSignature;
   const ws = new WorkingState(view);
   const included: SignedTransaction[] = [];

@@ -4,7 +4,14 @@
  * store before the first block; its root is the state root of the genesis.
  */
 import type { Genesis } from '../genesis/types.js';
-import { accountStateKey, credit, emptyAccount, encodeAccount, stateValueHash, type Account } from './account.js';
+import {
+  accountStateKey,
+  credit,
+  emptyAccount,
+  encodeAccount,
+  stateValueHash,
+  type Account,
+} from './account.js';
 import { assetKey } from './assets.js';
 import { BlockError } from './errors.js';
 import { byteKey } from './smt/node.js';
@@ -15,7 +22,10 @@ import { MemoryStateStore, flattenWrites, type StateBatch, type StateWrites } fr
 /** The state writes of shard `shardId` at genesis (over an empty state). */
 export function genesisStateWrites(g: Genesis, shardId: number): StateWrites {
   if (!Number.isInteger(shardId) || shardId < 0 || shardId >= g.shardCount) {
-    throw new BlockError('WRONG_SHARD', `shard ${shardId} does not exist (the genesis has ${g.shardCount} shards)`);
+    throw new BlockError(
+      'WRONG_SHARD',
+      `shard ${shardId} does not exist (the genesis has ${g.shardCount} shards)`,
+    );
   }
   const accounts = new Map<string, { address: Uint8Array; account: Account }>();
   for (const b of g.balances) {

@@ -8,6 +8,7 @@ export * from './errors.js';
 export * from './execute.js';
 export * from './genesis-state.js';
 export * from './payload.js';
+export * from './query.js';
 export * from './receipt.js';
 export * from './state.js';
 export * from './transaction.js';

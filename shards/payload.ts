@@ -62,9 +62,33 @@ export const payloadHeaderCodec = struct(
     ['txRoot', bytes32],
     ['stateRoot', bytes32],
     ['receiptsRoot', bytes32],
-    ['outboxRoots', list(struct('OutboxRoot', [['lane', u16], ['root', bytes32]]), MAX_LANES)],
-    ['inboxCursors', list(struct('InboxCursor', [['lane', u16], ['nextSeq', u64]]), MAX_LANES)],
-    ['beaconRef', struct('BeaconRef', [['height', uint], ['hash', bytes32]])],
+    [
+      'outboxRoots',
+      list(
+        struct('OutboxRoot', [
+          ['lane', u16],
+          ['root', bytes32],
+        ]),
+        MAX_LANES,
+      ),
+    ],
+    [
+      'inboxCursors',
+      list(
+        struct('InboxCursor', [
+          ['lane', u16],
+          ['nextSeq', u64],
+        ]),
+        MAX_LANES,
+      ),
+    ],
+    [
+      'beaconRef',
+      struct('BeaconRef', [
+        ['height', uint],
+        ['hash', bytes32],
+      ]),
+    ],
   ],
   PAYLOAD_VERSION,
 );
@@ -89,7 +113,11 @@ export function transactionsRoot(txs: readonly SignedTransaction[]): Hash32 {
 }
 
 export function encodePayloadHeader(h: ShardPayloadHeader): Uint8Array {
-  return encode(payloadHeaderCodec, { ...h, outboxRoots: [...h.outboxRoots], inboxCursors: [...h.inboxCursors] });
+  return encode(payloadHeaderCodec, {
+    ...h,
+    outboxRoots: [...h.outboxRoots],
+    inboxCursors: [...h.inboxCursors],
+  });
 }
 
 /** taggedHash('hotshard/payload/v1', encode(header)). */
@@ -100,13 +128,20 @@ export function payloadHeaderDigest(h: ShardPayloadHeader): Hash32 {
 /** Encodes a payload; throws BlockError when it is beyond the block limits. */
 export function encodeShardPayload(p: ShardPayload): Uint8Array {
   if (p.transactions.length > MAX_BLOCK_TRANSACTIONS) {
-    throw new BlockError('TOO_MANY_TRANSACTIONS', `${p.transactions.length} transactions, at most ${MAX_BLOCK_TRANSACTIONS}`);
+    throw new BlockError(
+      'TOO_MANY_TRANSACTIONS',
+      `${p.transactions.length} transactions, at most ${MAX_BLOCK_TRANSACTIONS}`,
+    );
   }
   const bytes = encode(payloadCodec, {
     header: { ...p.header, outboxRoots: [...p.header.outboxRoots], inboxCursors: [...p.header.inboxCursors] },
     transactions: p.transactions.map((t) => t.bytes),
   });
-  if (bytes.length > MAX_PAYLOAD_BYTES) throw new BlockError('PAYLOAD_TOO_LARGE', `payload of ${bytes.length} bytes exceeds ${MAX_PAYLOAD_BYTES}`);
+  if (bytes.length > MAX_PAYLOAD_BYTES)
+    throw new BlockError(
+      'PAYLOAD_TOO_LARGE',
+      `payload of ${bytes.length} bytes exceeds ${MAX_PAYLOAD_BYTES}`,
+    );
   return bytes;
 }
 
@@ -123,7 +158,12 @@ export function decodeShardPayload(bytes: Uint8Array): ShardPayload {
       return decodeSignedTransaction(b);
     } catch (err) {
       if (err instanceof TransactionError) {
-        throw new BlockError('MALFORMED_PAYLOAD', `transaction ${i}: ${err.message}`, { txIndex: i }, { cause: err });
+        throw new BlockError(
+          'MALFORMED_PAYLOAD',
+          `transaction ${i}: ${err.message}`,
+          { txIndex: i },
+          { cause: err },
+        );
       }
       throw err;
     }
@@ -133,14 +173,23 @@ export function decodeShardPayload(bytes: Uint8Array): ShardPayload {
 
 function decodePayloadWire(bytes: Uint8Array): { header: ShardPayloadHeader; transactions: Uint8Array[] } {
   if (!(bytes instanceof Uint8Array)) throw new BlockError('MALFORMED_PAYLOAD', 'payload must be bytes');
-  if (bytes.length > MAX_PAYLOAD_BYTES) throw new BlockError('PAYLOAD_TOO_LARGE', `payload of ${bytes.length} bytes exceeds ${MAX_PAYLOAD_BYTES}`);
+  if (bytes.length > MAX_PAYLOAD_BYTES)
+    throw new BlockError(
+      'PAYLOAD_TOO_LARGE',
+      `payload of ${bytes.length} bytes exceeds ${MAX_PAYLOAD_BYTES}`,
+    );
   let w;
   try {
     w = decode(payloadCodec, bytes, MAX_PAYLOAD_BYTES);
   } catch (err) {
     if (err instanceof CodecError) {
       const tooMany = err.code === 'LENGTH' && err.context.path === 'transactions';
-      throw new BlockError(tooMany ? 'TOO_MANY_TRANSACTIONS' : 'MALFORMED_PAYLOAD', `payload encoding: ${err.message}`, {}, { cause: err });
+      throw new BlockError(
+        tooMany ? 'TOO_MANY_TRANSACTIONS' : 'MALFORMED_PAYLOAD',
+        `payload encoding: ${err.message}`,
+        {},
+        { cause: err },
+      );
     }
     throw err;
   }

@@ -133,7 +133,8 @@ export class StateOverlay implements StateView {
   }
 
   private check(): void {
-    if (this.status === 'released') throw new StateError('RELEASED', 'this block state was released: it is not on the committed chain');
+    if (this.status === 'released')
+      throw new StateError('RELEASED', 'this block state was released: it is not on the committed chain');
   }
 
   getValue(key: Hash32): Uint8Array | undefined {
@@ -210,7 +211,8 @@ export class ShardState {
   /** Registers the execution of `blockId` on `parentId` (which must be known). Returns its overlay. */
   addBlock(blockId: Uint8Array, parentId: Uint8Array, writes: StateWrites): StateOverlay {
     const parent = this.view(parentId);
-    if (parent === undefined) throw new StateError('NOT_A_CHAIN', `parent block ${toHex(parentId)} has not been executed`);
+    if (parent === undefined)
+      throw new StateError('NOT_A_CHAIN', `parent block ${toHex(parentId)} has not been executed`);
     const id = toHex(blockId);
     const existing = this.blocks.get(id);
     if (existing !== undefined) return existing.overlay; // executed twice (a re-delivered block): keep the first

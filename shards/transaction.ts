@@ -16,7 +16,20 @@
  *   hashes).
  */
 import { addressFromPublicKey } from '../core/address.js';
-import { bytes20, bytes32, bytes64, decode, encode, struct, u8, u16, u32, u64, u128, uint } from '../core/codec.js';
+import {
+  bytes20,
+  bytes32,
+  bytes64,
+  decode,
+  encode,
+  struct,
+  u8,
+  u16,
+  u32,
+  u64,
+  u128,
+  uint,
+} from '../core/codec.js';
 import { concatBytes } from '../core/bytes.js';
 import { CodecError } from '../core/errors.js';
 import { sign, signFast, verify } from '../core/ed25519.js';
@@ -123,7 +136,11 @@ export class SignedTransaction {
 }
 
 /** Signs `tx` with the sender's ed25519 seed. `fast` signs through node:crypto (byte-identical, ten times faster). */
-export function signTransaction(tx: Transaction, seed: Uint8Array, options: { fast?: boolean } = {}): SignedTransaction {
+export function signTransaction(
+  tx: Transaction,
+  seed: Uint8Array,
+  options: { fast?: boolean } = {},
+): SignedTransaction {
   const msg = transactionSigningBytes(tx);
   const signature = options.fast === true ? signFast(msg, seed) : sign(msg, seed);
   return SignedTransaction.fromParts(tx, signature);
@@ -137,13 +154,21 @@ export function signTransaction(tx: Transaction, seed: Uint8Array, options: { fa
 export function decodeSignedTransaction(bytes: Uint8Array): SignedTransaction {
   if (!(bytes instanceof Uint8Array)) throw new TransactionError('MALFORMED', 'a transaction must be bytes');
   if (bytes.length > MAX_TX_BYTES) {
-    throw new TransactionError('TOO_LARGE', `transaction of ${bytes.length} bytes exceeds ${MAX_TX_BYTES}`, { size: bytes.length });
+    throw new TransactionError('TOO_LARGE', `transaction of ${bytes.length} bytes exceeds ${MAX_TX_BYTES}`, {
+      size: bytes.length,
+    });
   }
   try {
     const { tx, signature } = decode(signedTransactionCodec, bytes, MAX_TX_BYTES);
     return SignedTransaction.fromParts(tx, signature, new Uint8Array(bytes));
   } catch (err) {
-    if (err instanceof CodecError) throw new TransactionError('MALFORMED', `transaction encoding: ${err.message}`, { codec: err.code }, { cause: err });
+    if (err instanceof CodecError)
+      throw new TransactionError(
+        'MALFORMED',
+        `transaction encoding: ${err.message}`,
+        { codec: err.code },
+        { cause: err },
+      );
     throw err;
   }
 }

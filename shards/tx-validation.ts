@@ -26,7 +26,10 @@ export function isCrossShard(tx: Transaction, ctx: Pick<TxCheckContext, 'shardId
 }
 
 /** The fee floor of `tx` (docs/transactions.md, Fees). */
-export function minimumFee(tx: Transaction, ctx: Pick<TxCheckContext, 'shardId' | 'shardMap' | 'fees'>): bigint {
+export function minimumFee(
+  tx: Transaction,
+  ctx: Pick<TxCheckContext, 'shardId' | 'shardMap' | 'fees'>,
+): bigint {
   if (tx.kind === TxKind.withdraw) return ctx.fees.minWithdrawFee;
   return isCrossShard(tx, ctx) ? ctx.fees.minCrossShardFee : ctx.fees.minTransferFee;
 }
@@ -34,21 +37,44 @@ export function minimumFee(tx: Transaction, ctx: Pick<TxCheckContext, 'shardId' 
 /** Null when `stx` passes every stateless check, else the first failure as a typed error. */
 export function checkTransaction(stx: SignedTransaction, ctx: TxCheckContext): TransactionError | null {
   const tx = stx.tx;
-  if (stx.bytes.length > MAX_TX_BYTES) return new TransactionError('TOO_LARGE', `transaction of ${stx.bytes.length} bytes exceeds ${MAX_TX_BYTES}`);
-  if (tx.chainId !== ctx.chainId) return new TransactionError('WRONG_CHAIN', `transaction is for chain ${tx.chainId}, this is chain ${ctx.chainId}`);
-  if (tx.shardId !== ctx.shardId) return new TransactionError('WRONG_SHARD', `transaction names shard ${tx.shardId}, this is shard ${ctx.shardId}`);
+  if (stx.bytes.length > MAX_TX_BYTES)
+    return new TransactionError(
+      'TOO_LARGE',
+      `transaction of ${stx.bytes.length} bytes exceeds ${MAX_TX_BYTES}`,
+    );
+  if (tx.chainId !== ctx.chainId)
+    return new TransactionError(
+      'WRONG_CHAIN',
+      `transaction is for chain ${tx.chainId}, this is chain ${ctx.chainId}`,
+    );
+  if (tx.shardId !== ctx.shardId)
+    return new TransactionError(
+      'WRONG_SHARD',
+      `transaction names shard ${tx.shardId}, this is shard ${ctx.shardId}`,
+    );
   const home = ctx.shardMap.shardOf(stx.sender);
   if (home !== ctx.shardId) {
-    return new TransactionError('WRONG_SHARD', `the sender's account lives on shard ${home}; send the transaction there`, { senderShard: home });
+    return new TransactionError(
+      'WRONG_SHARD',
+      `the sender's account lives on shard ${home}; send the transaction there`,
+      { senderShard: home },
+    );
   }
-  if (tx.kind !== TxKind.transfer && tx.kind !== TxKind.withdraw) return new TransactionError('UNKNOWN_KIND', `unknown transaction kind ${tx.kind}`);
+  if (tx.kind !== TxKind.transfer && tx.kind !== TxKind.withdraw)
+    return new TransactionError('UNKNOWN_KIND', `unknown transaction kind ${tx.kind}`);
   if (tx.amount === 0n) return new TransactionError('ZERO_AMOUNT', 'the amount must be positive');
-  if (tx.amount > U128_MAX || tx.fee > U128_MAX) return new TransactionError('AMOUNT_TOO_LARGE', 'amounts are at most 2^128 - 1');
+  if (tx.amount > U128_MAX || tx.fee > U128_MAX)
+    return new TransactionError('AMOUNT_TOO_LARGE', 'amounts are at most 2^128 - 1');
   // Fee and amount in the same asset come out of one balance: their sum must fit too.
   if (isNativeAsset(tx.asset) && tx.amount + tx.fee > U128_MAX) {
     return new TransactionError('AMOUNT_TOO_LARGE', 'amount + fee exceeds 2^128 - 1: no balance can pay it');
   }
   const min = minimumFee(tx, ctx);
-  if (tx.fee < min) return new TransactionError('FEE_TOO_LOW', `fee ${tx.fee} is below the minimum ${min} for this transaction`, { minimum: min.toString() });
+  if (tx.fee < min)
+    return new TransactionError(
+      'FEE_TOO_LOW',
+      `fee ${tx.fee} is below the minimum ${min} for this transaction`,
+      { minimum: min.toString() },
+    );
   return null;
 }

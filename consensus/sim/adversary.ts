@@ -55,6 +55,7 @@ interface TimeoutEntry {
 }
 
 const qcRound = (qc: QuorumCert): Round => qc.voteData.block.round;
+const short = (id: Uint8Array): string => toHex(id).slice(0, 8);
 
 /** What the faulty validators know together, and the certificates they can build from it. */
 export class Coalition {
@@ -123,6 +124,11 @@ export class Coalition {
   /** Known QCs (with their blocks known) matching `pred`. */
   qcsWhere(pred: (qc: QuorumCert) => boolean): QuorumCert[] {
     return [...this.qcs.values()].filter((qc) => pred(qc) && this.blocks.has(toHex(qc.voteData.block.id)));
+  }
+
+  /** True when some validator's timeout of `round` has been seen. */
+  timedOut(round: Round): boolean {
+    return (this.timeouts.get(round)?.size ?? 0) > 0;
   }
 
   /** Calls `fn` once a TC of `round` is known (now, if it is). */
@@ -213,6 +219,11 @@ abstract class Byzantine implements NodeAdversary {
     this.coalition.ctx.network.send(node, targets, msg);
   }
 
+  protected trace(node: SimNode, line: string): void {
+    const c = this.coalition.ctx;
+    c.trace?.(`${String(c.queue.now).padStart(6)} ${node.name.padEnd(4)} BYZ ${line}`);
+  }
+
   protected get now(): number {
     return this.coalition.ctx.queue.now;
   }
@@ -268,6 +279,9 @@ class DoubleVoter extends Byzantine {
 }
 
 class Equivocator extends Byzantine {
+  /** While a withholding attack runs, our engine's timeouts (which carry the withheld QC) and votes (which conflict with our forged ones) stay home. */
+  private quietUntilRound = -1;
+
   override inbound(node: SimNode, msg: ConsensusMessage, from: ValidatorIndex): void {
     super.inbound(node, msg, from);
     if (msg.type === 'proposal') this.coalition.voteFor(node, msg.value.block, false);
@@ -276,12 +290,14 @@ class Equivocator extends Byzantine {
   override outbound(node: SimNode, msg: ConsensusMessage, targets: SimNode[]): void {
     const c = this.coalition;
     c.observe(msg);
+    if (msg.type === 'timeout' && msg.value.round <= this.quietUntilRound) return;
+    if (msg.type === 'vote' && msg.value.voteData.block.round <= this.quietUntilRound) return;
     if (msg.type !== 'proposal') {
       c.ctx.network.send(node, targets, msg);
       return;
     }
     const p = msg.value;
-    if (p.block.tc === null && this.prng.chance(0.4) && this.withhold(node, p, targets)) return;
+    if (p.block.tc === null && this.prng.chance(0.6) && this.withhold(node, p, targets)) return;
     this.split(node, p, targets);
   }
 
@@ -293,6 +309,11 @@ class Equivocator extends Byzantine {
     const [a, b] = this.halves(targets);
     net.send(node, a, { type: 'proposal', value: p });
     net.send(node, b, { type: 'proposal', value: other });
+    this.trace(
+      node,
+      `equivocates r${p.block.round}: ${short(blockId(p.block))} to ${a.map((n) => n.name).join(',')}, ` +
+        `${short(blockId(other.block))} h${other.block.height} on ${short(other.block.parentId)} to ${b.map((n) => n.name).join(',')}`,
+    );
     c.voteFor(node, other.block, false);
     if (this.prng.chance(0.5)) {
       const later = Math.round(c.ctx.timing.baseTimeoutMs * (0.2 + 0.6 * this.prng.float()));
@@ -337,7 +358,7 @@ class Equivocator extends Byzantine {
   /**
    * The proposal goes to one victim only (it carries the QC that commits the
    * grandparent there); the victim's messages are then held back. The
-   * others time out; with our timeout they form a TC, and we propose on the
+   * others time out; their timeouts and ours form a TC, and we propose on the
    * QC below the withheld one, conflicting with what the victim committed.
    * A correct engine refuses that proposal (its QC is below the TC's high
    * QC); one without the TC high-QC clause votes for it.
@@ -347,6 +368,10 @@ class Equivocator extends Byzantine {
     const net = c.ctx.network;
     const b = p.block;
     const r = b.round;
+    // Only while the network is asynchronous (the victim must stay quiet),
+    // and only if the QC we hold is news to everyone: nobody timed out in
+    // the previous round (a timeout carries its vote, and votes make QCs).
+    if (this.now + c.ctx.timing.baseTimeoutMs >= net.gstAt || c.timedOut(r - 1)) return false;
     const parent = c.block(b.parentId);
     if (parent === undefined || parent.round === 0) return false;
     const grand = c.block(parent.parentId);
@@ -354,21 +379,35 @@ class Equivocator extends Byzantine {
     const staleQc = grand.qc;
     const staleParent = c.block(staleQc.voteData.block.id);
     if (staleParent === undefined) return false;
+    // The victim must not lead the next two rounds: their leaders must form
+    // the QCs that certify the conflicting block and its child.
+    const next = [c.ctx.leaders.leader(r + 1), c.ctx.leaders.leader(r + 2)];
     const honest = targets.filter((n) => n.honest);
+    const preferred = honest.filter((n) => !next.includes(n.index));
     if (honest.length === 0) return false;
-    const victim = this.prng.pick(honest);
+    const victim = this.prng.pick(preferred.length > 0 ? preferred : honest);
     const rest = targets.filter((n) => n !== victim);
     net.send(node, [victim], { type: 'proposal', value: p });
+    this.trace(node, `withholds r${r} ${short(blockId(p.block))} from all but ${victim.name}; holds ${victim.name}`);
     net.hold(victim, this.now + 8 * c.ctx.timing.maxTimeoutMs);
-    const timeout = c.forger.timeout(node.index, r - 1, parent.qc, null, null);
-    c.learnTimeout(timeout);
-    net.send(node, rest, { type: 'timeout', value: timeout });
+    this.quietUntilRound = r + 3;
+    // Our timeout of the previous round completes the TC, but only we get to
+    // use it: the others stay in that round until the TC arrives inside our
+    // conflicting proposal.
+    c.learnTimeout(c.forger.timeout(node.index, r - 1, parent.qc, null, null));
     c.onTc(r - 1, (tc) => {
       if (node.engine === null) return;
       const x = c.forger.block(node.index, r, staleParent, staleQc, tc, c.ctx.epochMs + this.now, simPayload(this.prng));
       const proposal = c.forger.proposal(x, null);
       c.learnBlock(x);
       net.send(node, rest, { type: 'proposal', value: proposal });
+      // Re-sent a few times: before GST messages get lost, and the round does not wait.
+      for (let k = 1; k <= 6; k++) {
+        c.ctx.queue.after(k * c.ctx.timing.baseTimeoutMs, () => {
+          if (node.engine !== null) net.send(node, rest, { type: 'proposal', value: proposal });
+        });
+      }
+      this.trace(node, `tc r${tc.round} formed: proposes ${short(blockId(x))} r${r} h${x.height} on stale qc r${qcRound(staleQc)}`);
       c.voteFor(node, x, false);
     });
     return true;

@@ -15,9 +15,11 @@
  *   must be valid (a stake quorum of valid signatures).
  *
  * Liveness (partial synchrony): after GST every honest node must commit again
- * within `boundRounds` rounds; the gap is counted in the node's own rounds,
- * from the highest honest round at GST to its first commit after GST, between
- * its later commits, and from its last commit to the end of the scenario.
+ * within `boundRounds` rounds. Rounds are counted on one clock for all nodes,
+ * the highest round of an honest node (rounds only advance through quorum
+ * certificates, so no node can run that clock alone). The gaps measured: from
+ * GST to a node's first commit after GST, between its later commits, and from
+ * its last commit to the end of the scenario.
  */
 import type { QuorumCert, Round } from '../types.js';
 import { toHex } from '../../core/bytes.js';
@@ -36,7 +38,7 @@ export interface SafetyViolation {
 export interface NodeHistory {
   readonly name: string;
   readonly commits: readonly CommitRecord[];
-  /** The node's round when the scenario ended. */
+  /** The highest honest round when the scenario ended. */
   readonly finalRound: Round;
 }
 
@@ -177,8 +179,8 @@ export function checkLiveness(histories: readonly NodeHistory[], input: Liveness
     let prev = input.gstRound;
     let nodeMax = 0;
     for (const c of after) {
-      nodeMax = Math.max(nodeMax, c.nodeRound - prev);
-      prev = Math.max(prev, c.nodeRound);
+      nodeMax = Math.max(nodeMax, c.round - prev);
+      prev = Math.max(prev, c.round);
     }
     nodeMax = Math.max(nodeMax, h.finalRound - prev);
     maxGap = Math.max(maxGap, nodeMax);

@@ -29,8 +29,8 @@ export interface CommittedBlock {
 export interface CommitRecord {
   /** Virtual ms since the scenario start. */
   readonly at: number;
-  /** The engine's round when it committed. */
-  readonly nodeRound: Round;
+  /** The highest honest round when it committed (the round clock of the liveness check). */
+  readonly round: Round;
   readonly blocks: readonly CommittedBlock[];
   readonly commitQc: QuorumCert;
 }
@@ -42,6 +42,8 @@ export class Ledger {
   readonly contractNotes: string[] = [];
   /** Highest committed height. */
   height = 0;
+  /** Called after each commit (the scenario watches for forks as they happen). */
+  onCommit: ((record: CommitRecord) => void) | null = null;
 }
 
 export function simPayloadDigest(payload: Uint8Array): Uint8Array {
@@ -61,7 +63,7 @@ export class SimExecutor implements BlockExecutor {
     private readonly prng: Prng,
     private readonly ledger: Ledger,
     startRootId: Uint8Array,
-    /** The virtual time and the engine's round, for the ledger. */
+    /** The virtual time and the highest honest round, for the ledger. */
     private readonly now: () => { at: number; round: Round },
   ) {
     this.executed.add(toHex(startRootId));
@@ -89,11 +91,13 @@ export class SimExecutor implements BlockExecutor {
   async commit(blocks: readonly Block[], commitQc: QuorumCert): Promise<void> {
     const { at, round } = this.now();
     for (const b of blocks) this.ledger.height = Math.max(this.ledger.height, b.height);
-    this.ledger.commits.push({
+    const record: CommitRecord = {
       at,
-      nodeRound: round,
+      round,
       blocks: blocks.map((b) => ({ id: blockId(b), parentId: b.parentId, height: b.height, round: b.round })),
       commitQc,
-    });
+    };
+    this.ledger.commits.push(record);
+    this.ledger.onCommit?.(record);
   }
 }

@@ -6,6 +6,7 @@
 import { ConsensusEngine, type EngineEvent } from '../engine.js';
 import { blockId } from '../messages.js';
 import { makeSigner } from '../signing.js';
+import { toHex } from '../../core/bytes.js';
 import type {
   Block,
   CommitteeMember,
@@ -39,7 +40,13 @@ export interface SimContext {
   readonly mutations: ConsensusMutations;
   /** Unix ms of virtual time 0. */
   readonly epochMs: number;
+  /** The highest round of an honest node now (the ledgers' round clock). */
+  readonly globalRound: () => number;
+  /** When set, a line per notable event (replaying one scenario with --trace). */
+  readonly trace: ((line: string) => void) | null;
 }
+
+const short = (id: Uint8Array): string => toHex(id).slice(0, 8);
 
 /** A faulty node's behaviour: it sees what its engine sends and what arrives, and decides what leaves. */
 export interface NodeAdversary {
@@ -88,6 +95,8 @@ export class SimNode {
   incarnation = 0;
   /** The last round this instance's engine reported (kept across a crash). */
   round = 0;
+  /** Called when the engine enters a round. */
+  onRound: ((round: number) => void) | null = null;
   private clock: NodeClock | null = null;
   private storage: IncarnationSafetyStorage | null = null;
   private readonly prng: Prng;
@@ -118,18 +127,18 @@ export class SimNode {
   async start(fromDisk: boolean): Promise<void> {
     if (this.engine !== null) return;
     const incarnation = ++this.incarnation;
+    this.ctx.trace?.(`${String(this.ctx.queue.now).padStart(6)} ${this.name.padEnd(4)} START ${fromDisk ? 'from disk' : 'from genesis (disk lost)'}`);
     const ctx = this.ctx;
     const clock = new NodeClock(ctx.queue, ctx.epochMs, this.skewMs);
     const storage = new IncarnationSafetyStorage(this.safety);
     const recovery = fromDisk ? this.store.recovery(ctx.genesis, ctx.genesisQc) : undefined;
     if (!fromDisk) this.store.clear();
     const startRoot = recovery?.root ?? ctx.genesis;
-    let engine: ConsensusEngine | null = null;
     const executor = new SimExecutor(this.prng.fork(incarnation), this.ledger, blockId(startRoot), () => ({
       at: ctx.queue.now,
-      round: engine?.status().round ?? this.round,
+      round: ctx.globalRound(),
     }));
-    engine = new ConsensusEngine({
+    const engine = new ConsensusEngine({
       domain: ctx.domain,
       committee: ctx.committee,
       self: this.index,
@@ -159,6 +168,38 @@ export class SimNode {
     if (this.incarnation === incarnation && this.engine === engine) this.round = engine.status().round;
   }
 
+  private traceEvent(e: EngineEvent): void {
+    const t = (line: string): void => this.ctx.trace!(`${String(this.ctx.queue.now).padStart(6)} ${this.name.padEnd(4)} ${line}`);
+    switch (e.type) {
+      case 'round':
+        t(`round ${e.round} (${e.reason})`);
+        return;
+      case 'proposed':
+        t(`proposed ${short(blockId(e.block))} r${e.block.round} h${e.block.height} on ${short(e.block.parentId)}${e.block.tc ? ` tc${e.block.tc.round}` : ''}`);
+        return;
+      case 'voted':
+        t(`voted ${short(e.blockId)} r${e.round}`);
+        return;
+      case 'timeout':
+        t(`timeout r${e.round}`);
+        return;
+      case 'committed':
+        t(`committed ${e.blocks.map((b) => `h${b.height}:${short(blockId(b))}`).join(' ')} by qc r${e.commitQc.voteData.block.round}`);
+        return;
+      case 'equivocation':
+        t(`equivocation by v${e.evidence.author} in r${e.evidence.round} (${e.evidence.kind})`);
+        return;
+      case 'refused':
+        t(`refused ${e.what} r${e.round}: ${e.code}`);
+        return;
+      case 'error':
+        t(`error in ${e.where}: ${(e.error as Error)?.message ?? String(e.error)}`);
+        return;
+      default:
+        return;
+    }
+  }
+
   /** Kills the incarnation: timers, pending writes, network endpoint and memory are gone. */
   crash(): void {
     if (this.engine === null) return;
@@ -170,14 +211,17 @@ export class SimNode {
     this.clock = null;
     this.storage = null;
     this.incarnation++; // cuts the endpoint of the dead incarnation
+    this.ctx.trace?.(`${String(this.ctx.queue.now).padStart(6)} ${this.name.padEnd(4)} CRASH`);
   }
 
   private onEvent(incarnation: number, e: EngineEvent): void {
     if (incarnation !== this.incarnation) return; // a dead incarnation's late event
     this.store.record(e);
+    if (this.ctx.trace !== null) this.traceEvent(e);
     switch (e.type) {
       case 'round':
         this.round = e.round;
+        this.onRound?.(e.round);
         break;
       case 'equivocation':
         this.stats.equivocationsSeen++;

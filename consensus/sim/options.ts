@@ -55,6 +55,8 @@ export interface SimOptions {
   readonly faultyIndices?: readonly number[];
   /** Stop a sweep at the first scenario with a safety violation. */
   readonly stopOnViolation: boolean;
+  /** Keep an event log per scenario (for replaying one scenario). */
+  readonly trace: boolean;
 }
 
 export const DEFAULT_TIMING: SimTiming = {
@@ -82,6 +84,7 @@ export const DEFAULT_OPTIONS: SimOptions = {
   allowUnsafeFaults: false,
   honestCrashRate: 0.3,
   stopOnViolation: false,
+  trace: false,
 };
 
 function bad(message: string): never {

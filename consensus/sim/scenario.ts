@@ -17,6 +17,7 @@ import { Prng } from './prng.js';
 import { EventQueue } from './scheduler.js';
 import { drawSchedule } from './schedule.js';
 import { simScheme } from './schemes.js';
+import { toHex } from '../../core/bytes.js';
 import { drawStakes } from './stakes.js';
 
 /** Unix ms of virtual time 0 (any fixed value: the engine only compares times). */
@@ -48,6 +49,8 @@ export interface ScenarioResult {
   readonly network: NetworkStats;
   /** Engine 'error' events and executor contract notes of honest nodes (bug signals; expected empty). */
   readonly engineErrors: readonly string[];
+  /** The event log, when options.trace is set. */
+  readonly trace: readonly string[];
 }
 
 export async function runScenario(o: SimOptions, seed: number): Promise<ScenarioResult> {
@@ -84,6 +87,9 @@ export async function runScenario(o: SimOptions, seed: number): Promise<Scenario
     twinRounds: 4 * o.rounds,
   });
   const queue = new EventQueue();
+  const trace: string[] = [];
+  // The highest honest round, updated as nodes report rounds (read by the ledgers and the stop rule).
+  let globalRound = 0;
   const network = new SimNetwork(queue, prng.fork(3), schedule);
   const ctx: SimContext = {
     queue,
@@ -97,6 +103,8 @@ export async function runScenario(o: SimOptions, seed: number): Promise<Scenario
     timing: o.timing,
     mutations: o.mutations,
     epochMs: EPOCH_MS,
+    globalRound: () => globalRound,
+    trace: o.trace ? (line) => trace.push(line) : null,
   };
   const nodeRng = prng.fork(4);
   const nodes = layout.map(
@@ -112,6 +120,23 @@ export async function runScenario(o: SimOptions, seed: number): Promise<Scenario
       }),
   );
   network.nodes = nodes;
+  // Forks are watched as they happen: once two honest nodes committed different
+  // blocks at one height, safety is broken and the scenario ends (the checker
+  // then reports all it finds).
+  const committedIds = new Map<number, string>();
+  let forked = false;
+  for (const n of nodes) {
+    if (!n.honest) continue;
+    n.onRound = (r) => (globalRound = Math.max(globalRound, r));
+    n.ledger.onCommit = (rec) => {
+      for (const b of rec.blocks) {
+        const id = toHex(b.id);
+        const seen = committedIds.get(b.height);
+        if (seen === undefined) committedIds.set(b.height, id);
+        else if (seen !== id) forked = true;
+      }
+    };
+  }
 
   const faultRng = prng.fork(5);
   const coalition = new Coalition(ctx, faultRng.fork(1), new Map(faulty.map((i) => [i, sim.key(i)])));
@@ -152,13 +177,19 @@ export async function runScenario(o: SimOptions, seed: number): Promise<Scenario
   let gstRound = -1;
   const commitsAtGst = new Map<SimNode, number>();
   queue.at(schedule.gstAt, () => {
-    gstRound = Math.max(...honestNodes.map((n) => n.round));
+    gstRound = globalRound;
+    ctx.trace?.(`${String(queue.now).padStart(6)} GST at round ${gstRound}`);
     for (const n of honestNodes) commitsAtGst.set(n, n.ledger.commits.length);
   });
 
+  // Run until every honest node reached the horizon and committed twice after
+  // GST; or until the round clock is a full liveness bound past that point
+  // (a node still missing by then has failed liveness anyway).
   const target = o.rounds;
   const done = (): boolean => {
+    if (forked) return true;
     if (gstRound < 0) return false;
+    if (globalRound > Math.max(target, gstRound) + boundRounds + 2) return true;
     for (const n of honestNodes) {
       const after = n.ledger.commits.length - (commitsAtGst.get(n) ?? 0);
       if (after < 2 || n.round < target) return false;
@@ -170,7 +201,7 @@ export async function runScenario(o: SimOptions, seed: number): Promise<Scenario
   await queue.run(horizonMs, done);
   for (const n of nodes) n.crash();
 
-  const histories: NodeHistory[] = honestNodes.map((n) => ({ name: n.name, commits: n.ledger.commits, finalRound: n.round }));
+  const histories: NodeHistory[] = honestNodes.map((n) => ({ name: n.name, commits: n.ledger.commits, finalRound: globalRound }));
   const safetyViolations = checkSafety(histories, certificateVerifier(DOMAIN, committee, sim.scheme, genesisQc));
   const liveness = checkLiveness(histories, { gstAt: schedule.gstAt, gstRound: Math.max(gstRound, 0), boundRounds });
   const heights = honestNodes.map((n) => n.ledger.height);
@@ -189,7 +220,7 @@ export async function runScenario(o: SimOptions, seed: number): Promise<Scenario
     boundRounds,
     gstAt: schedule.gstAt,
     gstRound,
-    finalRound: Math.max(...honestNodes.map((n) => n.round)),
+    finalRound: globalRound,
     stakes: stakes.map(String),
     faults,
     honestCrashes,
@@ -197,5 +228,6 @@ export async function runScenario(o: SimOptions, seed: number): Promise<Scenario
     events: queue.executed,
     network: network.stats,
     engineErrors,
+    trace,
   };
 }

@@ -88,7 +88,12 @@ export function drawSchedule(prng: Prng, p: ScheduleParams): NetworkSchedule {
   const roundGroups = new Map<number, number[]>();
   if (p.twinPairs.length > 0) {
     const splits = twinsSplits(p.instances, p.twinPairs);
-    for (let r = 1; r <= p.twinRounds; r++) roundGroups.set(r, prng.pick(splits));
+    // A split holds for a run of 1..4 rounds: a fork needs a side to keep its
+    // quorum for the consecutive rounds of a 2-chain.
+    for (let r = 1; r <= p.twinRounds; ) {
+      const split = prng.pick(splits);
+      for (let k = 1 + prng.int(4); k > 0 && r <= p.twinRounds; k--, r++) roundGroups.set(r, split);
+    }
   }
   return {
     gstAt,

@@ -40,9 +40,7 @@ export type MempoolErrorCode =
   /** The pool holds its maximum and this transaction pays no more than the cheapest evictable one. */
   | 'MEMPOOL_FULL'
   /** The sender already has its maximum of pooled transactions. */
-  | 'SENDER_LIMIT'
-  /** Removed because a later one of the same sender was dropped before it would run (bookkeeping, not a peer fault). */
-  | 'EVICTED';
+  | 'SENDER_LIMIT';
 
 export type GossipVerdict = 'ACCEPT' | 'IGNORE' | 'REJECT';
 
@@ -66,7 +64,6 @@ export const MEMPOOL_ERROR_VERDICT: Readonly<Record<MempoolErrorCode, Exclude<Go
   // Capacity of this node.
   MEMPOOL_FULL: 'IGNORE',
   SENDER_LIMIT: 'IGNORE',
-  EVICTED: 'IGNORE',
 };
 
 export interface MempoolErrorContext {

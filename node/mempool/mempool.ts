@@ -30,6 +30,7 @@ import {
   type MempoolOptions,
 } from './options.js';
 import { SenderQueue, assetKey, bytesKey, type PoolEntry } from './senderQueue.js';
+import { AccountSnapshot } from './snapshot.js';
 import type { AccountReader, AdmitResult, CommittedTx, PoolTx, SelectedTx, TxDecoder } from './types.js';
 
 /** Why a transaction left the pool (metrics label). */
@@ -51,6 +52,16 @@ export interface MempoolDeps<Tx> {
 export interface SelectOptions {
   /** Nonce of an account in the state the block builds on (its parent's post-state). */
   readonly nonceOf: (address: Uint8Array) => bigint;
+  /**
+   * The senders whose nonce in the parent state may differ from the committed
+   * state: those of the transactions in the executed, not yet committed
+   * blocks between the committed block and the parent. When given, `nonceOf`
+   * is asked only about them, and the other senders start at the committed
+   * nonce the mempool tracks (exact as long as every commit reaches
+   * onBlockCommitted). When absent, `nonceOf` is asked lazily, sender by
+   * sender, as the selection reaches them.
+   */
+  readonly changedSenders?: Iterable<Uint8Array>;
   /** Balance in that state; when given, a sender's selected debits never exceed it. */
   readonly balanceOf?: (address: Uint8Array, asset: Uint8Array) => bigint;
   /** The block's timestamp: transactions whose expiry is before it are left out. */
@@ -63,6 +74,8 @@ export interface SelectOptions {
 interface Plan<Tx> {
   readonly replace: PoolEntry<Tx> | null;
   readonly evict: PoolEntry<Tx> | null;
+  /** The sender's committed nonce the checks used. */
+  readonly committedNonce: bigint;
 }
 
 interface MempoolMetrics {
@@ -82,6 +95,8 @@ export class Mempool<Tx = unknown> {
     (a, b) => a.p.fee < b.p.fee || (a.p.fee === b.p.fee && a.seq > b.seq),
   );
   private nextSeq = 0;
+  /** Counts commits applied, so that an admission knows whether its account reads are still current. */
+  private commits = 0;
   private totalBytes = 0;
   private readonly now: () => number;
   private readonly metrics: MempoolMetrics | null;
@@ -183,13 +198,15 @@ export class Mempool<Tx = unknown> {
     const candidates: { i: number; p: PoolTx<Tx> }[] = [];
     const inBatch = new Set<string>();
     const now = this.now();
+    const commitsBefore = this.commits;
+    let accounts = new AccountSnapshot(this.deps.state);
     for (let i = 0; i < txs.length; i++) {
       try {
         const p = this.decodeChecked(txs[i]!, now);
         const key = bytesKey(p.hash);
         if (inBatch.has(key)) throw this.error('DUPLICATE', 'the same transaction twice in one batch', p);
         inBatch.add(key);
-        this.plan(p); // early: do not verify what the pool would refuse anyway
+        this.plan(p, accounts); // early: do not verify what the pool would refuse anyway
         candidates.push({ i, p });
       } catch (err) {
         results[i] = this.refused(err);
@@ -199,11 +216,12 @@ export class Mempool<Tx = unknown> {
       const valid = await this.deps.verifier.verifyBatch(candidates.map((c) => c.p.signature));
       // The pool may have changed during verification: plan again, then apply in the same synchronous step.
       const later = this.now();
+      if (this.commits !== commitsBefore) accounts = new AccountSnapshot(this.deps.state);
       candidates.forEach(({ i, p }, j) => {
         try {
           if (valid[j] !== true) throw this.error('BAD_SIGNATURE', 'the signature does not verify', p);
           if (p.expiry < later) throw this.error('EXPIRED', `expired at ${p.expiry}`, p);
-          const plan = this.plan(p);
+          const plan = this.plan(p, accounts);
           this.apply(p, plan);
           results[i] = { ok: true, hash: p.hash, replaced: plan.replace?.p.hash ?? null };
           this.metrics?.admitted.inc();
@@ -230,11 +248,11 @@ export class Mempool<Tx = unknown> {
   }
 
   /** The stateful checks, in order; returns what admitting `p` would replace or evict. */
-  private plan(p: PoolTx<Tx>): Plan<Tx> {
+  private plan(p: PoolTx<Tx>, accounts: AccountReader): Plan<Tx> {
     const key = bytesKey(p.hash);
     if (this.byHash.has(key)) throw this.error('DUPLICATE', 'already pooled', p);
 
-    const committed = this.deps.state.getNonce(p.sender);
+    const committed = accounts.getNonce(p.sender);
     if (p.nonce < committed)
       throw this.error('NONCE_TOO_LOW', `nonce ${p.nonce} is below the account's nonce ${committed}`, p);
     if (p.nonce >= committed + this.options.maxNonceAhead) {
@@ -257,7 +275,7 @@ export class Mempool<Tx = unknown> {
 
     for (const d of mergedDebits(p)) {
       const pooled = queue?.debitsOf(d.key, existing) ?? 0n;
-      const balance = this.deps.state.getBalance(p.sender, d.asset);
+      const balance = accounts.getBalance(p.sender, d.asset);
       if (pooled + d.amount > balance) {
         throw this.error(
           'INSUFFICIENT_BALANCE',
@@ -282,7 +300,7 @@ export class Mempool<Tx = unknown> {
         );
       }
     }
-    return { replace: existing, evict };
+    return { replace: existing, evict, committedNonce: committed };
   }
 
   private apply(p: PoolTx<Tx>, plan: Plan<Tx>): void {
@@ -294,6 +312,7 @@ export class Mempool<Tx = unknown> {
       queue = new SenderQueue<Tx>(senderKey, p.sender);
       this.senders.set(senderKey, queue);
     }
+    queue.committedNonce = plan.committedNonce;
     const entry: PoolEntry<Tx> = { p, key: bytesKey(p.hash), senderKey, seq: this.nextSeq++ };
     queue.insert(entry);
     this.byHash.set(entry.key, entry);
@@ -349,8 +368,8 @@ export class Mempool<Tx = unknown> {
    * consecutive nonces starting at the sender's nonce in that state (a
    * transaction after a gap, an expired one, or one beyond the sender's
    * balance ends its sender's run); across senders, highest fee first, then
-   * earliest arrival. Stops at maxTxs; skips what would pass maxBytes. Deterministic for a given pool. Does not remove anything: the
-   * commit does.
+   * earliest arrival. Stops at maxTxs; skips what would pass maxBytes.
+   * Deterministic for a given pool. Removes nothing: the commit does.
    */
   selectForBlock(opts: SelectOptions): SelectedTx<Tx>[] {
     const maxTxs = opts.maxTxs ?? MAX_BLOCK_TXS;
@@ -375,7 +394,23 @@ export class Mempool<Tx = unknown> {
         a.fee > b.fee ||
         (a.fee === b.fee && (a.seq < b.seq || (a.seq === b.seq && a.e === null && b.e !== null))),
     );
+    const changed =
+      opts.changedSenders === undefined ? null : new Set([...opts.changedSenders].map(bytesKey));
     for (const queue of this.senders.values()) {
+      if (changed !== null) {
+        const nonce = changed.has(queue.senderKey) ? opts.nonceOf(queue.address) : queue.committedNonce;
+        const head = queue.get(nonce);
+        if (head !== undefined)
+          heads.push({
+            fee: head.p.fee,
+            seq: head.seq,
+            e: head,
+            queue,
+            spent: new Map(),
+            balances: new Map(),
+          });
+        continue;
+      }
       let fee = -1n;
       let seq = Number.MAX_SAFE_INTEGER;
       for (const e of queue.entries()) {
@@ -430,6 +465,7 @@ export class Mempool<Tx = unknown> {
    * of transactions removed.
    */
   onBlockCommitted(committed: readonly CommittedTx[], now: number = this.now()): number {
+    this.commits++;
     const before = this.byHash.size;
     const touched = new Set<string>();
     for (const c of committed) {
@@ -448,6 +484,7 @@ export class Mempool<Tx = unknown> {
 
   /** Re-validates every sender against `deps.state` (after a sync jump or a restart) and drops expired ones. */
   revalidateAll(now: number = this.now()): number {
+    this.commits++;
     const before = this.byHash.size;
     for (const queue of [...this.senders.values()]) this.revalidateSender(queue);
     this.dropExpired(now);
@@ -471,6 +508,7 @@ export class Mempool<Tx = unknown> {
    */
   private revalidateSender(queue: SenderQueue<Tx>): void {
     const nonce = this.deps.state.getNonce(queue.address);
+    queue.committedNonce = nonce;
     const spent = new Map<string, bigint>();
     const balances = new Map<string, bigint>();
     for (const e of queue.entries()) {

@@ -18,6 +18,8 @@ export class SenderQueue<Tx> {
   /** Sorted by nonce ascending; nonces are unique. */
   private readonly sorted: PoolEntry<Tx>[] = [];
   private readonly byNonce = new Map<bigint, PoolEntry<Tx>>();
+  /** The sender's nonce in the committed state, as last read (at admission or a commit's re-validation). */
+  committedNonce = 0n;
 
   constructor(
     readonly senderKey: string,

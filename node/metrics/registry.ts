@@ -86,10 +86,17 @@ abstract class LabelledMetric<L extends string, S> implements MetricBase {
 
   private labelKey(labels: LabelValues<L> | undefined): string {
     const given = labels === undefined ? [] : Object.keys(labels);
-    if (given.length !== this.labelNames.length || !this.labelNames.every((n) => labels !== undefined && n in labels)) {
-      throw new MetricsError('BAD_LABELS', `${this.name} takes labels [${this.labelNames.join(', ')}], got [${given.join(', ')}]`, {
-        metric: this.name,
-      });
+    if (
+      given.length !== this.labelNames.length ||
+      !this.labelNames.every((n) => labels !== undefined && n in labels)
+    ) {
+      throw new MetricsError(
+        'BAD_LABELS',
+        `${this.name} takes labels [${this.labelNames.join(', ')}], got [${given.join(', ')}]`,
+        {
+          metric: this.name,
+        },
+      );
     }
     if (this.labelNames.length === 0) return '';
     // Declared order, so that one label set always maps to one series.
@@ -103,7 +110,8 @@ abstract class LabelledMetric<L extends string, S> implements MetricBase {
 }
 
 function checkValue(name: string, v: number): void {
-  if (!Number.isFinite(v)) throw new MetricsError('BAD_VALUE', `${name}: value must be finite, got ${v}`, { metric: name });
+  if (!Number.isFinite(v))
+    throw new MetricsError('BAD_VALUE', `${name}: value must be finite, got ${v}`, { metric: name });
 }
 
 export class Counter<L extends string = never> extends LabelledMetric<L, number> {
@@ -113,14 +121,16 @@ export class Counter<L extends string = never> extends LabelledMetric<L, number>
   }
   inc(labels?: LabelValues<L>, by = 1): void {
     checkValue(this.name, by);
-    if (by < 0) throw new MetricsError('BAD_VALUE', `${this.name}: a counter only increases`, { metric: this.name });
+    if (by < 0)
+      throw new MetricsError('BAD_VALUE', `${this.name}: a counter only increases`, { metric: this.name });
     this.seriesOf(labels).value += by;
   }
   get(labels?: LabelValues<L>): number {
     return this.findSeries(labels)?.value ?? 0;
   }
   expose(out: string[]): void {
-    for (const s of this.series.values()) out.push(`${this.name}${s.labels ? `{${s.labels}}` : ''} ${formatNumber(s.value)}`);
+    for (const s of this.series.values())
+      out.push(`${this.name}${s.labels ? `{${s.labels}}` : ''} ${formatNumber(s.value)}`);
   }
 }
 
@@ -144,7 +154,8 @@ export class Gauge<L extends string = never> extends LabelledMetric<L, number> {
     return this.findSeries(labels)?.value ?? 0;
   }
   expose(out: string[]): void {
-    for (const s of this.series.values()) out.push(`${this.name}${s.labels ? `{${s.labels}}` : ''} ${formatNumber(s.value)}`);
+    for (const s of this.series.values())
+      out.push(`${this.name}${s.labels ? `{${s.labels}}` : ''} ${formatNumber(s.value)}`);
   }
 }
 
@@ -162,7 +173,9 @@ export class Histogram<L extends string = never> extends LabelledMetric<L, Histo
     super(name, help, labelNames);
     const sorted = [...buckets].sort((a, b) => a - b);
     if (sorted.length === 0 || sorted.some((b, i) => !Number.isFinite(b) || (i > 0 && b === sorted[i - 1]))) {
-      throw new MetricsError('BAD_VALUE', `${name}: buckets must be distinct finite numbers`, { metric: name });
+      throw new MetricsError('BAD_VALUE', `${name}: buckets must be distinct finite numbers`, {
+        metric: name,
+      });
     }
     this.buckets = sorted;
   }
@@ -246,7 +259,17 @@ export class MetricsRegistry {
   }
 
   histogram<L extends string = never>(opts: HistogramOptions<L>): Histogram<L> {
-    return this.register(opts, 'histogram', () => new Histogram<L>(opts.name, opts.help, opts.labelNames ?? [], opts.buckets ?? DEFAULT_SECONDS_BUCKETS));
+    return this.register(
+      opts,
+      'histogram',
+      () =>
+        new Histogram<L>(
+          opts.name,
+          opts.help,
+          opts.labelNames ?? [],
+          opts.buckets ?? DEFAULT_SECONDS_BUCKETS,
+        ),
+    );
   }
 
   /** Runs `fn` before each exposition, to refresh gauges that are read rather than pushed (peer counts, heights). */
@@ -278,8 +301,13 @@ export class MetricsRegistry {
     return out.join('\n') + '\n';
   }
 
-  private register<M extends MetricBase>(opts: MetricOptions<string>, type: MetricBase['type'], make: () => M): M {
-    if (!METRIC_NAME.test(opts.name)) throw new MetricsError('BAD_NAME', `bad metric name ${opts.name}`, { metric: opts.name });
+  private register<M extends MetricBase>(
+    opts: MetricOptions<string>,
+    type: MetricBase['type'],
+    make: () => M,
+  ): M {
+    if (!METRIC_NAME.test(opts.name))
+      throw new MetricsError('BAD_NAME', `bad metric name ${opts.name}`, { metric: opts.name });
     const labels = opts.labelNames ?? [];
     for (const l of labels) {
       if (!LABEL_NAME.test(l) || l.startsWith('__') || l === 'le') {
@@ -289,7 +317,11 @@ export class MetricsRegistry {
     const existing = this.metrics.get(opts.name);
     if (existing !== undefined) {
       if (existing.type !== type || existing.labelNames.join(',') !== labels.join(',')) {
-        throw new MetricsError('DUPLICATE', `${opts.name} is already registered as another ${existing.type}`, { metric: opts.name });
+        throw new MetricsError(
+          'DUPLICATE',
+          `${opts.name} is already registered as another ${existing.type}`,
+          { metric: opts.name },
+        );
       }
       return existing as M;
     }

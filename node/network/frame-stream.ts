@@ -11,17 +11,16 @@
  */
 import { byteStream, type ByteStream } from '@libp2p/utils';
 import type { Stream } from '@libp2p/interface';
+import { HotshardError } from '../../core/errors.js';
 
 export type FrameReadErrorReason = 'oversized' | 'stalled';
 
 /** A frame refused while reading: over the cap (the peer's fault) or stalled mid-frame. */
-export class FrameReadError extends Error {
-  override readonly name = 'FrameReadError';
-  constructor(
-    readonly reason: FrameReadErrorReason,
-    message: string,
-  ) {
-    super(message);
+export class FrameReadError extends HotshardError<'FRAME_OVERSIZED' | 'FRAME_STALLED'> {
+  readonly reason: FrameReadErrorReason;
+  constructor(reason: FrameReadErrorReason, message: string) {
+    super(reason === 'oversized' ? 'FRAME_OVERSIZED' : 'FRAME_STALLED', message, { reason });
+    this.reason = reason;
   }
 }
 
@@ -71,7 +70,8 @@ export class FrameStream {
     let scale = 1;
     let signal: AbortSignal | undefined;
     for (let i = 0; ; i++) {
-      if (i >= this.maxPrefixBytes) throw new FrameReadError('oversized', `length prefix longer than ${this.maxPrefixBytes} bytes`);
+      if (i >= this.maxPrefixBytes)
+        throw new FrameReadError('oversized', `length prefix longer than ${this.maxPrefixBytes} bytes`);
       const b = (await this.bytes.read({ bytes: 1, signal })).get(0);
       // The frame has started: the rest must follow promptly.
       signal ??= AbortSignal.timeout(this.frameTimeoutMs);
@@ -79,12 +79,17 @@ export class FrameStream {
       scale *= 0x80;
       if ((b & 0x80) === 0) break;
     }
-    if (length > this.maxFrameBytes) throw new FrameReadError('oversized', `frame of ${length} bytes exceeds ${this.maxFrameBytes}`);
+    if (length > this.maxFrameBytes)
+      throw new FrameReadError('oversized', `frame of ${length} bytes exceeds ${this.maxFrameBytes}`);
     if (length === 0) return new Uint8Array(0);
     try {
       return (await this.bytes.read({ bytes: length, signal })).subarray();
     } catch (err) {
-      if (signal?.aborted === true) throw new FrameReadError('stalled', `frame of ${length} bytes not complete after ${this.frameTimeoutMs} ms`);
+      if (signal?.aborted === true)
+        throw new FrameReadError(
+          'stalled',
+          `frame of ${length} bytes not complete after ${this.frameTimeoutMs} ms`,
+        );
       throw err;
     }
   }

@@ -52,7 +52,8 @@ export function encodeFrame(f: Frame): Uint8Array {
 }
 
 export function decodeFrame(bytes: Uint8Array): Frame {
-  if (bytes.length < FRAME_HEADER_BYTES) throw new FrameError('MALFORMED_FRAME', `frame of ${bytes.length} bytes is shorter than its header`);
+  if (bytes.length < FRAME_HEADER_BYTES)
+    throw new FrameError('MALFORMED_FRAME', `frame of ${bytes.length} bytes is shorter than its header`);
   const id = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(1);
   const body = bytes.subarray(FRAME_HEADER_BYTES);
   switch (bytes[0]) {

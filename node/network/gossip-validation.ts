@@ -42,7 +42,8 @@ export interface Refusal {
 export function refusalOf(err: unknown): Refusal {
   if (err instanceof GossipValidationError) return { verdict: err.action, code: err.code };
   const verdict = (err as { verdict?: unknown } | null)?.verdict;
-  if (err instanceof HotshardError && (verdict === 'ignore' || verdict === 'reject')) return { verdict, code: String(err.code) };
+  if (err instanceof HotshardError && (verdict === 'ignore' || verdict === 'reject'))
+    return { verdict, code: String(err.code) };
   if (err instanceof CodecError) return { verdict: 'reject', code: `CODEC_${err.code}` };
   if (err instanceof HotshardError) return { verdict: 'ignore', code: String(err.code) };
   return { verdict: 'ignore', code: 'INTERNAL' };
@@ -72,14 +73,21 @@ export async function validateGossip<T>(
       outcome = { verdict: 'accept', value: await validator(data, ctx) };
     } catch (err) {
       outcome = refusalOf(err);
-      if (outcome.code === 'INTERNAL') log.error('gossip validator failed unexpectedly', { topic: ctx.topic, err });
+      if (outcome.code === 'INTERNAL')
+        log.error('gossip validator failed unexpectedly', { topic: ctx.topic, err });
     }
     stop?.();
   }
   metrics?.gossipVerdicts.inc({ topic, verdict: outcome.verdict });
   if (outcome.verdict !== 'accept') {
     metrics?.gossipRejectCodes.inc({ topic, code: outcome.code });
-    if (outcome.verdict === 'reject') log.debug('gossip message rejected', { topic: ctx.topic, from: ctx.from, code: outcome.code, bytes: data.length });
+    if (outcome.verdict === 'reject')
+      log.debug('gossip message rejected', {
+        topic: ctx.topic,
+        from: ctx.from,
+        code: outcome.code,
+        bytes: data.length,
+      });
   }
   return outcome;
 }

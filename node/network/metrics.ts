@@ -21,9 +21,21 @@ export interface NetworkMetrics {
 export function createNetworkMetrics(r: MetricsRegistry): NetworkMetrics {
   return {
     peers: r.gauge({ name: 'hotshard_p2p_peers', help: 'Connected peers' }),
-    dials: r.counter({ name: 'hotshard_p2p_dials_total', help: 'Dials of static peers, by result', labelNames: ['result'] }),
-    gossipPublished: r.counter({ name: 'hotshard_gossip_published_total', help: 'Messages published, by topic', labelNames: ['topic'] }),
-    gossipPublishedBytes: r.counter({ name: 'hotshard_gossip_published_bytes_total', help: 'Bytes published, by topic', labelNames: ['topic'] }),
+    dials: r.counter({
+      name: 'hotshard_p2p_dials_total',
+      help: 'Dials of static peers, by result',
+      labelNames: ['result'],
+    }),
+    gossipPublished: r.counter({
+      name: 'hotshard_gossip_published_total',
+      help: 'Messages published, by topic',
+      labelNames: ['topic'],
+    }),
+    gossipPublishedBytes: r.counter({
+      name: 'hotshard_gossip_published_bytes_total',
+      help: 'Bytes published, by topic',
+      labelNames: ['topic'],
+    }),
     gossipVerdicts: r.counter({
       name: 'hotshard_gossip_messages_total',
       help: 'Inbound gossip messages, by topic and validation verdict (accept, ignore, reject)',
@@ -64,7 +76,14 @@ export function createNetworkMetrics(r: MetricsRegistry): NetworkMetrics {
       help: 'Garbage on request-response streams (oversized, malformed, unexpected frames), by protocol and reason',
       labelNames: ['protocol', 'reason'],
     }),
-    penalties: r.counter({ name: 'hotshard_p2p_penalties_total', help: 'Penalties applied to peers, by reason', labelNames: ['reason'] }),
-    bans: r.counter({ name: 'hotshard_p2p_bans_total', help: 'Peers disconnected and banned for a low penalty score' }),
+    penalties: r.counter({
+      name: 'hotshard_p2p_penalties_total',
+      help: 'Penalties applied to peers, by reason',
+      labelNames: ['reason'],
+    }),
+    bans: r.counter({
+      name: 'hotshard_p2p_bans_total',
+      help: 'Peers disconnected and banned for a low penalty score',
+    }),
   };
 }

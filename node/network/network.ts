@@ -13,7 +13,13 @@ import { tcp } from '@libp2p/tcp';
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import { identify } from '@libp2p/identify';
-import { gossipsub, StrictNoSign, TopicValidatorResult, type GossipSub, type GossipsubMessage } from '@libp2p/gossipsub';
+import {
+  gossipsub,
+  StrictNoSign,
+  TopicValidatorResult,
+  type GossipSub,
+  type GossipsubMessage,
+} from '@libp2p/gossipsub';
 import type { TopicScoreParams } from '@libp2p/gossipsub/score';
 import type { PeerId } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
@@ -22,9 +28,19 @@ import { domainPrefix, sha256 } from '../../core/hash.js';
 import type { MetricsRegistry } from '../metrics/registry.js';
 import { nullLogger, type Logger } from '../logger.js';
 import { NetworkError } from './errors.js';
-import { validateGossip, type GossipContext, type GossipHandler, type GossipValidator } from './gossip-validation.js';
+import {
+  validateGossip,
+  type GossipContext,
+  type GossipHandler,
+  type GossipValidator,
+} from './gossip-validation.js';
 import { createNetworkMetrics, type NetworkMetrics } from './metrics.js';
-import { GOSSIP_FRAME_OVERHEAD, resolveNetworkOptions, type NetworkOptions, type ResolvedNetworkOptions } from './options.js';
+import {
+  GOSSIP_FRAME_OVERHEAD,
+  resolveNetworkOptions,
+  type NetworkOptions,
+  type ResolvedNetworkOptions,
+} from './options.js';
 import { libp2pKeyForSeed } from './peer-id.js';
 import { PENALTY_POINTS, PeerPenalties, type PenaltyReason } from './peer-penalties.js';
 import { ReqResp, type ReqRespHandler } from './reqresp.js';
@@ -47,7 +63,11 @@ export interface NetworkModules {
 /** Methods of the GossipSub class that its TypeScript interface lacks (TOOLCHAIN.md). */
 interface GossipSubClass extends GossipSub {
   getScore(peerId: string): number;
-  reportMessageValidationResult(msgId: string, propagationSource: string, acceptance: TopicValidatorResult): void;
+  reportMessageValidationResult(
+    msgId: string,
+    propagationSource: string,
+    acceptance: TopicValidatorResult,
+  ): void;
   getMeshPeers(topic: string): string[];
   score: { params: { topics: Record<string, TopicScoreParams> } };
 }
@@ -151,7 +171,10 @@ export class Network {
           emitSelf: false,
           // The same on every node (TOOLCHAIN.md): an over-cap payload still reaches the validator and is rejected there.
           maxInboundDataLength: opts.maxGossipBytes + GOSSIP_FRAME_OVERHEAD,
-          scoreParams: peerScoreParams({ ipColocationFactorWeight: opts.ipColocationFactorWeight, appScore: (p) => penalties.score(p) }),
+          scoreParams: peerScoreParams({
+            ipColocationFactorWeight: opts.ipColocationFactorWeight,
+            appScore: (p) => penalties.score(p),
+          }),
           scoreThresholds: SCORE_THRESHOLDS,
         }),
       },
@@ -186,7 +209,11 @@ export class Network {
     });
     await this.libp2p.start();
     this.staticPeers.start();
-    this.log.info('network started', { peerId: this.peerId, addrs: this.multiaddrs(), staticPeers: this.staticPeers.peerIds().length });
+    this.log.info('network started', {
+      peerId: this.peerId,
+      addrs: this.multiaddrs(),
+      staticPeers: this.staticPeers.peerIds().length,
+    });
   }
 
   /** Stops dialling, ends the request-response streams, and stops libp2p. */
@@ -209,7 +236,12 @@ export class Network {
     try {
       await this.libp2p.dial(multiaddr(addr), { signal: AbortSignal.timeout(this.opts.requestTimeoutMs) });
     } catch (err) {
-      throw new NetworkError('NO_PEER', `cannot dial ${addr}: ${(err as Error).message}`, { addr }, { cause: err });
+      throw new NetworkError(
+        'NO_PEER',
+        `cannot dial ${addr}: ${(err as Error).message}`,
+        { addr },
+        { cause: err },
+      );
     }
   }
 
@@ -245,8 +277,13 @@ export class Network {
    * accepted values to `handler`. One subscription per topic.
    */
   subscribe<T>(topic: string, validator: GossipValidator<T>, handler: GossipHandler<T>): void {
-    if (this.subscriptions.has(topic)) throw new NetworkError('BAD_TOPIC', `already subscribed to ${topic}`, { topic });
-    this.subscriptions.set(topic, { validator: validator as GossipValidator<unknown>, handler: handler as GossipHandler<unknown>, pending: 0 });
+    if (this.subscriptions.has(topic))
+      throw new NetworkError('BAD_TOPIC', `already subscribed to ${topic}`, { topic });
+    this.subscriptions.set(topic, {
+      validator: validator as GossipValidator<unknown>,
+      handler: handler as GossipHandler<unknown>,
+      pending: 0,
+    });
     // Rejects only count against a peer on topics with score parameters.
     this.pubsub.score.params.topics[topic] ??= topicScoreParams();
     this.pubsub.subscribe(topic);
@@ -259,15 +296,25 @@ export class Network {
 
   /** Publishes `data` (at most maxGossipBytes) and returns the number of peers it was sent to. */
   async publish(topic: string, data: Uint8Array): Promise<number> {
-    if (!this.started || this.stopped) throw new NetworkError(this.stopped ? 'CLOSED' : 'NOT_STARTED', 'network is not running');
+    if (!this.started || this.stopped)
+      throw new NetworkError(this.stopped ? 'CLOSED' : 'NOT_STARTED', 'network is not running');
     if (data.length > this.opts.maxGossipBytes) {
-      throw new NetworkError('TOO_LARGE', `gossip message of ${data.length} bytes exceeds ${this.opts.maxGossipBytes}`, { topic, size: data.length });
+      throw new NetworkError(
+        'TOO_LARGE',
+        `gossip message of ${data.length} bytes exceeds ${this.opts.maxGossipBytes}`,
+        { topic, size: data.length },
+      );
     }
     let recipients: number;
     try {
       recipients = (await this.pubsub.publish(topic, data)).recipients.length;
     } catch (err) {
-      throw new NetworkError('PUBLISH_FAILED', `publish on ${topic} failed: ${(err as Error).message}`, { topic }, { cause: err });
+      throw new NetworkError(
+        'PUBLISH_FAILED',
+        `publish on ${topic} failed: ${(err as Error).message}`,
+        { topic },
+        { cause: err },
+      );
     }
     const label = metricLabel(topic);
     this.metrics?.gossipPublished.inc({ topic: label });
@@ -284,11 +331,19 @@ export class Network {
    * Waits until at least `count` peers are subscribed to `topic` (publishing
    * right after connecting reaches nobody, TOOLCHAIN.md). Throws TIMEOUT.
    */
-  async waitForSubscribers(topic: string, count: number, timeoutMs = this.opts.requestTimeoutMs): Promise<void> {
+  async waitForSubscribers(
+    topic: string,
+    count: number,
+    timeoutMs = this.opts.requestTimeoutMs,
+  ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.subscribers(topic).length < count) {
       if (Date.now() > deadline) {
-        throw new NetworkError('TIMEOUT', `${this.subscribers(topic).length} of ${count} peers subscribed to ${topic} after ${timeoutMs} ms`, { topic });
+        throw new NetworkError(
+          'TIMEOUT',
+          `${this.subscribers(topic).length} of ${count} peers subscribed to ${topic} after ${timeoutMs} ms`,
+          { topic },
+        );
       }
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -318,7 +373,11 @@ export class Network {
       .then(async (outcome) => {
         if (this.stopped) return;
         const verdict =
-          outcome.verdict === 'accept' ? TopicValidatorResult.Accept : outcome.verdict === 'reject' ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore;
+          outcome.verdict === 'accept'
+            ? TopicValidatorResult.Accept
+            : outcome.verdict === 'reject'
+              ? TopicValidatorResult.Reject
+              : TopicValidatorResult.Ignore;
         this.pubsub.reportMessageValidationResult(msgId, from, verdict);
         if (outcome.verdict === 'accept') {
           try {
@@ -341,7 +400,12 @@ export class Network {
   }
 
   /** Sends a request on the long-lived stream to `target` and resolves to the response bytes. */
-  async request(target: PeerTarget, protocol: string, data: Uint8Array, options: { timeoutMs?: number } = {}): Promise<Uint8Array> {
+  async request(
+    target: PeerTarget,
+    protocol: string,
+    data: Uint8Array,
+    options: { timeoutMs?: number } = {},
+  ): Promise<Uint8Array> {
     this.checkRunning();
     return this.reqresp.request(this.resolveTarget(target), protocol, data, options.timeoutMs);
   }
@@ -382,7 +446,11 @@ export class Network {
     if (typeof target === 'string') return target;
     const p = this.directory.peerOf(target.committeeId, target.index);
     if (p === undefined) {
-      throw new NetworkError('UNKNOWN_VALIDATOR', `no peer id for validator ${target.index} of committee ${target.committeeId}`, { ...target });
+      throw new NetworkError(
+        'UNKNOWN_VALIDATOR',
+        `no peer id for validator ${target.index} of committee ${target.committeeId}`,
+        { ...target },
+      );
     }
     return p;
   }

@@ -90,7 +90,8 @@ export function resolveNetworkOptions(o: NetworkOptions): ResolvedNetworkOptions
     throw new NetworkError('BAD_OPTIONS', `network option ${field}: ${why}`, { field });
   };
   if (!Number.isSafeInteger(o.chainId) || o.chainId < 0) bad('chainId', 'must be a non-negative integer');
-  if (!(o.seed instanceof Uint8Array) || o.seed.length !== 32) bad('seed', 'must be the 32-byte ed25519 seed');
+  if (!(o.seed instanceof Uint8Array) || o.seed.length !== 32)
+    bad('seed', 'must be the 32-byte ed25519 seed');
   const listen = o.listen ?? NETWORK_DEFAULTS.listen;
   const r: ResolvedNetworkOptions = {
     chainId: o.chainId,
@@ -111,9 +112,22 @@ export function resolveNetworkOptions(o: NetworkOptions): ResolvedNetworkOptions
     banMs: o.banMs ?? NETWORK_DEFAULTS.banMs,
     penaltyHalfLifeMs: o.penaltyHalfLifeMs ?? NETWORK_DEFAULTS.penaltyHalfLifeMs,
   };
-  const positive = ['maxGossipBytes', 'maxFrameBytes', 'requestTimeoutMs', 'maxInboundInflight', 'maxOutboundInflight', 'maxPendingValidations', 'reconnectMinMs', 'reconnectMaxMs', 'banMs', 'penaltyHalfLifeMs'] as const;
-  for (const f of positive) if (!Number.isSafeInteger(r[f]) || r[f] <= 0) bad(f, 'must be a positive integer');
-  if (!Number.isSafeInteger(r.dialGraceMs) || r.dialGraceMs < 0) bad('dialGraceMs', 'must be a non-negative integer');
+  const positive = [
+    'maxGossipBytes',
+    'maxFrameBytes',
+    'requestTimeoutMs',
+    'maxInboundInflight',
+    'maxOutboundInflight',
+    'maxPendingValidations',
+    'reconnectMinMs',
+    'reconnectMaxMs',
+    'banMs',
+    'penaltyHalfLifeMs',
+  ] as const;
+  for (const f of positive)
+    if (!Number.isSafeInteger(r[f]) || r[f] <= 0) bad(f, 'must be a positive integer');
+  if (!Number.isSafeInteger(r.dialGraceMs) || r.dialGraceMs < 0)
+    bad('dialGraceMs', 'must be a non-negative integer');
   if (r.reconnectMaxMs < r.reconnectMinMs) bad('reconnectMaxMs', 'must be at least reconnectMinMs');
   if (r.ipColocationFactorWeight > 0) bad('ipColocationFactorWeight', 'must be 0 or negative');
   if (!(r.banThreshold < 0)) bad('banThreshold', 'must be negative');

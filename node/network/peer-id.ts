@@ -10,7 +10,8 @@ import { CryptoError } from '../../core/errors.js';
 
 /** The libp2p private key of a validator. Beware: `privateKeyFromRaw(seed)` would make a secp256k1 key. */
 export async function libp2pKeyForSeed(seed: Uint8Array): Promise<PrivateKey> {
-  if (!(seed instanceof Uint8Array) || seed.length !== 32) throw new CryptoError('BAD_SEED', 'an ed25519 seed is 32 bytes');
+  if (!(seed instanceof Uint8Array) || seed.length !== 32)
+    throw new CryptoError('BAD_SEED', 'an ed25519 seed is 32 bytes');
   return generateKeyPairFromSeed('Ed25519', seed);
 }
 
@@ -21,10 +22,16 @@ export async function peerIdForSeed(seed: Uint8Array): Promise<string> {
 
 /** The peer id of the validator whose raw 32-byte ed25519 public key is `publicKey`. */
 export function peerIdForPublicKey(publicKey: Uint8Array): string {
-  if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) throw new CryptoError('BAD_KEY', 'an ed25519 public key is 32 bytes');
+  if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32)
+    throw new CryptoError('BAD_KEY', 'an ed25519 public key is 32 bytes');
   try {
     return peerIdFromPublicKey(publicKeyFromRaw(publicKey)).toString();
   } catch (err) {
-    throw new CryptoError('BAD_KEY', `not an ed25519 public key: ${(err as Error).message}`, {}, { cause: err });
+    throw new CryptoError(
+      'BAD_KEY',
+      `not an ed25519 public key: ${(err as Error).message}`,
+      {},
+      { cause: err },
+    );
   }
 }

@@ -6,11 +6,7 @@
  * and bans the peer for a while when it falls to the ban threshold.
  */
 export type PenaltyReason =
-  | 'reqresp_oversized'
-  | 'reqresp_malformed'
-  | 'reqresp_unexpected'
-  | 'reqresp_overflow'
-  | 'invalid_message';
+  'reqresp_oversized' | 'reqresp_malformed' | 'reqresp_unexpected' | 'reqresp_overflow' | 'invalid_message';
 
 /** Default penalty per reason: garbage frames cost more than one invalid message. */
 export const PENALTY_POINTS: Record<PenaltyReason, number> = {

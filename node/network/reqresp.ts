@@ -40,7 +40,10 @@ export interface ReqRespContext {
  * (nothing returned = an empty response); a thrown HotshardError is sent
  * back as an error with its code; any other error as INTERNAL.
  */
-export type ReqRespHandler = (data: Uint8Array, ctx: ReqRespContext) => Uint8Array | void | Promise<Uint8Array | void>;
+export type ReqRespHandler = (
+  data: Uint8Array,
+  ctx: ReqRespContext,
+) => Uint8Array | void | Promise<Uint8Array | void>;
 
 type GarbageReason = 'oversized' | 'malformed' | 'unexpected' | 'overflow' | 'stalled';
 
@@ -97,14 +100,21 @@ class OutboundChannel {
   ) {
     this.lp = new FrameStream(stream, deps.opts.maxFrameBytes, deps.opts.requestTimeoutMs);
     this.writer = new FrameWriter(this.lp);
-    stream.addEventListener('close', () => this.close(new NetworkError('STREAM_CLOSED', `stream to ${peerId} closed`)));
+    stream.addEventListener('close', () =>
+      this.close(new NetworkError('STREAM_CLOSED', `stream to ${peerId} closed`)),
+    );
     void this.readLoop();
   }
 
   request(data: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
-    if (this.closed) return Promise.reject(new NetworkError('STREAM_CLOSED', `stream to ${this.peerId} closed`));
+    if (this.closed)
+      return Promise.reject(new NetworkError('STREAM_CLOSED', `stream to ${this.peerId} closed`));
     if (this.pending.size >= this.deps.opts.maxOutboundInflight) {
-      return Promise.reject(new NetworkError('BUSY', `${this.pending.size} requests in flight to ${this.peerId}`, { peerId: this.peerId }));
+      return Promise.reject(
+        new NetworkError('BUSY', `${this.pending.size} requests in flight to ${this.peerId}`, {
+          peerId: this.peerId,
+        }),
+      );
     }
     const id = this.nextId;
     // Ids wrap within u32 (skipping 0); a wrapped id still in flight would be a bug, so refuse it.
@@ -113,11 +123,24 @@ class OutboundChannel {
     return new Promise<Uint8Array>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new NetworkError('TIMEOUT', `no response from ${this.peerId} on ${this.protocol} within ${timeoutMs} ms`, { peerId: this.peerId, protocol: this.protocol }));
+        reject(
+          new NetworkError(
+            'TIMEOUT',
+            `no response from ${this.peerId} on ${this.protocol} within ${timeoutMs} ms`,
+            { peerId: this.peerId, protocol: this.protocol },
+          ),
+        );
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
       this.writer.write({ type: 'request', id, body: data }).catch((err) => {
-        this.close(new NetworkError('STREAM_CLOSED', `write to ${this.peerId} failed: ${(err as Error).message}`, {}, { cause: err }));
+        this.close(
+          new NetworkError(
+            'STREAM_CLOSED',
+            `write to ${this.peerId} failed: ${(err as Error).message}`,
+            {},
+            { cause: err },
+          ),
+        );
       });
     });
   }
@@ -128,7 +151,12 @@ class OutboundChannel {
       await this.writer.write({ type: 'message', id: 0, body: data });
     } catch (err) {
       this.close(new NetworkError('STREAM_CLOSED', `write to ${this.peerId} failed`, {}, { cause: err }));
-      throw new NetworkError('STREAM_CLOSED', `write to ${this.peerId} failed: ${(err as Error).message}`, {}, { cause: err });
+      throw new NetworkError(
+        'STREAM_CLOSED',
+        `write to ${this.peerId} failed: ${(err as Error).message}`,
+        {},
+        { cause: err },
+      );
     }
   }
 
@@ -140,7 +168,12 @@ class OutboundChannel {
       } catch (err) {
         const reason = classifyReadError(err);
         if (reason !== null) this.garbage(reason, (err as Error).message);
-        else this.close(new NetworkError('STREAM_CLOSED', `stream to ${this.peerId} ended`, {}, { cause: err }));
+        else {
+          void this.stream
+            .close()
+            .catch(() => this.stream.abort(new NetworkError('STREAM_CLOSED', 'graceful close failed')));
+          this.close(new NetworkError('STREAM_CLOSED', `stream to ${this.peerId} ended`, {}, { cause: err }));
+        }
         return;
       }
       let frame: Frame;
@@ -166,13 +199,24 @@ class OutboundChannel {
       this.pending.delete(frame.id);
       clearTimeout(p.timer);
       if (frame.type === 'response') p.resolve(frame.body);
-      else p.reject(new NetworkError('REMOTE_ERROR', `${this.peerId} answered ${frame.code}: ${frame.message}`, { remoteCode: frame.code, peerId: this.peerId }));
+      else
+        p.reject(
+          new NetworkError('REMOTE_ERROR', `${this.peerId} answered ${frame.code}: ${frame.message}`, {
+            remoteCode: frame.code,
+            peerId: this.peerId,
+          }),
+        );
     }
   }
 
   private garbage(reason: GarbageReason, detail: string): void {
     this.deps.metrics?.reqRespInvalidFrames.inc({ protocol: metricLabel(this.protocol), reason });
-    this.deps.log.warn('garbage on request-response stream', { peerId: this.peerId, protocol: this.protocol, reason, detail });
+    this.deps.log.warn('garbage on request-response stream', {
+      peerId: this.peerId,
+      protocol: this.protocol,
+      reason,
+      detail,
+    });
     if (reason !== 'stalled') this.deps.onGarbage(this.peerId, `reqresp_${reason}`, this.protocol);
     const err = new NetworkError('STREAM_CLOSED', `stream to ${this.peerId} closed: ${reason} frame`);
     this.close(err);
@@ -193,7 +237,7 @@ class OutboundChannel {
   /** Ends the stream gracefully (node shutdown). */
   async shutdown(): Promise<void> {
     this.close(new NetworkError('CLOSED', 'network stopped'));
-    await this.stream.close().catch(() => this.stream.abort(new Error('network stopped')));
+    await this.stream.close().catch(() => this.stream.abort(new NetworkError('CLOSED', 'network stopped')));
   }
 }
 
@@ -204,6 +248,7 @@ class InboundChannel {
   private readonly inflight = new Set<number>();
   private slotFreed: (() => void) | null = null;
   private closed = false;
+  private remoteEnded = false;
 
   constructor(
     private readonly stream: Stream,
@@ -231,7 +276,11 @@ class InboundChannel {
       } catch (err) {
         const reason = classifyReadError(err);
         if (reason !== null) this.garbage(reason, (err as Error).message);
-        else this.close();
+        else {
+          // The remote closed its side: answer what is in flight, then close ours.
+          this.remoteEnded = true;
+          this.finishIfDone();
+        }
         return;
       }
       let frame: Frame;
@@ -242,7 +291,10 @@ class InboundChannel {
         return;
       }
       if (frame.type === 'message') {
-        this.deps.metrics?.reqRespMessages.inc({ protocol: metricLabel(this.protocol), direction: 'inbound' });
+        this.deps.metrics?.reqRespMessages.inc({
+          protocol: metricLabel(this.protocol),
+          direction: 'inbound',
+        });
         void this.dispatchMessage(frame.body);
         continue;
       }
@@ -263,7 +315,11 @@ class InboundChannel {
     try {
       await this.handler(body, { peerId: this.peerId, protocol: this.protocol, kind: 'message' });
     } catch (err) {
-      this.deps.log.debug('direct message handler failed', { peerId: this.peerId, protocol: this.protocol, err });
+      this.deps.log.debug('direct message handler failed', {
+        peerId: this.peerId,
+        protocol: this.protocol,
+        err,
+      });
     }
   }
 
@@ -271,9 +327,16 @@ class InboundChannel {
     const label = metricLabel(this.protocol);
     let frame: Frame;
     try {
-      const out = (await this.handler(body, { peerId: this.peerId, protocol: this.protocol, kind: 'request' })) ?? new Uint8Array(0);
+      const out =
+        (await this.handler(body, { peerId: this.peerId, protocol: this.protocol, kind: 'request' })) ??
+        new Uint8Array(0);
       if (out.length + FRAME_HEADER_BYTES > this.deps.opts.maxFrameBytes) {
-        frame = { type: 'error', id, code: 'RESPONSE_TOO_LARGE', message: `response of ${out.length} bytes exceeds the frame cap` };
+        frame = {
+          type: 'error',
+          id,
+          code: 'RESPONSE_TOO_LARGE',
+          message: `response of ${out.length} bytes exceeds the frame cap`,
+        };
         this.deps.log.warn('response over the frame cap', { protocol: this.protocol, bytes: out.length });
       } else {
         frame = { type: 'response', id, body: out };
@@ -281,10 +344,15 @@ class InboundChannel {
     } catch (err) {
       const code = err instanceof HotshardError ? String(err.code) : 'INTERNAL';
       const message = err instanceof HotshardError ? err.message : 'internal error';
-      if (!(err instanceof HotshardError)) this.deps.log.error('request handler failed', { protocol: this.protocol, err });
+      if (!(err instanceof HotshardError))
+        this.deps.log.error('request handler failed', { protocol: this.protocol, err });
       frame = { type: 'error', id, code, message };
     }
-    this.deps.metrics?.reqRespRequests.inc({ protocol: label, direction: 'inbound', result: frame.type === 'response' ? 'ok' : 'error' });
+    this.deps.metrics?.reqRespRequests.inc({
+      protocol: label,
+      direction: 'inbound',
+      result: frame.type === 'response' ? 'ok' : 'error',
+    });
     try {
       if (!this.closed) await this.writer.write(frame);
     } catch {
@@ -294,12 +362,26 @@ class InboundChannel {
       const wake = this.slotFreed;
       this.slotFreed = null;
       wake?.();
+      this.finishIfDone();
     }
+  }
+
+  private finishIfDone(): void {
+    if (!this.remoteEnded || this.inflight.size > 0 || this.closed) return;
+    this.close();
+    void this.stream
+      .close()
+      .catch(() => this.stream.abort(new NetworkError('STREAM_CLOSED', 'graceful close failed')));
   }
 
   private garbage(reason: GarbageReason, detail: string): void {
     this.deps.metrics?.reqRespInvalidFrames.inc({ protocol: metricLabel(this.protocol), reason });
-    this.deps.log.warn('garbage on request-response stream', { peerId: this.peerId, protocol: this.protocol, reason, detail });
+    this.deps.log.warn('garbage on request-response stream', {
+      peerId: this.peerId,
+      protocol: this.protocol,
+      reason,
+      detail,
+    });
     if (reason !== 'stalled') this.deps.onGarbage(this.peerId, `reqresp_${reason}`, this.protocol);
     this.close();
     this.stream.abort(new NetworkError('STREAM_CLOSED', `${reason} frame`));
@@ -316,7 +398,7 @@ class InboundChannel {
 
   async shutdown(): Promise<void> {
     this.close();
-    await this.stream.close().catch(() => this.stream.abort(new Error('network stopped')));
+    await this.stream.close().catch(() => this.stream.abort(new NetworkError('CLOSED', 'network stopped')));
   }
 }
 
@@ -332,15 +414,24 @@ export class ReqResp {
   /** Serves `protocol` with `handler` (one handler per protocol). */
   async handle(protocol: string, handler: ReqRespHandler): Promise<void> {
     this.handlers.set(protocol, handler);
-    await this.deps.libp2p.handle(protocol, (stream: Stream, connection: Connection) => this.onInbound(protocol, stream, connection), {
-      maxInboundStreams: MAX_STREAMS_PER_PROTOCOL,
-      maxOutboundStreams: MAX_STREAMS_PER_PROTOCOL,
-      force: true,
-    });
+    await this.deps.libp2p.handle(
+      protocol,
+      (stream: Stream, connection: Connection) => this.onInbound(protocol, stream, connection),
+      {
+        maxInboundStreams: MAX_STREAMS_PER_PROTOCOL,
+        maxOutboundStreams: MAX_STREAMS_PER_PROTOCOL,
+        force: true,
+      },
+    );
   }
 
   /** Sends a request and waits for its response (or TIMEOUT, STREAM_CLOSED, REMOTE_ERROR, NO_PEER). */
-  async request(peerId: string, protocol: string, data: Uint8Array, timeoutMs = this.deps.opts.requestTimeoutMs): Promise<Uint8Array> {
+  async request(
+    peerId: string,
+    protocol: string,
+    data: Uint8Array,
+    timeoutMs = this.deps.opts.requestTimeoutMs,
+  ): Promise<Uint8Array> {
     this.checkSize(data);
     const label = metricLabel(protocol);
     const stop = this.deps.metrics?.reqRespSeconds.startTimer({ protocol: label });
@@ -352,7 +443,8 @@ export class ReqResp {
       return out;
     } catch (err) {
       const code = err instanceof NetworkError ? err.code : 'error';
-      const result = code === 'TIMEOUT' ? 'timeout' : code === 'STREAM_CLOSED' || code === 'NO_PEER' ? 'closed' : 'error';
+      const result =
+        code === 'TIMEOUT' ? 'timeout' : code === 'STREAM_CLOSED' || code === 'NO_PEER' ? 'closed' : 'error';
       this.deps.metrics?.reqRespRequests.inc({ protocol: label, direction: 'outbound', result });
       throw err;
     }
@@ -369,14 +461,21 @@ export class ReqResp {
   async stop(): Promise<void> {
     this.stopped = true;
     await Promise.allSettled([...this.opening.values()]);
-    await Promise.all([...[...this.live.values()].map((c) => c.shutdown()), ...[...this.inbound].map((c) => c.shutdown())]);
+    await Promise.all([
+      ...[...this.live.values()].map((c) => c.shutdown()),
+      ...[...this.inbound].map((c) => c.shutdown()),
+    ]);
     this.live.clear();
     this.inbound.clear();
   }
 
   private checkSize(data: Uint8Array): void {
     if (data.length + FRAME_HEADER_BYTES > this.deps.opts.maxFrameBytes) {
-      throw new NetworkError('TOO_LARGE', `${data.length} bytes exceed the frame cap of ${this.deps.opts.maxFrameBytes}`, { size: data.length });
+      throw new NetworkError(
+        'TOO_LARGE',
+        `${data.length} bytes exceed the frame cap of ${this.deps.opts.maxFrameBytes}`,
+        { size: data.length },
+      );
     }
   }
 
@@ -398,7 +497,12 @@ export class ReqResp {
     return opening;
   }
 
-  private async open(peerId: string, protocol: string, timeoutMs: number, key: string): Promise<OutboundChannel> {
+  private async open(
+    peerId: string,
+    protocol: string,
+    timeoutMs: number,
+    key: string,
+  ): Promise<OutboundChannel> {
     let pid: PeerId;
     try {
       pid = peerIdFromString(peerId);
@@ -412,7 +516,12 @@ export class ReqResp {
         maxOutboundStreams: MAX_STREAMS_PER_PROTOCOL,
       });
     } catch (err) {
-      throw new NetworkError('NO_PEER', `cannot open ${protocol} to ${peerId}: ${(err as Error).message}`, { peerId, protocol }, { cause: err });
+      throw new NetworkError(
+        'NO_PEER',
+        `cannot open ${protocol} to ${peerId}: ${(err as Error).message}`,
+        { peerId, protocol },
+        { cause: err },
+      );
     }
     if (this.stopped) {
       stream.abort(new NetworkError('CLOSED', 'network stopped'));
@@ -432,7 +541,9 @@ export class ReqResp {
       stream.abort(new NetworkError('NO_HANDLER', `no handler for ${protocol}`));
       return;
     }
-    const channel = new InboundChannel(stream, peerId, protocol, handler, this.deps, () => this.inbound.delete(channel));
+    const channel = new InboundChannel(stream, peerId, protocol, handler, this.deps, () =>
+      this.inbound.delete(channel),
+    );
     this.inbound.add(channel);
     void channel.run().catch((err) => {
       // run() handles its own errors; this is a last guard so a bug never becomes an unhandled rejection.

@@ -14,7 +14,12 @@
  * - P6, IP colocation: 0 on a local testnet where every node is 127.0.0.1.
  * - P5, application score: the request-response penalties (PeerPenalties).
  */
-import { createTopicScoreParams, type PeerScoreParams, type PeerScoreThresholds, type TopicScoreParams } from '@libp2p/gossipsub/score';
+import {
+  createTopicScoreParams,
+  type PeerScoreParams,
+  type PeerScoreThresholds,
+  type TopicScoreParams,
+} from '@libp2p/gossipsub/score';
 
 export function topicScoreParams(): TopicScoreParams {
   return createTopicScoreParams({
@@ -39,7 +44,10 @@ export function topicScoreParams(): TopicScoreParams {
   });
 }
 
-export function peerScoreParams(opts: { ipColocationFactorWeight: number; appScore: (peerId: string) => number }): Partial<PeerScoreParams> {
+export function peerScoreParams(opts: {
+  ipColocationFactorWeight: number;
+  appScore: (peerId: string) => number;
+}): Partial<PeerScoreParams> {
   return {
     topics: {},
     topicScoreCap: 20,

@@ -43,10 +43,18 @@ export function parseStaticPeer(p: StaticPeer): { peerId: string; addr: Multiadd
   try {
     addr = multiaddr(p.multiaddr);
   } catch (err) {
-    throw new NetworkError('BAD_OPTIONS', `static peer ${p.multiaddr} is not a multiaddr`, { multiaddr: p.multiaddr }, { cause: err });
+    throw new NetworkError(
+      'BAD_OPTIONS',
+      `static peer ${p.multiaddr} is not a multiaddr`,
+      { multiaddr: p.multiaddr },
+      { cause: err },
+    );
   }
   const m = /\/p2p\/([1-9A-HJ-NP-Za-km-z]+)$/.exec(p.multiaddr);
-  if (m === null) throw new NetworkError('BAD_OPTIONS', `static peer ${p.multiaddr} lacks /p2p/<peer id>`, { multiaddr: p.multiaddr });
+  if (m === null)
+    throw new NetworkError('BAD_OPTIONS', `static peer ${p.multiaddr} lacks /p2p/<peer id>`, {
+      multiaddr: p.multiaddr,
+    });
   return { peerId: m[1]!, addr };
 }
 
@@ -69,7 +77,12 @@ export class StaticPeers {
     try {
       pid = peerIdFromString(peerId);
     } catch (err) {
-      throw new NetworkError('BAD_OPTIONS', `static peer ${p.multiaddr} has a bad peer id`, {}, { cause: err });
+      throw new NetworkError(
+        'BAD_OPTIONS',
+        `static peer ${p.multiaddr} has a bad peer id`,
+        {},
+        { cause: err },
+      );
     }
     const t: Target = { peerId, pid, addr, backoffMs: this.deps.minMs, timer: null, dialing: false };
     this.targets.set(peerId, t);
@@ -140,7 +153,12 @@ export class StaticPeers {
       t.backoffMs = this.deps.minMs;
     } catch (err) {
       this.deps.metrics?.dials.inc({ result: 'error' });
-      this.deps.log.debug('static peer dial failed', { peerId: t.peerId, addr: t.addr.toString(), retryMs: t.backoffMs, err });
+      this.deps.log.debug('static peer dial failed', {
+        peerId: t.peerId,
+        addr: t.addr.toString(),
+        retryMs: t.backoffMs,
+        err,
+      });
       const delay = t.backoffMs;
       t.backoffMs = Math.min(t.backoffMs * 2, this.deps.maxMs);
       this.schedule(t, delay);

@@ -19,7 +19,8 @@ export type ReqRespKind = 'consensus' | 'sync';
 export const REQRESP_KINDS: readonly ReqRespKind[] = ['consensus', 'sync'];
 
 function checkChainId(chainId: number): void {
-  if (!Number.isSafeInteger(chainId) || chainId < 0) throw new NetworkError('BAD_TOPIC', `chain id ${chainId} is not a non-negative integer`);
+  if (!Number.isSafeInteger(chainId) || chainId < 0)
+    throw new NetworkError('BAD_TOPIC', `chain id ${chainId} is not a non-negative integer`);
 }
 
 export function committeeLabel(committeeId: number): string {
@@ -33,7 +34,8 @@ export function committeeLabel(committeeId: number): string {
 /** `/hotshard/<chainId>/<committee>/<kind>/1` */
 export function gossipTopic(chainId: number, committeeId: number, kind: GossipKind): string {
   checkChainId(chainId);
-  if (!GOSSIP_KINDS.includes(kind)) throw new NetworkError('BAD_TOPIC', `unknown gossip kind ${String(kind)}`);
+  if (!GOSSIP_KINDS.includes(kind))
+    throw new NetworkError('BAD_TOPIC', `unknown gossip kind ${String(kind)}`);
   return `/hotshard/${chainId}/${committeeLabel(committeeId)}/${kind}/1`;
 }
 
@@ -52,14 +54,20 @@ export function parseGossipTopic(topic: string): ParsedTopic | null {
   const chainId = Number(m[1]);
   const committeeId = m[2] === 'beacon' ? BEACON_COMMITTEE_ID : Number(m[2]);
   const kind = m[3] as GossipKind;
-  if (!Number.isSafeInteger(chainId) || (m[2] !== 'beacon' && committeeId >= BEACON_COMMITTEE_ID) || !GOSSIP_KINDS.includes(kind)) return null;
+  if (
+    !Number.isSafeInteger(chainId) ||
+    (m[2] !== 'beacon' && committeeId >= BEACON_COMMITTEE_ID) ||
+    !GOSSIP_KINDS.includes(kind)
+  )
+    return null;
   return { chainId, committeeId, kind };
 }
 
 /** `/hotshard/<chainId>/<kind>/1` */
 export function reqRespProtocol(chainId: number, kind: ReqRespKind): string {
   checkChainId(chainId);
-  if (!REQRESP_KINDS.includes(kind)) throw new NetworkError('BAD_PROTOCOL', `unknown request-response kind ${String(kind)}`);
+  if (!REQRESP_KINDS.includes(kind))
+    throw new NetworkError('BAD_PROTOCOL', `unknown request-response kind ${String(kind)}`);
   return `/hotshard/${chainId}/${kind}/1`;
 }
 

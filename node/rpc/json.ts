@@ -16,7 +16,8 @@ export function toJsonValue(v: unknown, depth = 0): unknown {
   }
   if (typeof v === 'bigint') return v.toString(10);
   if (v === undefined) return null;
-  if (v instanceof Uint8Array) return '0x' + Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
+  if (v instanceof Uint8Array)
+    return '0x' + Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
   if (Array.isArray(v)) return v.map((x) => toJsonValue(x, depth + 1));
   if (v instanceof Map) {
     const out: Record<string, unknown> = {};
@@ -25,7 +26,8 @@ export function toJsonValue(v: unknown, depth = 0): unknown {
   }
   if (typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (x !== undefined) out[k] = toJsonValue(x, depth + 1);
+    for (const [k, x] of Object.entries(v as Record<string, unknown>))
+      if (x !== undefined) out[k] = toJsonValue(x, depth + 1);
     return out;
   }
   throw new HotshardError('NOT_JSON', `cannot encode a ${typeof v} in JSON`);

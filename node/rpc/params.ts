@@ -33,7 +33,8 @@ export const p = {
         if (typeof v !== 'string') fail(path, 'expected a 0x-prefixed hex string');
         // Check the length before scanning: a huge string fails fast.
         const n = (v.length - 2) / 2;
-        if (opts.length !== undefined && n !== opts.length) fail(path, `expected ${opts.length} bytes of hex`);
+        if (opts.length !== undefined && n !== opts.length)
+          fail(path, `expected ${opts.length} bytes of hex`);
         if (opts.max !== undefined && n > opts.max) fail(path, `at most ${opts.max} bytes of hex`);
         if (!HEX_RE.test(v)) fail(path, 'expected a 0x-prefixed hex string of whole bytes');
         return new Uint8Array(Buffer.from(v.slice(2), 'hex'));
@@ -45,7 +46,8 @@ export const p = {
     return {
       describe: 'uint',
       parse(v, path) {
-        if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) fail(path, 'expected a non-negative integer');
+        if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+          fail(path, 'expected a non-negative integer');
         if (opts.max !== undefined && v > opts.max) fail(path, `at most ${opts.max}`);
         return v;
       },
@@ -57,7 +59,8 @@ export const p = {
       describe: 'decimal',
       parse(v, path) {
         if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
-        if (typeof v !== 'string' || !/^(0|[1-9][0-9]{0,77})$/.test(v)) fail(path, 'expected a non-negative decimal string');
+        if (typeof v !== 'string' || !/^(0|[1-9][0-9]{0,77})$/.test(v))
+          fail(path, 'expected a non-negative decimal string');
         return BigInt(v);
       },
     };
@@ -148,7 +151,8 @@ export function params<const S extends readonly Schema<unknown>[]>(...schemas: S
     parse(raw) {
       const list = raw === undefined ? [] : raw;
       if (!Array.isArray(list)) fail('params', 'expected an array of positional params');
-      if (list.length > schemas.length) fail('params', `at most ${schemas.length} params, got ${list.length}`);
+      if (list.length > schemas.length)
+        fail('params', `at most ${schemas.length} params, got ${list.length}`);
       if (list.length < required) fail(`params[${list.length}]`, 'missing');
       return schemas.map((s, i) => s.parse(list[i], `params[${i}]`)) as Parsed<S>;
     },

@@ -45,7 +45,8 @@ export class TokenBucketLimiter {
     const now = this.now();
     let b = this.buckets.get(client);
     if (b === undefined) {
-      if (this.buckets.size >= this.maxClients) this.buckets.delete(this.buckets.keys().next().value as string);
+      if (this.buckets.size >= this.maxClients)
+        this.buckets.delete(this.buckets.keys().next().value as string);
       b = { tokens: this.opts.burst, at: now };
     } else {
       this.buckets.delete(client); // re-insert: Map order is recency order

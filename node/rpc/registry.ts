@@ -41,8 +41,10 @@ export class RpcRegistry {
 
   /** Registers `name` (namespace_method, e.g. hs_getAccount). A name registers once. */
   register<P extends readonly unknown[]>(name: string, spec: MethodSpec<P>): void {
-    if (!NAME_RE.test(name)) throw new RpcServerError('BAD_METHOD_NAME', `method name ${name} is not namespace_method`);
-    if (this.methods.has(name)) throw new RpcServerError('DUPLICATE_METHOD', `method ${name} is already registered`);
+    if (!NAME_RE.test(name))
+      throw new RpcServerError('BAD_METHOD_NAME', `method name ${name} is not namespace_method`);
+    if (this.methods.has(name))
+      throw new RpcServerError('DUPLICATE_METHOD', `method ${name} is already registered`);
     this.methods.set(name, { name, spec: spec as unknown as MethodSpec<readonly unknown[]> });
   }
 
@@ -54,6 +56,11 @@ export class RpcRegistry {
   list(): { name: string; params: readonly string[]; rateLimited: boolean; description: string }[] {
     return [...this.methods.values()]
       .sort((a, b) => (a.name < b.name ? -1 : 1))
-      .map((m) => ({ name: m.name, params: m.spec.params.describe, rateLimited: m.spec.rateLimited === true, description: m.spec.description }));
+      .map((m) => ({
+        name: m.name,
+        params: m.spec.params.describe,
+        rateLimited: m.spec.rateLimited === true,
+        description: m.spec.description,
+      }));
   }
 }

@@ -17,7 +17,12 @@ import type { AddressInfo } from 'node:net';
 import { HotshardError } from '../../core/errors.js';
 import type { Logger } from '../logger.js';
 import { nullLogger } from '../logger.js';
-import { PROMETHEUS_CONTENT_TYPE, type Counter, type Histogram, type MetricsRegistry } from '../metrics/registry.js';
+import {
+  PROMETHEUS_CONTENT_TYPE,
+  type Counter,
+  type Histogram,
+  type MetricsRegistry,
+} from '../metrics/registry.js';
 import { RpcCode, RpcParamsError, RpcServerError, type JsonRpcErrorObject } from './errors.js';
 import { toJsonValue } from './json.js';
 import { TokenBucketLimiter } from './rate-limit.js';
@@ -78,7 +83,11 @@ function validId(id: unknown): id is Id {
 }
 
 /** Thrown by the body reader when the limit is passed. */
-class BodyTooLarge extends Error {}
+class BodyTooLarge extends HotshardError<'BODY_TOO_LARGE'> {
+  constructor(limit: number) {
+    super('BODY_TOO_LARGE', `request body larger than ${limit} bytes`, { limit });
+  }
+}
 
 export class RpcServer {
   private readonly opts: Required<RpcServerOptions>;
@@ -100,13 +109,28 @@ export class RpcServer {
     this.metricsRegistry = modules.metrics ?? null;
     this.log = (modules.logger ?? nullLogger()).child('rpc');
     this.health = modules.health ?? (() => ({ ok: true }));
-    this.limiter = new TokenBucketLimiter({ ratePerSec: this.opts.submissionRate, burst: this.opts.submissionBurst });
+    this.limiter = new TokenBucketLimiter({
+      ratePerSec: this.opts.submissionRate,
+      burst: this.opts.submissionBurst,
+    });
     const r = modules.metrics;
     this.metrics = r
       ? {
-          calls: r.counter({ name: 'hotshard_rpc_calls_total', help: 'JSON-RPC calls, by method and result (ok, error code)', labelNames: ['method', 'result'] }),
-          seconds: r.histogram({ name: 'hotshard_rpc_call_seconds', help: 'Time to answer one JSON-RPC call, by method', labelNames: ['method'] }),
-          http: r.counter({ name: 'hotshard_rpc_http_requests_total', help: 'HTTP requests, by path and status', labelNames: ['path', 'status'] }),
+          calls: r.counter({
+            name: 'hotshard_rpc_calls_total',
+            help: 'JSON-RPC calls, by method and result (ok, error code)',
+            labelNames: ['method', 'result'],
+          }),
+          seconds: r.histogram({
+            name: 'hotshard_rpc_call_seconds',
+            help: 'Time to answer one JSON-RPC call, by method',
+            labelNames: ['method'],
+          }),
+          http: r.counter({
+            name: 'hotshard_rpc_http_requests_total',
+            help: 'HTTP requests, by path and status',
+            labelNames: ['path', 'status'],
+          }),
         }
       : null;
   }
@@ -118,7 +142,16 @@ export class RpcServer {
     server.requestTimeout = 30_000;
     server.headersTimeout = 10_000;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new RpcServerError('LISTEN_FAILED', `cannot listen on ${this.opts.host}:${this.opts.port}: ${err.message}`, {}, { cause: err })));
+      server.once('error', (err) =>
+        reject(
+          new RpcServerError(
+            'LISTEN_FAILED',
+            `cannot listen on ${this.opts.host}:${this.opts.port}: ${err.message}`,
+            {},
+            { cause: err },
+          ),
+        ),
+      );
       server.listen(this.opts.port, this.opts.host, () => resolve());
     });
     server.on('error', (err) => this.log.error('rpc server error', { err }));
@@ -148,9 +181,19 @@ export class RpcServer {
     });
   }
 
-  private send(res: ServerResponse, status: number, contentType: string, body: string, path: string, close = false): void {
+  private send(
+    res: ServerResponse,
+    status: number,
+    contentType: string,
+    body: string,
+    path: string,
+    close = false,
+  ): void {
     this.metrics?.http.inc({ path, status: String(status) });
-    const headers: Record<string, string | number> = { 'content-type': contentType, 'content-length': Buffer.byteLength(body) };
+    const headers: Record<string, string | number> = {
+      'content-type': contentType,
+      'content-length': Buffer.byteLength(body),
+    };
     if (close) headers.connection = 'close';
     res.writeHead(status, headers);
     res.end(body);
@@ -164,7 +207,8 @@ export class RpcServer {
     try {
       const path = (req.url ?? '/').split('?')[0]!;
       if (req.method === 'GET' && path === '/metrics') {
-        if (this.metricsRegistry === null) return this.send(res, 404, 'text/plain', 'no metrics\n', '/metrics');
+        if (this.metricsRegistry === null)
+          return this.send(res, 404, 'text/plain', 'no metrics\n', '/metrics');
         return this.send(res, 200, PROMETHEUS_CONTENT_TYPE, this.metricsRegistry.expose(), '/metrics');
       }
       if (req.method === 'GET' && path === '/health') {
@@ -175,7 +219,13 @@ export class RpcServer {
           h = { ok: false, error: err instanceof Error ? err.message : String(err) };
         }
         const { ok, ...rest } = h;
-        return this.send(res, ok ? 200 : 503, 'application/json', JSON.stringify(toJsonValue({ status: ok ? 'ok' : 'unhealthy', ...rest })), '/health');
+        return this.send(
+          res,
+          ok ? 200 : 503,
+          'application/json',
+          JSON.stringify(toJsonValue({ status: ok ? 'ok' : 'unhealthy', ...rest })),
+          '/health',
+        );
       }
       if (path !== '/') return this.send(res, 404, 'text/plain', 'not found\n', 'other');
       if (req.method !== 'POST') {
@@ -197,7 +247,12 @@ export class RpcServer {
     } catch (err) {
       if (err instanceof BodyTooLarge) {
         // Answer, then close: the rest of the body is not read.
-        this.sendJson(res, 413, rpcError(null, RpcCode.INVALID_REQUEST, `request body larger than ${this.opts.maxBodyBytes} bytes`), true);
+        this.sendJson(
+          res,
+          413,
+          rpcError(null, RpcCode.INVALID_REQUEST, `request body larger than ${this.opts.maxBodyBytes} bytes`),
+          true,
+        );
         res.on('finish', () => req.destroy());
         return;
       }
@@ -207,13 +262,26 @@ export class RpcServer {
     try {
       parsed = JSON.parse(body);
     } catch {
-      return this.sendJson(res, 200, rpcError(null, RpcCode.PARSE_ERROR, 'parse error: the body is not JSON'));
+      return this.sendJson(
+        res,
+        200,
+        rpcError(null, RpcCode.PARSE_ERROR, 'parse error: the body is not JSON'),
+      );
     }
     const client = req.socket.remoteAddress ?? 'unknown';
     if (Array.isArray(parsed)) {
-      if (parsed.length === 0) return this.sendJson(res, 200, rpcError(null, RpcCode.INVALID_REQUEST, 'empty batch'));
+      if (parsed.length === 0)
+        return this.sendJson(res, 200, rpcError(null, RpcCode.INVALID_REQUEST, 'empty batch'));
       if (parsed.length > this.opts.maxBatch) {
-        return this.sendJson(res, 200, rpcError(null, RpcCode.INVALID_REQUEST, `batch of ${parsed.length} exceeds ${this.opts.maxBatch} calls`));
+        return this.sendJson(
+          res,
+          200,
+          rpcError(
+            null,
+            RpcCode.INVALID_REQUEST,
+            `batch of ${parsed.length} exceeds ${this.opts.maxBatch} calls`,
+          ),
+        );
       }
       const answers: JsonRpcResponse[] = [];
       // In order: a batch of submissions from one client meets its rate limit in order.
@@ -240,7 +308,7 @@ export class RpcServer {
   private readBody(req: IncomingMessage): Promise<string> {
     const max = this.opts.maxBodyBytes;
     const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > max) return Promise.reject(new BodyTooLarge());
+    if (Number.isFinite(declared) && declared > max) return Promise.reject(new BodyTooLarge(max));
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -251,7 +319,7 @@ export class RpcServer {
         if (size > max) {
           done = true;
           req.pause();
-          reject(new BodyTooLarge());
+          reject(new BodyTooLarge(max));
           return;
         }
         chunks.push(c);
@@ -277,7 +345,8 @@ export class RpcServer {
     const r = raw as Record<string, unknown>;
     const hasId = 'id' in r;
     const id: Id = hasId && validId(r.id) ? r.id : null;
-    if (hasId && !validId(r.id)) return rpcError(null, RpcCode.INVALID_REQUEST, 'id must be a string, a number or null');
+    if (hasId && !validId(r.id))
+      return rpcError(null, RpcCode.INVALID_REQUEST, 'id must be a string, a number or null');
     if (r.jsonrpc !== '2.0') return rpcError(id, RpcCode.INVALID_REQUEST, 'jsonrpc must be "2.0"');
     if (typeof r.method !== 'string') return rpcError(id, RpcCode.INVALID_REQUEST, 'method must be a string');
     if (r.params !== undefined && (typeof r.params !== 'object' || r.params === null)) {
@@ -305,7 +374,10 @@ export class RpcServer {
 
   private async invoke(
     name: string,
-    spec: { params: { parse(p: unknown): readonly unknown[] }; handler: (p: readonly unknown[], ctx: { client: string }) => unknown },
+    spec: {
+      params: { parse(p: unknown): readonly unknown[] };
+      handler: (p: readonly unknown[], ctx: { client: string }) => unknown;
+    },
     rawParams: unknown,
     id: Id,
     client: string,
@@ -314,14 +386,22 @@ export class RpcServer {
     try {
       args = spec.params.parse(rawParams);
     } catch (err) {
-      if (err instanceof RpcParamsError) return rpcError(id, RpcCode.INVALID_PARAMS, `invalid params: ${err.message}`, { code: 'INVALID_PARAMS', path: err.context.path });
+      if (err instanceof RpcParamsError)
+        return rpcError(id, RpcCode.INVALID_PARAMS, `invalid params: ${err.message}`, {
+          code: 'INVALID_PARAMS',
+          path: err.context.path,
+        });
       throw err;
     }
     try {
       const result = await spec.handler(args, { client });
       return { jsonrpc: '2.0', id, result: toJsonValue(result === undefined ? null : result) };
     } catch (err) {
-      if (err instanceof RpcParamsError) return rpcError(id, RpcCode.INVALID_PARAMS, `invalid params: ${err.message}`, { code: 'INVALID_PARAMS', path: err.context.path });
+      if (err instanceof RpcParamsError)
+        return rpcError(id, RpcCode.INVALID_PARAMS, `invalid params: ${err.message}`, {
+          code: 'INVALID_PARAMS',
+          path: err.context.path,
+        });
       if (err instanceof HotshardError) {
         let data: unknown;
         try {

@@ -12,7 +12,16 @@ import { BlockCodec, QuorumCertCodec, blockId } from '../../consensus/messages.j
 import { bytes32, struct, u32, uint } from '../../core/codec.js';
 import { equalBytes } from '../../core/bytes.js';
 import { Bucket } from './buckets.js';
-import { bytes32Key, bytesKey, bytesValue, canonicalValue, stringKey, uintKey, uintValue, type ValueCodec } from './codecs.js';
+import {
+  bytes32Key,
+  bytesKey,
+  bytesValue,
+  canonicalValue,
+  stringKey,
+  uintKey,
+  uintValue,
+  type ValueCodec,
+} from './codecs.js';
 import type { NodeDatabase } from './database.js';
 import type { Repository } from './repository.js';
 import type { WriteBatch } from './write-batch.js';
@@ -71,7 +80,12 @@ export class ChainStore {
     this.stateNodes = db.repository(Bucket.stateNode, committeeId, bytes32Key, bytesValue);
     this.accounts = db.repository(Bucket.accountIndex, committeeId, bytesKey, bytesValue);
     this.receipts = db.repository(Bucket.receiptByTxHash, committeeId, bytes32Key, bytesValue);
-    this.txLocations = db.repository(Bucket.txLocationByHash, committeeId, bytes32Key, canonicalValue(TxLocationCodec));
+    this.txLocations = db.repository(
+      Bucket.txLocationByHash,
+      committeeId,
+      bytes32Key,
+      canonicalValue(TxLocationCodec),
+    );
     this.uncommitted = db.repository(Bucket.uncommittedBlock, committeeId, bytes32Key, block);
     this.outbox = db.repository(Bucket.outbox, committeeId, bytesKey, bytesValue);
     this.epochChangeProofs = db.repository(Bucket.epochChangeProof, committeeId, uintKey, qc);
@@ -94,7 +108,9 @@ export class ChainStore {
     const existing = this.genesisHash();
     if (existing !== null) {
       if (!equalBytes(existing, hash)) {
-        throw new StorageError('CORRUPT', 'the database belongs to another genesis', { committeeId: this.committeeId });
+        throw new StorageError('CORRUPT', 'the database belongs to another genesis', {
+          committeeId: this.committeeId,
+        });
       }
       return;
     }
@@ -118,20 +134,32 @@ export class ChainStore {
     const commit = commitQc.voteData.commit;
     const lastId = blockId(last);
     if (commit === null || !equalBytes(commit.id, lastId) || commit.height !== last.height) {
-      throw new StorageError('BAD_VALUE', 'the commit certificate does not name the last block of the commit', { height: last.height });
+      throw new StorageError(
+        'BAD_VALUE',
+        'the commit certificate does not name the last block of the commit',
+        { height: last.height },
+      );
     }
     const ids = blocks.map((b) => blockId(b));
     for (let i = 1; i < blocks.length; i++) {
       if (blocks[i]!.height !== blocks[i - 1]!.height + 1 || !equalBytes(blocks[i]!.parentId, ids[i - 1]!)) {
-        throw new StorageError('BAD_VALUE', 'committed blocks must be a parent-linked chain of consecutive heights', { index: i });
+        throw new StorageError(
+          'BAD_VALUE',
+          'committed blocks must be a parent-linked chain of consecutive heights',
+          { index: i },
+        );
       }
     }
     const committed = this.committedHeight();
     if (committed !== null && blocks[0]!.height !== committed + 1) {
-      throw new StorageError('BAD_VALUE', `commit starts at height ${blocks[0]!.height}, expected ${committed + 1}`, {
-        committed,
-        first: blocks[0]!.height,
-      });
+      throw new StorageError(
+        'BAD_VALUE',
+        `commit starts at height ${blocks[0]!.height}, expected ${committed + 1}`,
+        {
+          committed,
+          first: blocks[0]!.height,
+        },
+      );
     }
     blocks.forEach((b, i) => {
       batch.put(this.blocks, ids[i]!, b);

@@ -32,7 +32,8 @@ function badKey(name: string, msg: string): never {
 export const uintKey: KeyCodec<number> = {
   name: 'u64be',
   encode(n) {
-    if (!Number.isSafeInteger(n) || n < 0) badKey('u64be', `expected a non-negative safe integer, got ${String(n)}`);
+    if (!Number.isSafeInteger(n) || n < 0)
+      badKey('u64be', `expected a non-negative safe integer, got ${String(n)}`);
     const out = new Uint8Array(8);
     new DataView(out.buffer).setBigUint64(0, BigInt(n));
     return out;

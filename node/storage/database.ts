@@ -15,6 +15,7 @@ import type { Bucket } from './buckets.js';
 import { reusedBucketNumbers } from './buckets.js';
 import type { KeyCodec, ValueCodec } from './codecs.js';
 import type { KvOp, KvStore } from './kv.js';
+import type { DatabaseHandle, DatabaseWriteOptions } from './handle.js';
 import { LevelKvStore } from './level-kv.js';
 import { createStorageMetrics, type StorageMetrics } from './metrics.js';
 import { Repository } from './repository.js';
@@ -26,13 +27,7 @@ export interface NodeDatabaseModules {
   readonly logger?: Logger | null;
 }
 
-export interface DatabaseWriteOptions {
-  readonly sync: boolean;
-  /** Writes of one lane land in the order issued; lanes are independent. Default 'main'. */
-  readonly lane?: string;
-}
-
-export class NodeDatabase {
+export class NodeDatabase implements DatabaseHandle {
   readonly metrics: StorageMetrics | null;
   private readonly log: Logger | null;
   private readonly lanes = new Map<string, Promise<void>>();
@@ -57,7 +52,12 @@ export class NodeDatabase {
   }
 
   /** A typed repository over `bucket` of `committeeId`. */
-  repository<K, V>(bucket: Bucket, committeeId: number, keys: KeyCodec<K>, values: ValueCodec<V>): Repository<K, V> {
+  repository<K, V>(
+    bucket: Bucket,
+    committeeId: number,
+    keys: KeyCodec<K>,
+    values: ValueCodec<V>,
+  ): Repository<K, V> {
     return new Repository(this, bucket, committeeId, keys, values);
   }
 

@@ -7,6 +7,7 @@ export * from './memory-kv.js';
 export * from './codecs.js';
 export * from './repository.js';
 export * from './write-batch.js';
+export * from './handle.js';
 export * from './database.js';
 export * from './safety-storage.js';
 export * from './chain-store.js';

@@ -6,7 +6,9 @@
  * cut keeps: only synced writes).
  */
 
-export type KvOp = { readonly type: 'put'; readonly key: Uint8Array; readonly value: Uint8Array } | { readonly type: 'del'; readonly key: Uint8Array };
+export type KvOp =
+  | { readonly type: 'put'; readonly key: Uint8Array; readonly value: Uint8Array }
+  | { readonly type: 'del'; readonly key: Uint8Array };
 
 export interface KvWriteOptions {
   /**

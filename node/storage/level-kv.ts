@@ -17,8 +17,14 @@ function asView(b: Uint8Array): Uint8Array {
 
 function ioError(what: string, err: unknown): StorageError {
   const e = err as { code?: string; message?: string };
-  if (e?.code === 'LEVEL_DATABASE_NOT_OPEN') return new StorageError('CLOSED', `${what}: database is closed`, {}, { cause: err });
-  return new StorageError('IO', `${what}: ${e?.message ?? String(err)}`, { levelCode: e?.code }, { cause: err });
+  if (e?.code === 'LEVEL_DATABASE_NOT_OPEN')
+    return new StorageError('CLOSED', `${what}: database is closed`, {}, { cause: err });
+  return new StorageError(
+    'IO',
+    `${what}: ${e?.message ?? String(err)}`,
+    { levelCode: e?.code },
+    { cause: err },
+  );
 }
 
 export class LevelKvStore implements KvStore {
@@ -72,7 +78,11 @@ export class LevelKvStore implements KvStore {
     if (ops.length === 0 && !options.sync) return;
     try {
       await this.db.batch(
-        ops.map((op) => (op.type === 'put' ? { type: 'put' as const, key: op.key, value: op.value } : { type: 'del' as const, key: op.key })),
+        ops.map((op) =>
+          op.type === 'put'
+            ? { type: 'put' as const, key: op.key, value: op.value }
+            : { type: 'del' as const, key: op.key },
+        ),
         { sync: options.sync },
       );
     } catch (err) {

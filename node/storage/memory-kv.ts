@@ -88,7 +88,13 @@ export class MemoryDisk {
       this.stats.syncedWrites++;
     } else {
       // Keep a private copy: callers may reuse their buffers.
-      this.unsynced.push(ops.map((op) => (op.type === 'put' ? { type: 'put', key: new Uint8Array(op.key), value: new Uint8Array(op.value) } : { type: 'del', key: new Uint8Array(op.key) })));
+      this.unsynced.push(
+        ops.map((op) =>
+          op.type === 'put'
+            ? { type: 'put', key: new Uint8Array(op.key), value: new Uint8Array(op.value) }
+            : { type: 'del', key: new Uint8Array(op.key) },
+        ),
+      );
       this.stats.unsyncedWrites++;
     }
   }

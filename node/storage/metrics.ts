@@ -18,10 +18,23 @@ export function createStorageMetrics(registry: MetricsRegistry): StorageMetrics 
       help: 'Time of one atomic database write, by whether it was synced (fsync)',
       labelNames: ['sync'],
     }),
-    writeOps: registry.counter({ name: 'hotshard_db_write_ops_total', help: 'Put and delete operations written' }),
-    writeBytes: registry.counter({ name: 'hotshard_db_write_bytes_total', help: 'Bytes of keys and values written' }),
-    writeErrors: registry.counter({ name: 'hotshard_db_write_errors_total', help: 'Database writes that failed' }),
-    readKeys: registry.counter({ name: 'hotshard_db_read_keys_total', help: 'Keys read, by bucket', labelNames: ['bucket'] }),
+    writeOps: registry.counter({
+      name: 'hotshard_db_write_ops_total',
+      help: 'Put and delete operations written',
+    }),
+    writeBytes: registry.counter({
+      name: 'hotshard_db_write_bytes_total',
+      help: 'Bytes of keys and values written',
+    }),
+    writeErrors: registry.counter({
+      name: 'hotshard_db_write_errors_total',
+      help: 'Database writes that failed',
+    }),
+    readKeys: registry.counter({
+      name: 'hotshard_db_read_keys_total',
+      help: 'Keys read, by bucket',
+      labelNames: ['bucket'],
+    }),
     corruptValues: registry.counter({
       name: 'hotshard_db_corrupt_values_total',
       help: 'Stored values that failed to decode, by bucket',

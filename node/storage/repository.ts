@@ -6,7 +6,7 @@ import { Bucket, BUCKET_NAMES } from './buckets.js';
 import type { KeyCodec, ValueCodec } from './codecs.js';
 import { describeCodecError } from './codecs.js';
 import type { KvRange } from './kv.js';
-import type { NodeDatabase } from './database.js';
+import type { DatabaseHandle } from './handle.js';
 import { StorageError } from './errors.js';
 
 export const PREFIX_LENGTH = 3;
@@ -45,7 +45,7 @@ export class Repository<K, V> {
   readonly bucketName: string;
 
   constructor(
-    private readonly db: NodeDatabase,
+    private readonly db: DatabaseHandle,
     readonly bucket: Bucket,
     readonly committeeId: number,
     readonly keys: KeyCodec<K>,
@@ -73,7 +73,12 @@ export class Repository<K, V> {
       return this.values.encode(value);
     } catch (err) {
       if (err instanceof StorageError) throw err;
-      throw new StorageError('BAD_VALUE', `${this.bucketName}: value does not encode: ${describeCodecError(err)}`, { bucket: this.bucketName }, { cause: err });
+      throw new StorageError(
+        'BAD_VALUE',
+        `${this.bucketName}: value does not encode: ${describeCodecError(err)}`,
+        { bucket: this.bucketName },
+        { cause: err },
+      );
     }
   }
 
@@ -82,7 +87,12 @@ export class Repository<K, V> {
       return this.values.decode(bytes);
     } catch (err) {
       this.db.metrics?.corruptValues.inc({ bucket: this.bucketName });
-      throw new StorageError('CORRUPT', `${this.bucketName}: stored value does not decode: ${describeCodecError(err)}`, { bucket: this.bucketName }, { cause: err });
+      throw new StorageError(
+        'CORRUPT',
+        `${this.bucketName}: stored value does not decode: ${describeCodecError(err)}`,
+        { bucket: this.bucketName },
+        { cause: err },
+      );
     }
   }
 
@@ -112,7 +122,9 @@ export class Repository<K, V> {
 
   /** Writes one record now. Prefer a `WriteBatch` when several records must land together. */
   async put(key: K, value: V, options: { sync?: boolean } = {}): Promise<void> {
-    await this.db.write([{ type: 'put', key: this.encodeKey(key), value: this.encodeValue(value) }], { sync: options.sync ?? false });
+    await this.db.write([{ type: 'put', key: this.encodeKey(key), value: this.encodeValue(value) }], {
+      sync: options.sync ?? false,
+    });
   }
 
   async del(key: K, options: { sync?: boolean } = {}): Promise<void> {
@@ -121,7 +133,14 @@ export class Repository<K, V> {
 
   private rawRange(range: RepositoryRange<K>): KvRange {
     const end = prefixEnd(this.prefix);
-    const r: { gte?: Uint8Array; gt?: Uint8Array; lte?: Uint8Array; lt?: Uint8Array; reverse?: boolean; limit?: number } = {
+    const r: {
+      gte?: Uint8Array;
+      gt?: Uint8Array;
+      lte?: Uint8Array;
+      lt?: Uint8Array;
+      reverse?: boolean;
+      limit?: number;
+    } = {
       reverse: range.reverse ?? false,
       limit: range.limit ?? -1,
     };

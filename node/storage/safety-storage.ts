@@ -40,7 +40,10 @@ export class DurableSafetyStorage implements SafetyStorage {
     // Encode first: a value that does not encode fails before anything is written.
     const value = this.repo.encodeValue(data);
     const stop = this.db.metrics?.safetySaveSeconds.startTimer({ committee: String(this.committeeId) });
-    await this.db.write([{ type: 'put', key: this.repo.encodeKey(null), value }], { sync: true, lane: this.lane });
+    await this.db.write([{ type: 'put', key: this.repo.encodeKey(null), value }], {
+      sync: true,
+      lane: this.lane,
+    });
     stop?.();
   }
 }

@@ -8,7 +8,7 @@
  */
 import type { KvOp } from './kv.js';
 import type { Repository } from './repository.js';
-import type { NodeDatabase } from './database.js';
+import type { DatabaseHandle } from './handle.js';
 import { StorageError } from './errors.js';
 
 export class WriteBatch {
@@ -17,7 +17,7 @@ export class WriteBatch {
   private byteCount = 0;
 
   /** @internal use `NodeDatabase.batch()`. */
-  constructor(private readonly db: NodeDatabase) {}
+  constructor(private readonly db: DatabaseHandle) {}
 
   put<K, V>(repo: Repository<K, V>, key: K, value: V): this {
     this.check();

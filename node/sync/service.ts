@@ -214,23 +214,36 @@ export class SyncService {
         this.metrics?.requests.inc({ result: 'empty' });
         continue;
       }
-      this.metrics?.requests.inc({ result: 'ok' });
-      return this.apply(segments);
+      const { committed, error } = await this.apply(segments);
+      if (error !== null) {
+        // A payload that does not execute under a header the committee certified was altered by the
+        // peer (the header commits to the transactions root): score it down and ask another.
+        this.metrics?.requests.inc({ result: 'invalid' });
+        this.log.warn('synced block failed execution', { peer, err: error });
+        this.deps.penalize(peer, error.code);
+        if (committed === 0) continue;
+      } else this.metrics?.requests.inc({ result: 'ok' });
+      return committed;
     }
     return 0;
   }
 
-  /** Executes and commits verified segments, then moves the engine's root. */
-  private async apply(segments: readonly VerifiedSegment[]): Promise<number> {
+  /**
+   * Executes and commits verified segments in order, then moves the engine's
+   * root to the last one committed. Stops at the first block that fails
+   * execution (nothing of its segment is committed).
+   */
+  private async apply(segments: readonly VerifiedSegment[]): Promise<{ committed: number; error: SyncError | null }> {
     const chain = this.deps.chain;
     let n = 0;
     let last: VerifiedSegment | null = null;
-    for (const seg of segments) {
+    let error: SyncError | null = null;
+    outer: for (const seg of segments) {
       for (const b of seg.blocks) {
         const verdict = await chain.execute(b);
         if (!verdict.ok) {
-          // Certified by the committee, refused by us: our state disagrees; committing would be worse.
-          throw new SyncError('EXECUTION_FAILED', `certified block at height ${b.height} fails execution here: ${verdict.reason}`, { height: b.height });
+          error = new SyncError('EXECUTION_FAILED', `certified block at height ${b.height} fails execution: ${verdict.reason}`, { height: b.height });
+          break outer;
         }
       }
       await chain.commit(seg.blocks, seg.commitQc);
@@ -246,6 +259,6 @@ export class SyncService {
         this.log.warn('the engine did not take the synced root', { height: block.height, err });
       }
     }
-    return n;
+    return { committed: n, error };
   }
 }

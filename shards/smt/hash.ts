@@ -30,7 +30,10 @@ NODE_SCRATCH.set(NODE_PREFIX, 0);
 
 function tagged3(scratch: Uint8Array, prefixLength: number, a: Uint8Array, b: Uint8Array): Hash32 {
   if (a.length !== SMT_HASH_LENGTH || b.length !== SMT_HASH_LENGTH) {
-    throw new SmtError('BAD_KEY', `state tree hashes take two ${SMT_HASH_LENGTH}-byte inputs, got ${a.length} and ${b.length}`);
+    throw new SmtError(
+      'BAD_KEY',
+      `state tree hashes take two ${SMT_HASH_LENGTH}-byte inputs, got ${a.length} and ${b.length}`,
+    );
   }
   scratch.set(a, prefixLength);
   scratch.set(b, prefixLength + 32);

@@ -50,13 +50,19 @@ export function encodeInnerNode(left: Hash32, right: Hash32): Uint8Array {
 
 export function decodeNode(bytes: Uint8Array, hash?: Hash32): DecodedNode {
   if (bytes.length !== SMT_NODE_LENGTH || (bytes[0] !== NODE_TYPE_LEAF && bytes[0] !== NODE_TYPE_INNER)) {
-    throw new SmtError('BAD_NODE', `stored tree node is malformed (${bytes.length} bytes, type ${bytes[0]})`, {
-      hash: hash === undefined ? undefined : Buffer.from(hash).toString('hex'),
-    });
+    throw new SmtError(
+      'BAD_NODE',
+      `stored tree node is malformed (${bytes.length} bytes, type ${bytes[0]})`,
+      {
+        hash: hash === undefined ? undefined : Buffer.from(hash).toString('hex'),
+      },
+    );
   }
   const a = bytes.subarray(1, 33);
   const b = bytes.subarray(33, 65);
-  return bytes[0] === NODE_TYPE_LEAF ? { type: NODE_TYPE_LEAF, key: a, valueHash: b } : { type: NODE_TYPE_INNER, left: a, right: b };
+  return bytes[0] === NODE_TYPE_LEAF
+    ? { type: NODE_TYPE_LEAF, key: a, valueHash: b }
+    : { type: NODE_TYPE_INNER, left: a, right: b };
 }
 
 /** A Map key for a byte string (latin1: one char per byte, the cheapest conversion Node offers). */

@@ -24,7 +24,15 @@ export const smtProofCodec = struct(
   'SmtProof',
   [
     ['siblings', list(bytes32, SMT_MAX_DEPTH)],
-    ['leaf', optional(struct('SmtProofLeaf', [['key', bytes32], ['valueHash', bytes32]]))],
+    [
+      'leaf',
+      optional(
+        struct('SmtProofLeaf', [
+          ['key', bytes32],
+          ['valueHash', bytes32],
+        ]),
+      ),
+    ],
   ],
   1,
 );
@@ -53,7 +61,12 @@ function sharePrefix(a: Uint8Array, b: Uint8Array, bits: number): boolean {
  * holds that value; with null, that the key is absent. Never throws; any
  * malformed proof is false.
  */
-export function verifySmtProof(root: Hash32, key: Hash32, valueHash: Hash32 | null, proof: SmtProof): boolean {
+export function verifySmtProof(
+  root: Hash32,
+  key: Hash32,
+  valueHash: Hash32 | null,
+  proof: SmtProof,
+): boolean {
   if (!is32(root) || !is32(key) || (valueHash !== null && !is32(valueHash))) return false;
   if (typeof proof !== 'object' || proof === null || !Array.isArray(proof.siblings)) return false;
   const n = proof.siblings.length;

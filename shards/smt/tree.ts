@@ -21,7 +21,15 @@ import { compareBytes } from '../../core/bytes.js';
 import type { Hash32 } from '../../core/hash.js';
 import { SmtError } from '../errors.js';
 import { SMT_EMPTY, SMT_HASH_LENGTH, isEmptyHash, keyBit, smtLeafHash, smtNodeHash } from './hash.js';
-import { NODE_TYPE_LEAF, byteKey, decodeNode, encodeInnerNode, encodeLeafNode, type DecodedNode, type NodeReader } from './node.js';
+import {
+  NODE_TYPE_LEAF,
+  byteKey,
+  decodeNode,
+  encodeInnerNode,
+  encodeLeafNode,
+  type DecodedNode,
+  type NodeReader,
+} from './node.js';
 import type { SmtProof } from './proof.js';
 
 /** One change of a batch: set `key` to a value whose hash is `valueHash`, or delete it (null). */
@@ -66,9 +74,13 @@ export class SparseMerkleTree {
   private read(hash: Hash32): DecodedNode {
     const bytes = this.reader.getNode(hash);
     if (bytes === undefined) {
-      throw new SmtError('MISSING_NODE', `state tree node ${Buffer.from(hash).toString('hex')} is not in storage`, {
-        hash: Buffer.from(hash).toString('hex'),
-      });
+      throw new SmtError(
+        'MISSING_NODE',
+        `state tree node ${Buffer.from(hash).toString('hex')} is not in storage`,
+        {
+          hash: Buffer.from(hash).toString('hex'),
+        },
+      );
     }
     return decodeNode(bytes, hash);
   }
@@ -80,7 +92,8 @@ export class SparseMerkleTree {
     for (let depth = 0; ; depth++) {
       if (isEmptyHash(h)) return null;
       const node = this.read(h);
-      if (node.type === NODE_TYPE_LEAF) return compareBytes(node.key, key) === 0 ? new Uint8Array(node.valueHash) : null;
+      if (node.type === NODE_TYPE_LEAF)
+        return compareBytes(node.key, key) === 0 ? new Uint8Array(node.valueHash) : null;
       h = keyBit(key, depth) === 1 ? node.right : node.left;
     }
   }
@@ -98,7 +111,10 @@ export class SparseMerkleTree {
       if (isEmptyHash(h)) return { siblings, leaf: null };
       const node = this.read(h);
       if (node.type === NODE_TYPE_LEAF) {
-        return { siblings, leaf: { key: new Uint8Array(node.key), valueHash: new Uint8Array(node.valueHash) } };
+        return {
+          siblings,
+          leaf: { key: new Uint8Array(node.key), valueHash: new Uint8Array(node.valueHash) },
+        };
       }
       if (keyBit(key, depth) === 1) {
         siblings.push(new Uint8Array(node.left));
@@ -138,7 +154,10 @@ export class SparseMerkleTree {
     sorted.sort((a, b) => compareBytes(a.key, b.key));
     for (let i = 1; i < sorted.length; i++) {
       if (compareBytes(sorted[i - 1]!.key, sorted[i]!.key) === 0) {
-        throw new SmtError('DUPLICATE_KEY', `key ${Buffer.from(sorted[i]!.key).toString('hex')} appears twice in one batch`);
+        throw new SmtError(
+          'DUPLICATE_KEY',
+          `key ${Buffer.from(sorted[i]!.key).toString('hex')} appears twice in one batch`,
+        );
       }
     }
     const keys = sorted.map((c) => c.key);
@@ -171,10 +190,17 @@ class Updater {
       return this.build(depth, k, v, 0, k.length);
     }
     const node = this.read(hash);
-    if (node.type === NODE_TYPE_LEAF) return this.mergeIntoLeaf(hash, node.key, node.valueHash, depth, keys, vals, lo, hi);
+    if (node.type === NODE_TYPE_LEAF)
+      return this.mergeIntoLeaf(hash, node.key, node.valueHash, depth, keys, vals, lo, hi);
     const mid = splitPoint(keys, lo, hi, depth);
-    const left = lo < mid ? this.update(node.left, depth + 1, keys, vals, lo, mid) : { hash: node.left, kind: KIND_UNKNOWN };
-    const right = mid < hi ? this.update(node.right, depth + 1, keys, vals, mid, hi) : { hash: node.right, kind: KIND_UNKNOWN };
+    const left =
+      lo < mid
+        ? this.update(node.left, depth + 1, keys, vals, lo, mid)
+        : { hash: node.left, kind: KIND_UNKNOWN };
+    const right =
+      mid < hi
+        ? this.update(node.right, depth + 1, keys, vals, mid, hi)
+        : { hash: node.right, kind: KIND_UNKNOWN };
     return this.combine(left, right);
   }
 

@@ -8,7 +8,7 @@
  *   - no transfer is lost or applied twice (balances, nonces, one inclusion each, replays refused).
  */
 import '../../core/polyfill.js';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,7 +51,7 @@ t.teardown(async () => {
 });
 
 /** Signs and submits `count` transfers from account `from` to `to`, through validator `via`. */
-async function transfers(from: number, to: number, count: number, via: number): Promise<Sent[]> {
+async function transfers(t: Test, from: number, to: number, count: number, via: number): Promise<Sent[]> {
   const c = clients[via]!;
   const status = await c.status();
   const fee = net.files.genesis.fees.minTransferFee;
@@ -76,7 +76,7 @@ async function transfers(from: number, to: number, count: number, via: number): 
   return out;
 }
 
-async function receiptsOn(index: number, list: readonly Sent[]): Promise<void> {
+async function receiptsOn(t: Test, index: number, list: readonly Sent[]): Promise<void> {
   for (const s of list) {
     const r = await clients[index]!.waitForReceipt(s.hash, WAIT);
     t.ok(r.height > 0, `receipt of ${s.hash.slice(0, 10)} on validator-${index}`);
@@ -96,8 +96,8 @@ t.test('4 validators start and commit blocks', async (t) => {
 });
 
 t.test('transfers are committed and visible on every validator', async (t) => {
-  const list = [...(await transfers(0, 1, 5, 0)), ...(await transfers(1, 2, 5, 1)), ...(await transfers(2, 3, 5, 2))];
-  for (let v = 0; v < 4; v++) await receiptsOn(v, list);
+  const list = [...(await transfers(t, 0, 1, 5, 0)), ...(await transfers(t, 1, 2, 5, 1)), ...(await transfers(t, 2, 3, 5, 2))];
+  for (let v = 0; v < 4; v++) await receiptsOn(t, v, list);
   for (const r of await clients[3]!.getReceipts(list.map((s) => s.hash))) {
     t.ok(r !== null && !(r instanceof RpcError) && /^(0|success)$/i.test(r.status), 'every transfer succeeded');
   }
@@ -107,8 +107,8 @@ t.test('kill -9 of one validator does not stop the others', async (t) => {
   const exit = await net.killValidator(3, 'SIGKILL');
   t.equal(exit.signal, 'SIGKILL');
   const before = (await clients[0]!.status()).committedHeight;
-  const list = [...(await transfers(0, 2, 5, 0)), ...(await transfers(3, 0, 5, 1))];
-  for (let v = 0; v < 3; v++) await receiptsOn(v, list);
+  const list = [...(await transfers(t, 0, 2, 5, 0)), ...(await transfers(t, 3, 0, 5, 1))];
+  for (let v = 0; v < 3; v++) await receiptsOn(t, v, list);
   const after = (await clients[0]!.status()).committedHeight;
   t.ok(after > before, `the other three kept committing (${before} -> ${after})`);
 });
@@ -119,10 +119,10 @@ t.test('restarted, it catches up from its own database and its peers', async (t)
   t.ok(s.committedHeight >= 1, `it resumed from its database at height ${s.committedHeight}, not from genesis`);
   await clients[3]!.waitForCommittedHeight(target, WAIT);
   // Everything sent while it was down is there too.
-  await receiptsOn(3, sent);
+  await receiptsOn(t, 3, sent);
   // And it takes part again: new transfers through it commit everywhere.
-  const list = await transfers(3, 1, 3, 3);
-  for (let v = 0; v < 4; v++) await receiptsOn(v, list);
+  const list = await transfers(t, 3, 1, 3, 3);
+  for (let v = 0; v < 4; v++) await receiptsOn(t, v, list);
 });
 
 t.test('all validators end with the same state root at the same height', async (t) => {

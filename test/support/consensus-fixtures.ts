@@ -10,7 +10,12 @@ import { ValidatorSet } from '../../consensus/committee.js';
 import { genesisQc } from '../../consensus/engine.js';
 import { StakeWeightedRoundRobin } from '../../consensus/leader-election.js';
 import { BLOCK_VERSION, blockId, blockInfo } from '../../consensus/messages.js';
-import { ed25519Scheme, proposalSigningBytes, timeoutSigningBytes, voteSigningBytes } from '../../consensus/signing.js';
+import {
+  ed25519Scheme,
+  proposalSigningBytes,
+  timeoutSigningBytes,
+  voteSigningBytes,
+} from '../../consensus/signing.js';
 import { CertificateCache, type VerifyContext } from '../../consensus/verify.js';
 import type {
   Block,
@@ -73,14 +78,28 @@ export class Fixture {
 
   vote(i: ValidatorIndex, block: Block): Vote {
     const voteData = this.voteDataFor(block);
-    return { voteData, epoch: this.domain.epoch, signer: i, signature: this.sign(i, voteSigningBytes(this.domain, voteData)) };
+    return {
+      voteData,
+      epoch: this.domain.epoch,
+      signer: i,
+      signature: this.sign(i, voteSigningBytes(this.domain, voteData)),
+    };
   }
 
-  qcFor(block: Block, signers: readonly ValidatorIndex[] = this.keys.map((_, i) => i).slice(0, Math.floor((2 * this.keys.length) / 3) + 1)): QuorumCert {
+  qcFor(
+    block: Block,
+    signers: readonly ValidatorIndex[] = this.keys
+      .map((_, i) => i)
+      .slice(0, Math.floor((2 * this.keys.length) / 3) + 1),
+  ): QuorumCert {
     const voteData = this.voteDataFor(block);
     const msg = voteSigningBytes(this.domain, voteData);
     const sorted = [...signers].sort((a, b) => a - b);
-    return { voteData, signers: this.validators.makeBitmap(sorted), signatures: sorted.map((i) => this.sign(i, msg)) };
+    return {
+      voteData,
+      signers: this.validators.makeBitmap(sorted),
+      signatures: sorted.map((i) => this.sign(i, msg)),
+    };
   }
 
   block(opts: {
@@ -111,8 +130,16 @@ export class Fixture {
     };
   }
 
-  proposal(block: Block, signer: ValidatorIndex = block.proposer, highCommitQc: QuorumCert | null = null): Proposal {
-    return { block, signature: this.sign(signer, proposalSigningBytes(this.domain, block.round, blockId(block))), highCommitQc };
+  proposal(
+    block: Block,
+    signer: ValidatorIndex = block.proposer,
+    highCommitQc: QuorumCert | null = null,
+  ): Proposal {
+    return {
+      block,
+      signature: this.sign(signer, proposalSigningBytes(this.domain, block.round, blockId(block))),
+      highCommitQc,
+    };
   }
 
   timeout(i: ValidatorIndex, round: Round, highQc: QuorumCert, lastVote: Vote | null = null): TimeoutMsg {
@@ -123,7 +150,8 @@ export class Fixture {
   tc(round: Round, timeouts: readonly TimeoutMsg[]): TimeoutCert {
     const sorted = [...timeouts].sort((a, b) => a.signer - b.signer);
     let highQc = sorted[0]!.highQc;
-    for (const t of sorted) if (t.highQc.voteData.block.round > highQc.voteData.block.round) highQc = t.highQc;
+    for (const t of sorted)
+      if (t.highQc.voteData.block.round > highQc.voteData.block.round) highQc = t.highQc;
     return {
       round,
       signers: this.validators.makeBitmap(sorted.map((t) => t.signer)),

@@ -7,7 +7,12 @@
 import { sha256 } from '../../core/hash.js';
 import { u64be } from '../../core/bytes.js';
 import { keyPairFromSeed } from '../../core/ed25519.js';
-import { ConsensusEngine, makeGenesisBlock, type EngineEvent, type EngineOptions } from '../../consensus/engine.js';
+import {
+  ConsensusEngine,
+  makeGenesisBlock,
+  type EngineEvent,
+  type EngineOptions,
+} from '../../consensus/engine.js';
 import { InMemorySafetyStorage } from '../../consensus/safety-rules.js';
 import { ed25519Scheme, makeSigner } from '../../consensus/signing.js';
 import { blockId } from '../../consensus/messages.js';
@@ -59,7 +64,8 @@ export class FakeClock implements Clock {
       await settle();
       let next: { at: number; seq: number; fn: () => void; id: number } | null = null;
       for (const [id, tm] of this.timers) {
-        if (tm.at <= end && (next === null || tm.at < next.at || (tm.at === next.at && tm.seq < next.seq))) next = { ...tm, id };
+        if (tm.at <= end && (next === null || tm.at < next.at || (tm.at === next.at && tm.seq < next.seq)))
+          next = { ...tm, id };
       }
       if (next === null) break;
       this.timers.delete(next.id);
@@ -160,7 +166,13 @@ export class TestNetwork {
       const executor = new CountingExecutor();
       const storage = new InMemorySafetyStorage();
       const events: EngineEvent[] = [];
-      const node: TestNode = { index: i, engine: null as unknown as ConsensusEngine, executor, storage, events };
+      const node: TestNode = {
+        index: i,
+        engine: null as unknown as ConsensusEngine,
+        executor,
+        storage,
+        events,
+      };
       node.engine = this.makeEngine(node, opts.engine ?? {});
       this.nodes.push(node);
     }
@@ -179,7 +191,7 @@ export class TestNetwork {
       network: this.networkFor(i),
       executor: node.executor,
       genesis: this.genesis,
-      timing: { baseTimeoutMs: 1000, minProposalIntervalMs: 20 },
+      timing: { baseTimeoutMs: 200, maxTimeoutMs: 1600, minProposalIntervalMs: 20 },
       onEvent: (e) => node.events.push(e),
       ...extra,
     });
@@ -212,23 +224,29 @@ export class TestNetwork {
     if (this.net.drop?.(from, to, msg) === true) return;
     this.clock.setTimer(this.net.delayMs ?? 5, () => {
       if (this.down.has(to)) return;
-      void this.nodes[to]!.engine.handleMessage(msg, from).then((verdict) => this.verdicts.push({ from, to, type: msg.type, verdict }));
+      void this.nodes[to]!.engine.handleMessage(msg, from).then((verdict) =>
+        this.verdicts.push({ from, to, type: msg.type, verdict }),
+      );
     });
   }
 
   private networkFor(from: number): ConsensusNetwork {
     const all = (): number[] => this.nodes.map((n) => n.index).filter((j) => j !== from);
     return {
-      broadcastProposal: (p: Proposal) => all().forEach((j) => this.deliver(from, j, { type: 'proposal', value: p })),
+      broadcastProposal: (p: Proposal) =>
+        all().forEach((j) => this.deliver(from, j, { type: 'proposal', value: p })),
       sendVote: (to: ValidatorIndex, v: Vote) => this.deliver(from, to, { type: 'vote', value: v }),
-      broadcastTimeout: (t: TimeoutMsg) => all().forEach((j) => this.deliver(from, j, { type: 'timeout', value: t })),
+      broadcastTimeout: (t: TimeoutMsg) =>
+        all().forEach((j) => this.deliver(from, j, { type: 'timeout', value: t })),
       fetchBlocks: (peer: ValidatorIndex, id: BlockId, count: number) =>
         new Promise<Block[]>((resolve, reject) => {
           if (this.down.has(peer)) {
             reject(new Error('peer down'));
             return;
           }
-          this.clock.setTimer((this.net.delayMs ?? 5) * 2, () => resolve([...this.nodes[peer]!.engine.serveBlocks({ blockId: id, count }).blocks]));
+          this.clock.setTimer((this.net.delayMs ?? 5) * 2, () =>
+            resolve([...this.nodes[peer]!.engine.serveBlocks({ blockId: id, count }).blocks]),
+          );
         }),
     };
   }

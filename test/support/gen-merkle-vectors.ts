@@ -8,6 +8,7 @@
  *   node --loader ts-node/esm test/support/gen-merkle-vectors.ts [--check]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { EMPTY_ROOT, hashLeaf, inclusionProof, rootFromLeafHashes } from '../../core/merkle.js';
 import { toHex } from '../../core/bytes.js';
 
@@ -46,7 +47,7 @@ export function generateMerkleVectors(): unknown {
   };
 }
 
-if (process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const text = JSON.stringify(generateMerkleVectors(), null, 1) + '\n';
   if (process.argv.includes('--check')) {
     const same = readFileSync(MERKLE_VECTORS_PATH, 'utf8') === text;

@@ -27,18 +27,38 @@ t.test('bitmaps are LSB-first, exactly ceil(n/8) bytes, padding zero', async (t)
   t.equal(vs.bitmapLength, 2);
   t.same([...vs.makeBitmap([0, 3, 9])], [0b00001001, 0b00000010]);
   t.same(vs.signersOf(new Uint8Array([0b10000001, 0b01])), [0, 7, 8]);
-  t.equal(code(() => vs.signersOf(new Uint8Array([1]))), 'MALFORMED', 'too short');
-  t.equal(code(() => vs.signersOf(new Uint8Array([1, 0, 0]))), 'MALFORMED', 'too long');
-  t.equal(code(() => vs.signersOf(new Uint8Array([0, 0b100]))), 'UNKNOWN_SIGNER', 'bit 10 of a committee of 10');
-  t.equal(code(() => vs.makeBitmap([10])), 'UNKNOWN_SIGNER');
+  t.equal(
+    code(() => vs.signersOf(new Uint8Array([1]))),
+    'MALFORMED',
+    'too short',
+  );
+  t.equal(
+    code(() => vs.signersOf(new Uint8Array([1, 0, 0]))),
+    'MALFORMED',
+    'too long',
+  );
+  t.equal(
+    code(() => vs.signersOf(new Uint8Array([0, 0b100]))),
+    'UNKNOWN_SIGNER',
+    'bit 10 of a committee of 10',
+  );
+  t.equal(
+    code(() => vs.makeBitmap([10])),
+    'UNKNOWN_SIGNER',
+  );
   t.equal(vs.indexOf(member(3, 1n).publicKey), 3);
   t.equal(vs.indexOf(member(99, 1n).publicKey), -1);
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 70 }).chain((n) => fc.tuple(fc.constant(n), fc.uniqueArray(fc.nat({ max: n - 1 })))), ([n, idx]) => {
-      const v = new ValidatorSet(committee(Array(n).fill(1n)));
-      const sorted = [...idx].sort((a, b) => a - b);
-      return JSON.stringify(v.signersOf(v.makeBitmap(idx))) === JSON.stringify(sorted);
-    }),
+    fc.property(
+      fc
+        .integer({ min: 1, max: 70 })
+        .chain((n) => fc.tuple(fc.constant(n), fc.uniqueArray(fc.nat({ max: n - 1 })))),
+      ([n, idx]) => {
+        const v = new ValidatorSet(committee(Array(n).fill(1n)));
+        const sorted = [...idx].sort((a, b) => a - b);
+        return JSON.stringify(v.signersOf(v.makeBitmap(idx))) === JSON.stringify(sorted);
+      },
+    ),
     { numRuns: 200, seed: 1 },
   );
 });
@@ -97,11 +117,34 @@ t.test('mutation quorumByHeads counts heads', async (t) => {
 });
 
 t.test('bad committees are refused', async (t) => {
-  t.equal(code(() => new ValidatorSet([])), 'BAD_COMMITTEE');
-  t.equal(code(() => new ValidatorSet(committee([1n, 0n]))), 'BAD_COMMITTEE');
-  t.equal(code(() => new ValidatorSet(committee([1n, -1n]))), 'BAD_COMMITTEE');
-  t.equal(code(() => new ValidatorSet([member(0, 1n), member(0, 2n)])), 'BAD_COMMITTEE', 'shared key');
-  t.equal(code(() => new ValidatorSet(committee(Array(MAX_COMMITTEE_SIZE + 1).fill(1n)))), 'BAD_COMMITTEE');
-  t.equal(code(() => new ValidatorSet([{ publicKey: new Uint8Array(32), stake: 1 as unknown as bigint }])), 'BAD_COMMITTEE', 'stake must be a bigint');
-  t.equal(new ValidatorSet(committee(Array(MAX_COMMITTEE_SIZE).fill(1n))).bitmapLength, MAX_COMMITTEE_SIZE / 8);
+  t.equal(
+    code(() => new ValidatorSet([])),
+    'BAD_COMMITTEE',
+  );
+  t.equal(
+    code(() => new ValidatorSet(committee([1n, 0n]))),
+    'BAD_COMMITTEE',
+  );
+  t.equal(
+    code(() => new ValidatorSet(committee([1n, -1n]))),
+    'BAD_COMMITTEE',
+  );
+  t.equal(
+    code(() => new ValidatorSet([member(0, 1n), member(0, 2n)])),
+    'BAD_COMMITTEE',
+    'shared key',
+  );
+  t.equal(
+    code(() => new ValidatorSet(committee(Array(MAX_COMMITTEE_SIZE + 1).fill(1n)))),
+    'BAD_COMMITTEE',
+  );
+  t.equal(
+    code(() => new ValidatorSet([{ publicKey: new Uint8Array(32), stake: 1 as unknown as bigint }])),
+    'BAD_COMMITTEE',
+    'stake must be a bigint',
+  );
+  t.equal(
+    new ValidatorSet(committee(Array(MAX_COMMITTEE_SIZE).fill(1n))).bitmapLength,
+    MAX_COMMITTEE_SIZE / 8,
+  );
 });

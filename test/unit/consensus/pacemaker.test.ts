@@ -1,6 +1,12 @@
 /** Round timing and certificate formation, alone. */
 import t from 'tap';
-import { Pacemaker, TimeoutAggregator, VoteAggregator, roundTimeoutMs, DEFAULT_ROUND_TIMING } from '../../../consensus/pacemaker.js';
+import {
+  Pacemaker,
+  TimeoutAggregator,
+  VoteAggregator,
+  roundTimeoutMs,
+  DEFAULT_ROUND_TIMING,
+} from '../../../consensus/pacemaker.js';
 import { verifyQc, verifyTc } from '../../../consensus/verify.js';
 import { ValidatorSet } from '../../../consensus/committee.js';
 import { Fixture } from '../../support/consensus-fixtures.js';
@@ -87,7 +93,7 @@ t.test('timeouts become a TC by stake, with the highest QC', async (t) => {
   t.ok(agg.has(4, 0));
   r = agg.add(f.timeout(3, 4, qcs[1]!));
   t.ok(r.tc, 'three of four');
-  t.same(r.tc!.hqcRounds, [3, 1, 2], 'each signer\'s own hqc round, in index order');
+  t.same(r.tc!.hqcRounds, [3, 1, 2], "each signer's own hqc round, in index order");
   t.equal(r.tc!.highQc.voteData.block.round, 3, 'the highest QC');
   verifyTc(f.ctx(), r.tc!);
   t.equal(agg.add(f.timeout(1, 4, qcs[2]!)).tc, null, 'one TC per round');

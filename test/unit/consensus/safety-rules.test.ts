@@ -10,8 +10,23 @@ import { sha256 } from '../../../core/hash.js';
 import { equalBytes, toHex, u64be } from '../../../core/bytes.js';
 import { InMemorySafetyStorage, SafetyRules, initialSafetyData } from '../../../consensus/safety-rules.js';
 import { BLOCK_VERSION, blockId } from '../../../consensus/messages.js';
-import { ed25519Scheme, makeSigner, proposalSigningBytes, timeoutSigningBytes, voteSigningBytes } from '../../../consensus/signing.js';
-import type { Block, ConsensusMutations, QuorumCert, SafetyData, SafetyStorage, Signer, TimeoutCert, Vote } from '../../../consensus/types.js';
+import {
+  ed25519Scheme,
+  makeSigner,
+  proposalSigningBytes,
+  timeoutSigningBytes,
+  voteSigningBytes,
+} from '../../../consensus/signing.js';
+import type {
+  Block,
+  ConsensusMutations,
+  QuorumCert,
+  SafetyData,
+  SafetyStorage,
+  Signer,
+  TimeoutCert,
+  Vote,
+} from '../../../consensus/types.js';
 import { Fixture, expectCodeAsync } from '../../support/consensus-fixtures.js';
 
 const f = new Fixture(4);
@@ -20,8 +35,19 @@ const [b1, b2, b3, b4] = blocks as [Block, Block, Block, Block];
 const me = 1;
 const signerOf = (i: number): Signer => makeSigner(ed25519Scheme, f.keys[i]!.seed, f.keys[i]!.publicKey);
 
-async function open(storage: SafetyStorage = new InMemorySafetyStorage(), mutations: ConsensusMutations = {}, self = me): Promise<SafetyRules> {
-  return SafetyRules.open({ domain: f.domain, self, signer: signerOf(self), storage, validators: f.validators, mutations });
+async function open(
+  storage: SafetyStorage = new InMemorySafetyStorage(),
+  mutations: ConsensusMutations = {},
+  self = me,
+): Promise<SafetyRules> {
+  return SafetyRules.open({
+    domain: f.domain,
+    self,
+    signer: signerOf(self),
+    storage,
+    validators: f.validators,
+    mutations,
+  });
 }
 
 /** A storage whose saves wait until released, to observe what happens before the write is durable. */
@@ -71,7 +97,10 @@ t.test('a vote follows its QC, updates and persists the safety data before it is
   t.equal(storage.stored!.oneChainRound, 1, 'one-chain round = the QC round');
   t.ok(equalBytes(storage.stored!.lastVote!.signature, v.signature), 'the vote is stored');
   t.same(v.voteData, f.voteDataFor(b2), 'vote data: block, parent, commit = parent on consecutive rounds');
-  t.ok(ed25519Scheme.verify(v.signature, voteSigningBytes(f.domain, v.voteData), f.keys[me]!.publicKey), 'signed over the vote bytes');
+  t.ok(
+    ed25519Scheme.verify(v.signature, voteSigningBytes(f.domain, v.voteData), f.keys[me]!.publicKey),
+    'signed over the vote bytes',
+  );
   t.equal(v.signer, me);
 });
 
@@ -97,7 +126,13 @@ t.test('voting rule: a round must follow its QC, or a TC whose high QCs it is no
   const skip = f.block({ parent: b3, round: 5, tc: null });
   await expectCodeAsync(t, () => rules.constructAndSignVote(skip, null), 'NOT_SAFE_TO_VOTE');
   // TC of round 4 in which someone had a QC of round 4 (higher than the block's QC of round 3).
-  const tcWithHigherLock: TimeoutCert = { round: 4, signers: f.validators.makeBitmap([0, 2, 3]), hqcRounds: [3, 3, 4], signatures: [], highQc: qcs[3]! };
+  const tcWithHigherLock: TimeoutCert = {
+    round: 4,
+    signers: f.validators.makeBitmap([0, 2, 3]),
+    hqcRounds: [3, 3, 4],
+    signatures: [],
+    highQc: qcs[3]!,
+  };
   const onTc = f.block({ parent: b3, round: 5, tc: tcWithHigherLock });
   await expectCodeAsync(t, () => rules.constructAndSignVote(onTc, tcWithHigherLock), 'NOT_SAFE_TO_VOTE');
   // A TC of the wrong round does not help.
@@ -112,7 +147,13 @@ t.test('voting rule: a round must follow its QC, or a TC whose high QCs it is no
 
 t.test('mutation dropTcHighQcClause votes against the lock', async (t) => {
   const rules = await open(new InMemorySafetyStorage(), { dropTcHighQcClause: true });
-  const tc: TimeoutCert = { round: 4, signers: f.validators.makeBitmap([0, 2, 3]), hqcRounds: [3, 3, 4], signatures: [], highQc: qcs[3]! };
+  const tc: TimeoutCert = {
+    round: 4,
+    signers: f.validators.makeBitmap([0, 2, 3]),
+    hqcRounds: [3, 3, 4],
+    signatures: [],
+    highQc: qcs[3]!,
+  };
   const v = await rules.constructAndSignVote(f.block({ parent: b3, round: 5, tc }), tc);
   t.equal(v.voteData.block.round, 5, 'the mutant votes where the rule refuses');
 });
@@ -129,12 +170,24 @@ t.test('timeout rule', async (t) => {
   await expectCodeAsync(t, () => rules.signTimeout(3, qcs[2]!, null), 'NOT_SAFE_TO_TIMEOUT');
   const to = await rules.signTimeout(3, qcs[1]!, null);
   t.equal(to.round, 3);
-  t.ok(to.lastVote !== null && equalBytes(to.lastVote.signature, v3.signature), 'the vote of the round rides along');
-  t.ok(ed25519Scheme.verify(to.signature, timeoutSigningBytes(f.domain, 3, 2), f.keys[me]!.publicKey), 'signed over (round, hqc round)');
+  t.ok(
+    to.lastVote !== null && equalBytes(to.lastVote.signature, v3.signature),
+    'the vote of the round rides along',
+  );
+  t.ok(
+    ed25519Scheme.verify(to.signature, timeoutSigningBytes(f.domain, 3, 2), f.keys[me]!.publicKey),
+    'signed over (round, hqc round)',
+  );
   t.equal(storage.peek()!.highestTimeoutRound, 3, 'persisted');
   t.equal(await rules.signTimeout(3, qcs[1]!, null), to, 'asked again: the stored timeout');
   // Round 4 after a TC of round 3 with an older hqc, as long as it is not below the one-chain round.
-  const tc3: TimeoutCert = { round: 3, signers: f.validators.makeBitmap([0, 1, 2]), hqcRounds: [2, 2, 2], signatures: [], highQc: qcs[1]! };
+  const tc3: TimeoutCert = {
+    round: 3,
+    signers: f.validators.makeBitmap([0, 1, 2]),
+    hqcRounds: [2, 2, 2],
+    signatures: [],
+    highQc: qcs[1]!,
+  };
   const to4 = await rules.signTimeout(4, qcs[1]!, tc3);
   t.equal(to4.lastVote, null, 'no vote in round 4');
   t.equal(rules.data.lastVotedRound, 4, 'a timeout sets the last voted round');
@@ -145,7 +198,9 @@ t.test('timeout rule', async (t) => {
 t.test('proposals', async (t) => {
   const rules = await open(new InMemorySafetyStorage(), {}, b3.proposer);
   const sig = await rules.signProposal(b3);
-  t.ok(ed25519Scheme.verify(sig, proposalSigningBytes(f.domain, 3, blockId(b3)), f.keys[b3.proposer]!.publicKey));
+  t.ok(
+    ed25519Scheme.verify(sig, proposalSigningBytes(f.domain, 3, blockId(b3)), f.keys[b3.proposer]!.publicKey),
+  );
   const other = await open(new InMemorySafetyStorage(), {}, (b3.proposer + 1) % 4);
   await expectCodeAsync(t, () => other.signProposal(b3), 'INVALID_PROPOSAL');
   await rules.constructAndSignVote(b3, null);
@@ -162,9 +217,28 @@ t.test('epochs, signer and placement', async (t) => {
   t.equal(older.peek()!.lastVotedRound, 0, 'and is persisted');
   await expectCodeAsync(t, () => rules.constructAndSignVote({ ...b2, epoch: 2 }, null), 'WRONG_EPOCH');
   await expectCodeAsync(t, () => rules.constructAndSignVote({ ...b2, chainId: 8 }, null), 'WRONG_CHAIN');
-  await expectCodeAsync(t, () => rules.constructAndSignVote({ ...b2, committeeId: 8 }, null), 'WRONG_COMMITTEE');
-  await expectCodeAsync(t, () => rules.constructAndSignVote({ ...b2, parentId: blockId(b3) }, null), 'INVALID_PROPOSAL');
-  await expectCodeAsync(t, () => SafetyRules.open({ domain: f.domain, self: 0, signer: signerOf(1), storage: new InMemorySafetyStorage(), validators: f.validators }), 'BAD_SIGNER');
+  await expectCodeAsync(
+    t,
+    () => rules.constructAndSignVote({ ...b2, committeeId: 8 }, null),
+    'WRONG_COMMITTEE',
+  );
+  await expectCodeAsync(
+    t,
+    () => rules.constructAndSignVote({ ...b2, parentId: blockId(b3) }, null),
+    'INVALID_PROPOSAL',
+  );
+  await expectCodeAsync(
+    t,
+    () =>
+      SafetyRules.open({
+        domain: f.domain,
+        self: 0,
+        signer: signerOf(1),
+        storage: new InMemorySafetyStorage(),
+        validators: f.validators,
+      }),
+    'BAD_SIGNER',
+  );
 });
 
 t.test('a failed save releases nothing and changes nothing', async (t) => {
@@ -190,13 +264,22 @@ t.test('restart: the stored vote survives; skipPersistBeforeVote loses it', asyn
   const storage = new InMemorySafetyStorage();
   const v = await (await open(storage)).constructAndSignVote(b3, null);
   const again = await open(storage);
-  t.ok(equalBytes((await again.constructAndSignVote(b3, null)).signature, v.signature), 'same vote after restart');
-  await expectCodeAsync(t, () => again.constructAndSignVote(f.block({ parent: b2, payload: new Uint8Array([7]) }), null), 'ALREADY_VOTED');
+  t.ok(
+    equalBytes((await again.constructAndSignVote(b3, null)).signature, v.signature),
+    'same vote after restart',
+  );
+  await expectCodeAsync(
+    t,
+    () => again.constructAndSignVote(f.block({ parent: b2, payload: new Uint8Array([7]) }), null),
+    'ALREADY_VOTED',
+  );
 
   const leaky = new InMemorySafetyStorage();
   await (await open(leaky, { skipPersistBeforeVote: true })).constructAndSignVote(b3, null);
   t.equal(leaky.peek()!.lastVotedRound, 0, 'the mutant released a vote that was never written');
-  const fork = await (await open(leaky)).constructAndSignVote(f.block({ parent: b2, payload: new Uint8Array([7]) }), null);
+  const fork = await (
+    await open(leaky)
+  ).constructAndSignVote(f.block({ parent: b2, payload: new Uint8Array([7]) }), null);
   t.equal(fork.voteData.block.round, 3, 'after a restart it votes for a second block in round 3');
 });
 
@@ -214,15 +297,31 @@ interface Cand {
 
 function fakeQc(round: number, height: number, tag: number): QuorumCert {
   const id = sha256(u64be(round * 1000 + tag));
-  const parent = { id: sha256(u64be(round * 1000 + tag + 500)), round: Math.max(0, round - 1), height: Math.max(0, height - 1) };
-  return { voteData: { block: { id, round, height }, parent, commit: null }, signers: new Uint8Array(1), signatures: [] };
+  const parent = {
+    id: sha256(u64be(round * 1000 + tag + 500)),
+    round: Math.max(0, round - 1),
+    height: Math.max(0, height - 1),
+  };
+  return {
+    voteData: { block: { id, round, height }, parent, commit: null },
+    signers: new Uint8Array(1),
+    signatures: [],
+  };
 }
 
 function candidate(round: number, qcRound: number, variant: number, tcHqc: number[] | null): Cand {
   const qc = fakeQc(qcRound, qcRound, variant % 2);
   const payload = u64be(variant);
   const tc: TimeoutCert | null =
-    tcHqc === null ? null : { round: round - 1, signers: new Uint8Array(1), hqcRounds: tcHqc.map((h) => Math.min(h, round - 2)), signatures: [], highQc: qc };
+    tcHqc === null
+      ? null
+      : {
+          round: round - 1,
+          signers: new Uint8Array(1),
+          hqcRounds: tcHqc.map((h) => Math.min(h, round - 2)),
+          signatures: [],
+          highQc: qc,
+        };
   const block: Block = {
     version: BLOCK_VERSION,
     chainId: f.domain.chainId,
@@ -265,12 +364,24 @@ type Op =
   | { kind: 'reask' };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom(...candidatePool()).map((cand) => ({ kind: 'vote' as const, cand })) },
+  {
+    weight: 6,
+    arbitrary: fc.constantFrom(...candidatePool()).map((cand) => ({ kind: 'vote' as const, cand })),
+  },
   {
     weight: 3,
     arbitrary: fc
-      .record({ round: fc.integer({ min: 1, max: 7 }), back: fc.integer({ min: 1, max: 3 }), withTc: fc.boolean() })
-      .map((o) => ({ kind: 'timeout' as const, round: o.round, hqcRound: Math.max(0, o.round - o.back), withTc: o.withTc })),
+      .record({
+        round: fc.integer({ min: 1, max: 7 }),
+        back: fc.integer({ min: 1, max: 3 }),
+        withTc: fc.boolean(),
+      })
+      .map((o) => ({
+        kind: 'timeout' as const,
+        round: o.round,
+        hqcRound: Math.max(0, o.round - o.back),
+        withTc: o.withTc,
+      })),
   },
   { weight: 1, arbitrary: fc.constant({ kind: 'restart' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'reask' as const }) },
@@ -280,13 +391,19 @@ const stats = { votes: 0, resent: 0, timeouts: 0, restarts: 0 };
 
 async function runOps(ops: Op[], mutations: ConsensusMutations): Promise<string | null> {
   const storage = new InMemorySafetyStorage();
-  const mk = () => SafetyRules.open({ domain: f.domain, self: me, signer: fastSigner(me), storage, mutations });
+  const mk = () =>
+    SafetyRules.open({ domain: f.domain, self: me, signer: fastSigner(me), storage, mutations });
   let rules = await mk();
   const votedBlock = new Map<number, string>();
   let lastVoted: Cand | null = null;
   for (const raw of ops) {
     // 'reask' proposes the block of our last vote again (as a re-delivered proposal would).
-    const op: Op = raw.kind === 'reask' ? (lastVoted === null ? { kind: 'restart' } : { kind: 'vote', cand: lastVoted }) : raw;
+    const op: Op =
+      raw.kind === 'reask'
+        ? lastVoted === null
+          ? { kind: 'restart' }
+          : { kind: 'vote', cand: lastVoted }
+        : raw;
     const before = rules.data;
     if (op.kind === 'restart') {
       rules = await mk();
@@ -310,7 +427,8 @@ async function runOps(ops: Op[], mutations: ConsensusMutations): Promise<string 
       const resent = before.lastVote !== null && before.lastVote.voteData.block.round === r;
       if (resent) stats.resent++;
       else stats.votes++;
-      if (!resent && r <= before.lastVotedRound) return `new vote in round ${r} at or below last voted round ${before.lastVotedRound}`;
+      if (!resent && r <= before.lastVotedRound)
+        return `new vote in round ${r} at or below last voted round ${before.lastVotedRound}`;
       const qcRound = block.qc.voteData.block.round;
       const maxHqc = tc === null ? -1 : Math.max(...tc.hqcRounds);
       const safe = r === qcRound + 1 || (tc !== null && r === tc.round + 1 && qcRound >= maxHqc);
@@ -318,15 +436,25 @@ async function runOps(ops: Op[], mutations: ConsensusMutations): Promise<string 
       continue;
     }
     const hqc = fakeQc(op.hqcRound, op.hqcRound, 0);
-    const tc: TimeoutCert | null = op.withTc ? { round: op.round - 1, signers: new Uint8Array(1), hqcRounds: [op.hqcRound], signatures: [], highQc: hqc } : null;
+    const tc: TimeoutCert | null = op.withTc
+      ? {
+          round: op.round - 1,
+          signers: new Uint8Array(1),
+          hqcRounds: [op.hqcRound],
+          signatures: [],
+          highQc: hqc,
+        }
+      : null;
     try {
       await rules.signTimeout(op.round, hqc, op.round >= 2 ? tc : null);
     } catch {
       continue;
     }
     stats.timeouts++;
-    if (op.round < before.lastVotedRound) return `timeout in round ${op.round} below last voted round ${before.lastVotedRound}`;
-    if (op.hqcRound < before.oneChainRound) return `timeout with hqc ${op.hqcRound} below one-chain round ${before.oneChainRound}`;
+    if (op.round < before.lastVotedRound)
+      return `timeout in round ${op.round} below last voted round ${before.lastVotedRound}`;
+    if (op.hqcRound < before.oneChainRound)
+      return `timeout with hqc ${op.hqcRound} below one-chain round ${before.oneChainRound}`;
     if (rules.data.lastVotedRound < op.round) return 'a timeout did not raise the last voted round';
   }
   return null;
@@ -334,16 +462,25 @@ async function runOps(ops: Op[], mutations: ConsensusMutations): Promise<string 
 
 t.test('property: safety holds over random operations and restarts', async (t) => {
   await fc.assert(
-    fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 40 }), async (ops) => (await runOps(ops, {})) === null),
+    fc.asyncProperty(
+      fc.array(opArb, { minLength: 1, maxLength: 40 }),
+      async (ops) => (await runOps(ops, {})) === null,
+    ),
     { numRuns: 300, seed: 20240601 },
   );
   // The sequences must exercise the rules, not only be refused.
-  t.ok(stats.votes > 250 && stats.resent > 50 && stats.timeouts > 150 && stats.restarts > 100, `signed ${JSON.stringify(stats)}`);
+  t.ok(
+    stats.votes > 250 && stats.resent > 50 && stats.timeouts > 150 && stats.restarts > 100,
+    `signed ${JSON.stringify(stats)}`,
+  );
 });
 
 t.test('property: the same check catches skipPersistBeforeVote', async (t) => {
   const res = await fc.check(
-    fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 40 }), async (ops) => (await runOps(ops, { skipPersistBeforeVote: true })) === null),
+    fc.asyncProperty(
+      fc.array(opArb, { minLength: 1, maxLength: 40 }),
+      async (ops) => (await runOps(ops, { skipPersistBeforeVote: true })) === null,
+    ),
     { numRuns: 300, seed: 20240601 },
   );
   t.ok(res.failed, 'a double vote across a restart is found');

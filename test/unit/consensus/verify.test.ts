@@ -6,7 +6,13 @@ import t from 'tap';
 import { sha256 } from '../../../core/hash.js';
 import { equalBytes } from '../../../core/bytes.js';
 import { keyPairFromSeed } from '../../../core/ed25519.js';
-import { MAX_PAYLOAD_BYTES, blockId, decodeConsensusMessage, encodeConsensusMessage, MAX_MESSAGE_BYTES } from '../../../consensus/messages.js';
+import {
+  MAX_PAYLOAD_BYTES,
+  blockId,
+  decodeConsensusMessage,
+  encodeConsensusMessage,
+  MAX_MESSAGE_BYTES,
+} from '../../../consensus/messages.js';
 import {
   ed25519Scheme,
   makeSigner,
@@ -14,15 +20,35 @@ import {
   timeoutSigningBytes,
   voteSigningBytes,
 } from '../../../consensus/signing.js';
-import { checkShape, verifyMessage, verifyProposal, verifyQc, verifyTc, verifyTimeoutMsg, verifyVote, type RoundView } from '../../../consensus/verify.js';
+import {
+  checkShape,
+  verifyMessage,
+  verifyProposal,
+  verifyQc,
+  verifyTc,
+  verifyTimeoutMsg,
+  verifyVote,
+  type RoundView,
+} from '../../../consensus/verify.js';
 import type { ConsensusMessage, QuorumCert } from '../../../consensus/types.js';
 import { Fixture, expectCode } from '../../support/consensus-fixtures.js';
 
 const f = new Fixture(4);
-const view = (round: number, highQcRound = round - 1, highTcRound = 0): RoundView => ({ round, highQcRound, highTcRound });
+const view = (round: number, highQcRound = round - 1, highTcRound = 0): RoundView => ({
+  round,
+  highQcRound,
+  highTcRound,
+});
 const { blocks, qcs } = f.chain(3);
-const [b1, b2, b3] = blocks as [NonNullable<(typeof blocks)[0]>, NonNullable<(typeof blocks)[0]>, NonNullable<(typeof blocks)[0]>];
-const prop = (b = b3, signer = b.proposer): ConsensusMessage => ({ type: 'proposal', value: f.proposal(b, signer) });
+const [b1, b2, b3] = blocks as [
+  NonNullable<(typeof blocks)[0]>,
+  NonNullable<(typeof blocks)[0]>,
+  NonNullable<(typeof blocks)[0]>,
+];
+const prop = (b = b3, signer = b.proposer): ConsensusMessage => ({
+  type: 'proposal',
+  value: f.proposal(b, signer),
+});
 
 t.test('signed bytes are domain-separated', async (t) => {
   const vd = f.voteDataFor(b2);
@@ -37,11 +63,17 @@ t.test('signed bytes are domain-separated', async (t) => {
   t.notOk(equalBytes(to, timeoutSigningBytes(f.domain, 6, 3)), 'round is signed');
   t.notOk(equalBytes(to, timeoutSigningBytes({ ...f.domain, epoch: 9 }, 5, 3)), 'timeout epoch is signed');
   const pr = proposalSigningBytes(f.domain, 3, blockId(b3));
-  t.notOk(equalBytes(pr, proposalSigningBytes({ ...f.domain, chainId: 1 }, 3, blockId(b3))), 'proposal chain is signed');
+  t.notOk(
+    equalBytes(pr, proposalSigningBytes({ ...f.domain, chainId: 1 }, 3, blockId(b3))),
+    'proposal chain is signed',
+  );
   // A signature made for one purpose never verifies for another.
   const sig = f.sign(0, to);
   t.ok(ed25519Scheme.verify(sig, to, f.keys[0]!.publicKey));
-  t.notOk(ed25519Scheme.verify(sig, pr, f.keys[0]!.publicKey), 'a timeout signature is no proposal signature');
+  t.notOk(
+    ed25519Scheme.verify(sig, pr, f.keys[0]!.publicKey),
+    'a timeout signature is no proposal signature',
+  );
   const signer = makeSigner(ed25519Scheme, f.keys[1]!.seed, f.keys[1]!.publicKey);
   t.ok(ed25519Scheme.verify(signer.sign(pr), pr, f.keys[1]!.publicKey), 'makeSigner signs with the scheme');
 });
@@ -52,7 +84,13 @@ t.test('valid messages pass', async (t) => {
   verifyMessage(ctx, { type: 'vote', value: f.vote(2, b3) }, view(3, 2));
   verifyMessage(ctx, { type: 'timeout', value: f.timeout(1, 4, qcs[2]!) }, view(4, 3));
   verifyQc(ctx, f.gqc);
-  verifyTc(ctx, f.tc(4, [0, 1, 2].map((i) => f.timeout(i, 4, i === 0 ? qcs[1]! : qcs[2]!))));
+  verifyTc(
+    ctx,
+    f.tc(
+      4,
+      [0, 1, 2].map((i) => f.timeout(i, 4, i === 0 ? qcs[1]! : qcs[2]!)),
+    ),
+  );
   t.pass('accepted');
 });
 
@@ -60,25 +98,72 @@ t.test('placement: chain, committee, epoch', async (t) => {
   const ctx = f.ctx();
   const other = new Fixture(4, undefined, { ...f.domain, chainId: 99 });
   const ob = other.block({ parent: other.genesis });
-  expectCode(t, () => verifyMessage(ctx, { type: 'proposal', value: other.proposal(ob) }, null), 'WRONG_CHAIN', 'reject');
+  expectCode(
+    t,
+    () => verifyMessage(ctx, { type: 'proposal', value: other.proposal(ob) }, null),
+    'WRONG_CHAIN',
+    'reject',
+  );
   const oc = new Fixture(4, undefined, { ...f.domain, committeeId: 5 });
-  expectCode(t, () => verifyMessage(ctx, { type: 'proposal', value: oc.proposal(oc.block({ parent: oc.genesis })) }, null), 'WRONG_COMMITTEE', 'reject');
+  expectCode(
+    t,
+    () =>
+      verifyMessage(ctx, { type: 'proposal', value: oc.proposal(oc.block({ parent: oc.genesis })) }, null),
+    'WRONG_COMMITTEE',
+    'reject',
+  );
   const oe = new Fixture(4, undefined, { ...f.domain, epoch: 2 });
-  expectCode(t, () => verifyMessage(ctx, { type: 'proposal', value: oe.proposal(oe.block({ parent: oe.genesis })) }, null), 'WRONG_EPOCH', 'ignore');
-  expectCode(t, () => verifyMessage(ctx, { type: 'vote', value: { ...f.vote(0, b2), epoch: 2 } }, null), 'WRONG_EPOCH', 'ignore');
-  expectCode(t, () => verifyMessage(ctx, { type: 'timeout', value: { ...f.timeout(0, 3, qcs[1]!), epoch: 0 } }, null), 'WRONG_EPOCH', 'ignore');
+  expectCode(
+    t,
+    () =>
+      verifyMessage(ctx, { type: 'proposal', value: oe.proposal(oe.block({ parent: oe.genesis })) }, null),
+    'WRONG_EPOCH',
+    'ignore',
+  );
+  expectCode(
+    t,
+    () => verifyMessage(ctx, { type: 'vote', value: { ...f.vote(0, b2), epoch: 2 } }, null),
+    'WRONG_EPOCH',
+    'ignore',
+  );
+  expectCode(
+    t,
+    () => verifyMessage(ctx, { type: 'timeout', value: { ...f.timeout(0, 3, qcs[1]!), epoch: 0 } }, null),
+    'WRONG_EPOCH',
+    'ignore',
+  );
   // A vote signed for another chain does not verify here.
   const foreign = other.vote(0, b2);
-  expectCode(t, () => verifyVote(ctx, { ...foreign, voteData: f.voteDataFor(b2) }), 'BAD_SIGNATURE', 'reject');
+  expectCode(
+    t,
+    () => verifyVote(ctx, { ...foreign, voteData: f.voteDataFor(b2) }),
+    'BAD_SIGNATURE',
+    'reject',
+  );
 });
 
 t.test('staleness is ignored, not rejected', async (t) => {
   const ctx = f.ctx();
   expectCode(t, () => verifyMessage(ctx, prop(b2), view(3)), 'OLD_ROUND', 'ignore');
-  expectCode(t, () => verifyMessage(ctx, { type: 'vote', value: f.vote(0, b2) }, view(3, 2)), 'OLD_ROUND', 'ignore');
-  expectCode(t, () => verifyMessage(ctx, { type: 'vote', value: f.vote(0, b1) }, view(3, 0, 2)), 'OLD_ROUND', 'ignore');
+  expectCode(
+    t,
+    () => verifyMessage(ctx, { type: 'vote', value: f.vote(0, b2) }, view(3, 2)),
+    'OLD_ROUND',
+    'ignore',
+  );
+  expectCode(
+    t,
+    () => verifyMessage(ctx, { type: 'vote', value: f.vote(0, b1) }, view(3, 0, 2)),
+    'OLD_ROUND',
+    'ignore',
+  );
   // An old timeout with no newer certificate is useless; with a newer QC it is still verified.
-  expectCode(t, () => verifyMessage(ctx, { type: 'timeout', value: f.timeout(0, 2, qcs[0]!) }, view(5, 4)), 'OLD_ROUND', 'ignore');
+  expectCode(
+    t,
+    () => verifyMessage(ctx, { type: 'timeout', value: f.timeout(0, 2, qcs[0]!) }, view(5, 4)),
+    'OLD_ROUND',
+    'ignore',
+  );
   verifyMessage(ctx, { type: 'timeout', value: f.timeout(0, 3, qcs[1]!) }, view(5, 1, 4));
   t.pass('old timeout with a newer QC is verified');
 });
@@ -86,8 +171,21 @@ t.test('staleness is ignored, not rejected', async (t) => {
 t.test('far-future votes are ignored', async (t) => {
   const ctx = f.ctx();
   const qc = qcs[2]!;
-  const far = f.block({ parent: b3, qc, round: 200, tc: f.tc(199, [0, 1, 2].map((i) => f.timeout(i, 199, qc))) });
-  expectCode(t, () => verifyMessage(ctx, { type: 'vote', value: f.vote(1, far) }, view(4, 3)), 'FUTURE_ROUND', 'ignore');
+  const far = f.block({
+    parent: b3,
+    qc,
+    round: 200,
+    tc: f.tc(
+      199,
+      [0, 1, 2].map((i) => f.timeout(i, 199, qc)),
+    ),
+  });
+  expectCode(
+    t,
+    () => verifyMessage(ctx, { type: 'vote', value: f.vote(1, far) }, view(4, 3)),
+    'FUTURE_ROUND',
+    'ignore',
+  );
   verifyMessage(ctx, { type: 'vote', value: f.vote(1, far) }, view(150, 3));
   t.pass('within the window it is verified');
 });
@@ -117,24 +215,66 @@ t.test('quorum certificates', async (t) => {
   const qc = qcs[1]!;
   expectCode(t, () => verifyQc(ctx, f.qcFor(b2, [0, 1])), 'QC_BELOW_QUORUM', 'reject');
   // A signature of signer 0 copied into signer 1's slot.
-  expectCode(t, () => verifyQc(ctx, { ...qc, signatures: [qc.signatures[0]!, qc.signatures[0]!, qc.signatures[2]!] }), 'DUPLICATE_SIGNER', 'reject');
-  expectCode(t, () => verifyQc(ctx, { ...qc, signatures: qc.signatures.slice(0, 2) }), 'SIGNATURE_COUNT', 'reject');
+  expectCode(
+    t,
+    () => verifyQc(ctx, { ...qc, signatures: [qc.signatures[0]!, qc.signatures[0]!, qc.signatures[2]!] }),
+    'DUPLICATE_SIGNER',
+    'reject',
+  );
+  expectCode(
+    t,
+    () => verifyQc(ctx, { ...qc, signatures: qc.signatures.slice(0, 2) }),
+    'SIGNATURE_COUNT',
+    'reject',
+  );
   // Swapped signatures: each is valid, but not for its slot.
-  expectCode(t, () => verifyQc(ctx, { ...qc, signatures: [qc.signatures[1]!, qc.signatures[0]!, qc.signatures[2]!] }), 'BAD_SIGNATURE', 'reject');
+  expectCode(
+    t,
+    () => verifyQc(ctx, { ...qc, signatures: [qc.signatures[1]!, qc.signatures[0]!, qc.signatures[2]!] }),
+    'BAD_SIGNATURE',
+    'reject',
+  );
   // A bit past the committee of 4 (bit 5 of the single byte).
-  expectCode(t, () => verifyQc(ctx, { ...qc, signers: new Uint8Array([0b100111]), signatures: [...qc.signatures, qc.signatures[0]!] }), 'UNKNOWN_SIGNER', 'reject');
+  expectCode(
+    t,
+    () =>
+      verifyQc(ctx, {
+        ...qc,
+        signers: new Uint8Array([0b100111]),
+        signatures: [...qc.signatures, qc.signatures[0]!],
+      }),
+    'UNKNOWN_SIGNER',
+    'reject',
+  );
   expectCode(t, () => verifyQc(ctx, { ...qc, signers: new Uint8Array([0b111, 0]) }), 'MALFORMED', 'reject');
   // Vote data that no honest validator signs: commit info on non-consecutive rounds.
   const vd = qc.voteData;
   expectCode(t, () => verifyQc(ctx, { ...qc, voteData: { ...vd, commit: null } }), 'INVALID_QC', 'reject');
-  expectCode(t, () => verifyQc(ctx, { ...qc, voteData: { ...vd, block: { ...vd.block, height: 7 } } }), 'INVALID_QC', 'reject');
+  expectCode(
+    t,
+    () => verifyQc(ctx, { ...qc, voteData: { ...vd, block: { ...vd.block, height: 7 } } }),
+    'INVALID_QC',
+    'reject',
+  );
   // Round 0: only the genesis QC itself.
-  const fakeGenesis: QuorumCert = { ...f.gqc, voteData: { ...f.gqc.voteData, block: { ...f.gqc.voteData.block, id: new Uint8Array(32).fill(1) } } };
+  const fakeGenesis: QuorumCert = {
+    ...f.gqc,
+    voteData: { ...f.gqc.voteData, block: { ...f.gqc.voteData.block, id: new Uint8Array(32).fill(1) } },
+  };
   expectCode(t, () => verifyQc(ctx, fakeGenesis), 'INVALID_QC', 'reject');
-  expectCode(t, () => verifyQc(ctx, { ...f.gqc, signers: new Uint8Array([1]), signatures: [qc.signatures[0]!] }), 'INVALID_QC', 'reject');
+  expectCode(
+    t,
+    () => verifyQc(ctx, { ...f.gqc, signers: new Uint8Array([1]), signatures: [qc.signatures[0]!] }),
+    'INVALID_QC',
+    'reject',
+  );
   // Once verified, a QC is cached; a tampered copy is not.
   verifyQc(ctx, qc);
-  expectCode(t, () => verifyQc(ctx, { ...qc, signatures: [qc.signatures[1]!, qc.signatures[0]!, qc.signatures[2]!] }), 'BAD_SIGNATURE');
+  expectCode(
+    t,
+    () => verifyQc(ctx, { ...qc, signatures: [qc.signatures[1]!, qc.signatures[0]!, qc.signatures[2]!] }),
+    'BAD_SIGNATURE',
+  );
 });
 
 t.test('stake, not heads, decides', async (t) => {
@@ -164,9 +304,17 @@ t.test('timeout certificates', async (t) => {
   expectCode(t, () => verifyTc(ctx, { ...tc, hqcRounds: [1, 3, 4] }), 'INVALID_TC', 'reject');
   expectCode(t, () => verifyTc(ctx, { ...tc, hqcRounds: [1, 3] }), 'SIGNATURE_COUNT', 'reject');
   expectCode(t, () => verifyTc(ctx, { ...tc, round: 0 }), 'INVALID_TC', 'reject');
-  expectCode(t, () => verifyTc(ctx, { ...tc, signatures: [tc.signatures[0]!, tc.signatures[0]!, tc.signatures[2]!] }), 'DUPLICATE_SIGNER', 'reject');
+  expectCode(
+    t,
+    () => verifyTc(ctx, { ...tc, signatures: [tc.signatures[0]!, tc.signatures[0]!, tc.signatures[2]!] }),
+    'DUPLICATE_SIGNER',
+    'reject',
+  );
   // A TC whose highQc is forged.
-  const badQc = { ...qcs[2]!, signatures: [qcs[2]!.signatures[1]!, qcs[2]!.signatures[0]!, qcs[2]!.signatures[2]!] };
+  const badQc = {
+    ...qcs[2]!,
+    signatures: [qcs[2]!.signatures[1]!, qcs[2]!.signatures[0]!, qcs[2]!.signatures[2]!],
+  };
   expectCode(t, () => verifyTc(f.ctx(), { ...tc, highQc: badQc }), 'BAD_SIGNATURE', 'reject');
 });
 
@@ -180,10 +328,23 @@ t.test('timeouts', async (t) => {
   expectCode(t, () => verifyTimeoutMsg(ctx, f.timeout(1, 4, qcs[2]!, vote4(2))), 'INVALID_TIMEOUT', 'reject');
   expectCode(t, () => verifyTimeoutMsg(ctx, f.timeout(1, 5, qcs[2]!, vote4(1))), 'INVALID_TIMEOUT', 'reject');
   expectCode(t, () => verifyTimeoutMsg(ctx, f.timeout(1, 3, qcs[2]!)), 'INVALID_TIMEOUT', 'reject');
-  expectCode(t, () => verifyTimeoutMsg(ctx, { ...f.timeout(1, 4, qcs[2]!), signer: 9 }), 'UNKNOWN_SIGNER', 'reject');
-  const tc = f.tc(4, [0, 1, 2].map((i) => f.timeout(i, 4, qcs[2]!)));
+  expectCode(
+    t,
+    () => verifyTimeoutMsg(ctx, { ...f.timeout(1, 4, qcs[2]!), signer: 9 }),
+    'UNKNOWN_SIGNER',
+    'reject',
+  );
+  const tc = f.tc(
+    4,
+    [0, 1, 2].map((i) => f.timeout(i, 4, qcs[2]!)),
+  );
   verifyTimeoutMsg(ctx, { ...f.timeout(1, 5, qcs[2]!), highTc: tc });
-  expectCode(t, () => verifyTimeoutMsg(ctx, { ...f.timeout(1, 4, qcs[2]!), highTc: tc }), 'INVALID_TIMEOUT', 'reject');
+  expectCode(
+    t,
+    () => verifyTimeoutMsg(ctx, { ...f.timeout(1, 4, qcs[2]!), highTc: tc }),
+    'INVALID_TIMEOUT',
+    'reject',
+  );
 });
 
 t.test('blocks and proposals', async (t) => {
@@ -199,32 +360,91 @@ t.test('blocks and proposals', async (t) => {
   // A round that skips ahead needs the TC of the round before it, and nothing else.
   const skip = f.block({ parent: b3, round: 6 });
   expectCode(t, () => verifyProposal(ctx, f.proposal(skip)), 'INVALID_BLOCK', 'reject');
-  const tc5 = f.tc(5, [0, 1, 2].map((i) => f.timeout(i, 5, qcs[2]!)));
+  const tc5 = f.tc(
+    5,
+    [0, 1, 2].map((i) => f.timeout(i, 5, qcs[2]!)),
+  );
   verifyProposal(ctx, f.proposal(f.block({ parent: b3, round: 6, tc: tc5 })));
-  const tc4 = f.tc(4, [0, 1, 2].map((i) => f.timeout(i, 4, qcs[2]!)));
-  expectCode(t, () => verifyProposal(ctx, f.proposal(f.block({ parent: b3, round: 6, tc: tc4 }))), 'INVALID_BLOCK', 'reject');
-  expectCode(t, () => verifyProposal(ctx, f.proposal(f.block({ parent: b3, tc: tc4 }))), 'INVALID_BLOCK', 'reject');
+  const tc4 = f.tc(
+    4,
+    [0, 1, 2].map((i) => f.timeout(i, 4, qcs[2]!)),
+  );
+  expectCode(
+    t,
+    () => verifyProposal(ctx, f.proposal(f.block({ parent: b3, round: 6, tc: tc4 }))),
+    'INVALID_BLOCK',
+    'reject',
+  );
+  expectCode(
+    t,
+    () => verifyProposal(ctx, f.proposal(f.block({ parent: b3, tc: tc4 }))),
+    'INVALID_BLOCK',
+    'reject',
+  );
   // From the future beyond the clock bound: ignored (it may be our clock).
-  expectCode(t, () => verifyProposal(ctx, f.proposal(b3), { now: b3.timestamp - 501, maxClockSkewMs: 500 }), 'BAD_TIMESTAMP', 'ignore');
+  expectCode(
+    t,
+    () => verifyProposal(ctx, f.proposal(b3), { now: b3.timestamp - 501, maxClockSkewMs: 500 }),
+    'BAD_TIMESTAMP',
+    'ignore',
+  );
   // highCommitQc must commit something and be valid.
   const noCommit = f.qcFor(f.block({ parent: b3, round: 6, tc: tc5 }));
   expectCode(t, () => verifyProposal(ctx, f.proposal(b3, b3.proposer, noCommit)), 'INVALID_QC', 'reject');
   verifyProposal(ctx, f.proposal(b3, b3.proposer, qcs[1]!));
   // An invalid QC inside a block.
-  expectCode(t, () => verifyProposal(ctx, f.proposal(f.block({ parent: b3, qc: f.qcFor(b3, [0, 1]) }))), 'QC_BELOW_QUORUM', 'reject');
+  expectCode(
+    t,
+    () => verifyProposal(ctx, f.proposal(f.block({ parent: b3, qc: f.qcFor(b3, [0, 1]) }))),
+    'QC_BELOW_QUORUM',
+    'reject',
+  );
 });
 
 t.test('malformed and oversized messages', async (t) => {
   const good = prop();
   // Types: a number where bytes belong, a signature too long, a missing field.
   const p = (good as { value: { signature: Uint8Array } }).value;
-  expectCode(t, () => checkShape({ type: 'proposal', value: { ...p, signature: 5 } } as unknown as ConsensusMessage), 'MALFORMED', 'reject');
-  expectCode(t, () => checkShape({ type: 'proposal', value: { ...p, signature: new Uint8Array(129) } } as unknown as ConsensusMessage), 'OVERSIZED', 'reject');
-  expectCode(t, () => checkShape({ type: 'vote', value: { ...f.vote(0, b1), epoch: undefined } } as unknown as ConsensusMessage), 'MALFORMED', 'reject');
-  expectCode(t, () => checkShape({ type: 'nonsense', value: 1 } as unknown as ConsensusMessage), 'MALFORMED', 'reject');
+  expectCode(
+    t,
+    () => checkShape({ type: 'proposal', value: { ...p, signature: 5 } } as unknown as ConsensusMessage),
+    'MALFORMED',
+    'reject',
+  );
+  expectCode(
+    t,
+    () =>
+      checkShape({
+        type: 'proposal',
+        value: { ...p, signature: new Uint8Array(129) },
+      } as unknown as ConsensusMessage),
+    'OVERSIZED',
+    'reject',
+  );
+  expectCode(
+    t,
+    () =>
+      checkShape({
+        type: 'vote',
+        value: { ...f.vote(0, b1), epoch: undefined },
+      } as unknown as ConsensusMessage),
+    'MALFORMED',
+    'reject',
+  );
+  expectCode(
+    t,
+    () => checkShape({ type: 'nonsense', value: 1 } as unknown as ConsensusMessage),
+    'MALFORMED',
+    'reject',
+  );
   const big = f.block({ parent: b3, payload: new Uint8Array(MAX_PAYLOAD_BYTES + 1) });
   expectCode(t, () => checkShape({ type: 'proposal', value: f.proposal(big) }), 'OVERSIZED', 'reject');
-  expectCode(t, () => verifyMessage(f.ctx(), { type: 'proposal', value: f.proposal(big) }, null), 'OVERSIZED', 'reject');
+  expectCode(
+    t,
+    () => verifyMessage(f.ctx(), { type: 'proposal', value: f.proposal(big) }, null),
+    'OVERSIZED',
+    'reject',
+  );
   // Bytes: garbage, trailing bytes, too many bytes.
   expectCode(t, () => decodeConsensusMessage(new Uint8Array([0xc1, 0x00])), 'MALFORMED', 'reject');
   const bytes = encodeConsensusMessage(good);

@@ -127,7 +127,7 @@ for (const [kind, open] of stores) {
     await batch.commit();
 
     const many = await ids.getMany([10, 3, 256, 2 ** 40]);
-    t.same(many, [new Uint8Array([10]), null, new Uint8Array([5]), new Uint8Array([(2 ** 40) % 251])]);
+    t.same(many, [new Uint8Array([10]), null, new Uint8Array([5]), new Uint8Array([2 ** 40 % 251])]);
     t.same(
       (await ids.list()).map(([h]) => h),
       [1, 2, 9, 10, 255, 256, 65_536, 2 ** 40],
@@ -158,8 +158,14 @@ for (const [kind, open] of stores) {
     const batch = db.batch();
     batch.put(accounts, k1, { nonce: 1, balance: 10n, name: 'a' });
     batch.put(meta, 'x', new Uint8Array([1]));
-    t.throws(() => batch.put(accounts, k1, { nonce: -1, balance: 10n, name: 'a' }), { code: 'BAD_VALUE' }, 'bad value refused at put');
-    t.throws(() => batch.put(accounts, new Uint8Array(31), { nonce: 1, balance: 1n, name: 'a' }), { code: 'BAD_KEY' });
+    t.throws(
+      () => batch.put(accounts, k1, { nonce: -1, balance: 10n, name: 'a' }),
+      { code: 'BAD_VALUE' },
+      'bad value refused at put',
+    );
+    t.throws(() => batch.put(accounts, new Uint8Array(31), { nonce: 1, balance: 1n, name: 'a' }), {
+      code: 'BAD_KEY',
+    });
     t.equal(await accounts.get(k1), null, 'nothing written before commit');
     t.equal(batch.length, 2);
     await batch.commit();
@@ -181,62 +187,77 @@ for (const [kind, open] of stores) {
   });
 }
 
-t.test('ChainStore: a commit writes blocks, ids, certificate, state, receipts and height in one batch', async (t) => {
-  const metrics = new MetricsRegistry();
-  const db = new NodeDatabase(MemoryKvStore.create(), { metrics });
-  t.teardown(() => db.close());
-  const store = new ChainStore(db, 3);
-  const blocks = chain(6);
-  t.equal(store.committedHeight(), null);
+t.test(
+  'ChainStore: a commit writes blocks, ids, certificate, state, receipts and height in one batch',
+  async (t) => {
+    const metrics = new MetricsRegistry();
+    const db = new NodeDatabase(MemoryKvStore.create(), { metrics });
+    t.teardown(() => db.close());
+    const store = new ChainStore(db, 3);
+    const blocks = chain(6);
+    t.equal(store.committedHeight(), null);
 
-  // Blocks 1..3 are committed by the QC of block 4 (round 4 = round 3 + 1).
-  const batch = db.batch();
-  store.stageCommit(batch, blocks.slice(0, 3), commitQcFor(blocks[2]!, blocks[3]!));
-  store.stageStateNodes(batch, [[sha256(new Uint8Array([1])), new Uint8Array(65)]]);
-  batch.put(store.receipts, sha256(new Uint8Array([2])), new Uint8Array([1, 2, 3]));
-  batch.put(store.txLocations, sha256(new Uint8Array([2])), { height: 2, index: 0 });
-  t.equal(store.committedHeight(), null, 'staging writes nothing');
-  await batch.commit();
+    // Blocks 1..3 are committed by the QC of block 4 (round 4 = round 3 + 1).
+    const batch = db.batch();
+    store.stageCommit(batch, blocks.slice(0, 3), commitQcFor(blocks[2]!, blocks[3]!));
+    store.stageStateNodes(batch, [[sha256(new Uint8Array([1])), new Uint8Array(65)]]);
+    batch.put(store.receipts, sha256(new Uint8Array([2])), new Uint8Array([1, 2, 3]));
+    batch.put(store.txLocations, sha256(new Uint8Array([2])), { height: 2, index: 0 });
+    t.equal(store.committedHeight(), null, 'staging writes nothing');
+    await batch.commit();
 
-  t.equal(store.committedHeight(), 3);
-  const got = await store.committedBlocks(1, 10);
-  t.same(
-    got.map((c) => c.height),
-    [1, 2, 3],
-  );
-  t.ok(got.every((c, i) => equalBytes(c.id, blockId(blocks[i]!)) && equalBytes(blockId(c.block), c.id)), 'blocks read back hash to their ids');
-  t.same(store.stateNodeReader().getNode(sha256(new Uint8Array([1]))), new Uint8Array(65));
-  t.same(await store.txLocations.get(sha256(new Uint8Array([2]))), { height: 2, index: 0 });
-  const cert = await store.commitCertAtOrAbove(1);
-  t.equal(cert?.height, 3, 'the certificate of height 3 proves heights 1..3');
-  t.same(cert?.qc.voteData.commit, blockInfo(blocks[2]!));
-  t.ok(metrics.expose().includes('hotshard_db_write_seconds_count{sync="false"} 1'), 'write time measured');
+    t.equal(store.committedHeight(), 3);
+    const got = await store.committedBlocks(1, 10);
+    t.same(
+      got.map((c) => c.height),
+      [1, 2, 3],
+    );
+    t.ok(
+      got.every((c, i) => equalBytes(c.id, blockId(blocks[i]!)) && equalBytes(blockId(c.block), c.id)),
+      'blocks read back hash to their ids',
+    );
+    t.same(store.stateNodeReader().getNode(sha256(new Uint8Array([1]))), new Uint8Array(65));
+    t.same(await store.txLocations.get(sha256(new Uint8Array([2]))), { height: 2, index: 0 });
+    const cert = await store.commitCertAtOrAbove(1);
+    t.equal(cert?.height, 3, 'the certificate of height 3 proves heights 1..3');
+    t.same(cert?.qc.voteData.commit, blockInfo(blocks[2]!));
+    t.ok(metrics.expose().includes('hotshard_db_write_seconds_count{sync="false"} 1'), 'write time measured');
 
-  // The next commit must continue at height 4 and be linked.
-  t.throws(() => store.stageCommit(db.batch(), blocks.slice(4, 5), commitQcFor(blocks[4]!, blocks[5]!)), { code: 'BAD_VALUE' }, 'gap refused');
-  t.throws(() => store.stageCommit(db.batch(), [blocks[3]!, blocks[5]!], commitQcFor(blocks[5]!, blocks[5]!)), { code: 'BAD_VALUE' }, 'unlinked refused');
-  t.throws(() => store.stageCommit(db.batch(), [blocks[3]!], commitQcFor(blocks[4]!, blocks[5]!)), { code: 'BAD_VALUE' }, 'certificate of another block refused');
+    // The next commit must continue at height 4 and be linked.
+    t.throws(
+      () => store.stageCommit(db.batch(), blocks.slice(4, 5), commitQcFor(blocks[4]!, blocks[5]!)),
+      { code: 'BAD_VALUE' },
+      'gap refused',
+    );
+    t.throws(
+      () => store.stageCommit(db.batch(), [blocks[3]!, blocks[5]!], commitQcFor(blocks[5]!, blocks[5]!)),
+      { code: 'BAD_VALUE' },
+      'unlinked refused',
+    );
+    t.throws(
+      () => store.stageCommit(db.batch(), [blocks[3]!], commitQcFor(blocks[4]!, blocks[5]!)),
+      { code: 'BAD_VALUE' },
+      'certificate of another block refused',
+    );
 
-  await store.putUncommitted(blocks[3]!);
-  await store.putUncommitted(blocks[4]!);
-  t.same(
-    (await store.listUncommitted()).map((b) => b.height),
-    [4, 5],
-  );
-  const b2 = db.batch();
-  store.stageCommit(b2, [blocks[3]!], commitQcFor(blocks[3]!, blocks[4]!));
-  await b2.commit();
-  t.equal(store.committedHeight(), 4);
-  t.same(
-    (await store.listUncommitted()).map((b) => b.height),
-    [5],
-    'committed blocks leave the uncommitted bucket in the same batch',
-  );
-  t.same(
-    (await store.blockAtHeight(4))?.payload,
-    blocks[3]!.payload,
-  );
-});
+    await store.putUncommitted(blocks[3]!);
+    await store.putUncommitted(blocks[4]!);
+    t.same(
+      (await store.listUncommitted()).map((b) => b.height),
+      [4, 5],
+    );
+    const b2 = db.batch();
+    store.stageCommit(b2, [blocks[3]!], commitQcFor(blocks[3]!, blocks[4]!));
+    await b2.commit();
+    t.equal(store.committedHeight(), 4);
+    t.same(
+      (await store.listUncommitted()).map((b) => b.height),
+      [5],
+      'committed blocks leave the uncommitted bucket in the same batch',
+    );
+    t.same((await store.blockAtHeight(4))?.payload, blocks[3]!.payload);
+  },
+);
 
 t.test('ChainStore: the genesis hash is set once and guards against another network', async (t) => {
   const db = new NodeDatabase(MemoryKvStore.create());
@@ -247,18 +268,24 @@ t.test('ChainStore: the genesis hash is set once and guards against another netw
   await t.rejects(store.initGenesis(new Uint8Array(32).fill(2)), { code: 'CORRUPT' });
 });
 
-t.test('LevelDB: data survives close and reopen; a second open of a held database fails with IO', async (t) => {
-  const dir = tempDir(t);
-  const db = await NodeDatabase.open(dir);
-  const meta = db.repository(Bucket.chainMeta, 0, stringKey, bytesValue);
-  await meta.put('k', new Uint8Array([4, 2]), { sync: true });
-  await t.rejects(NodeDatabase.open(dir), { code: 'IO' }, 'LevelDB lock');
-  await db.close();
-  const again = await NodeDatabase.open(dir);
-  t.same(await again.repository(Bucket.chainMeta, 0, stringKey, bytesValue).get('k'), new Uint8Array([4, 2]));
-  await again.close();
-  await t.rejects(meta.get('k'), { code: 'CLOSED' });
-});
+t.test(
+  'LevelDB: data survives close and reopen; a second open of a held database fails with IO',
+  async (t) => {
+    const dir = tempDir(t);
+    const db = await NodeDatabase.open(dir);
+    const meta = db.repository(Bucket.chainMeta, 0, stringKey, bytesValue);
+    await meta.put('k', new Uint8Array([4, 2]), { sync: true });
+    await t.rejects(NodeDatabase.open(dir), { code: 'IO' }, 'LevelDB lock');
+    await db.close();
+    const again = await NodeDatabase.open(dir);
+    t.same(
+      await again.repository(Bucket.chainMeta, 0, stringKey, bytesValue).get('k'),
+      new Uint8Array([4, 2]),
+    );
+    await again.close();
+    await t.rejects(meta.get('k'), { code: 'CLOSED' });
+  },
+);
 
 t.test('writes of one lane land in the order issued', async (t) => {
   const db = new NodeDatabase(await LevelKvStore.open({ path: tempDir(t) }));
@@ -301,7 +328,10 @@ t.test('the bucket table never reuses a number and names every bucket', async (t
   t.equal(BUCKET_NAMES.get(Bucket.safetyData), 'safetyData');
   const keys = Object.keys(Bucket).filter((k) => Number.isNaN(Number(k)));
   t.equal(BUCKET_NAMES.size, keys.length);
-  t.ok([...BUCKET_NAMES.keys()].every((n) => n > 0 && n < 256), 'one-byte prefixes');
+  t.ok(
+    [...BUCKET_NAMES.keys()].every((n) => n > 0 && n < 256),
+    'one-byte prefixes',
+  );
   t.throws(() => uintKey.encode(-1), { code: 'BAD_KEY' });
   t.throws(() => uintKey.encode(1.5), { code: 'BAD_KEY' });
   t.same(singletonKey.encode(null), new Uint8Array(0));

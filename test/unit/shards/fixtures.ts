@@ -10,7 +10,12 @@ import { ShardMap } from '../../../shards/buckets.js';
 import { shardParamsFromGenesis, type BlockContext } from '../../../shards/execute.js';
 import { genesisStateBatch } from '../../../shards/genesis-state.js';
 import { MemoryStateStore, ShardState } from '../../../shards/state.js';
-import { TxKind, signTransaction, type SignedTransaction, type Transaction } from '../../../shards/transaction.js';
+import {
+  TxKind,
+  signTransaction,
+  type SignedTransaction,
+  type Transaction,
+} from '../../../shards/transaction.js';
 
 export const CHAIN_ID = 4242;
 export const SHARD_COUNT = 2;
@@ -49,7 +54,9 @@ export const USERS0 = usersOnShard(0, 8);
 export const USERS1 = usersOnShard(1, 2);
 export const INITIAL = 1_000_000_000n;
 
-export function testGenesis(extraFunds: { address: Uint8Array; asset?: Uint8Array; amount: bigint }[] = []): Genesis {
+export function testGenesis(
+  extraFunds: { address: Uint8Array; asset?: Uint8Array; amount: bigint }[] = [],
+): Genesis {
   return createGenesis({
     chainId: CHAIN_ID,
     ethereumChainId: 31337,
@@ -60,7 +67,12 @@ export function testGenesis(extraFunds: { address: Uint8Array; asset?: Uint8Arra
   });
 }
 
-export function context(g: Genesis, shardId: number, height: number, timestamp = GENESIS_TIME + height * 1000): BlockContext {
+export function context(
+  g: Genesis,
+  shardId: number,
+  height: number,
+  timestamp = GENESIS_TIME + height * 1000,
+): BlockContext {
   return { ...shardParamsFromGenesis(g, shardId), height, timestamp };
 }
 

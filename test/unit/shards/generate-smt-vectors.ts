@@ -50,8 +50,14 @@ const sets: { name: string; entries: Entry[] }[] = [
       { key: fromBits('1'), valueHash: value(106) },
     ],
   },
-  { name: 'sixteen keys', entries: Array.from({ length: 16 }, (_, i) => ({ key: key(i), valueHash: value(i) })) },
-  { name: 'two hundred keys', entries: Array.from({ length: 200 }, (_, i) => ({ key: key(i), valueHash: value(i) })) },
+  {
+    name: 'sixteen keys',
+    entries: Array.from({ length: 16 }, (_, i) => ({ key: key(i), valueHash: value(i) })),
+  },
+  {
+    name: 'two hundred keys',
+    entries: Array.from({ length: 200 }, (_, i) => ({ key: key(i), valueHash: value(i) })),
+  },
 ];
 
 // A sequence of batches (inserts, updates, deletes, deletes of absent keys) with the root after each.
@@ -61,7 +67,10 @@ const batches: { key: Uint8Array; valueHash: Uint8Array | null }[][] = [
     ...Array.from({ length: 10 }, (_, i) => ({ key: key(i), valueHash: value(i, 1) })),
     ...Array.from({ length: 10 }, (_, i) => ({ key: key(40 + i), valueHash: value(40 + i) })),
   ],
-  [...Array.from({ length: 20 }, (_, i) => ({ key: key(10 + i), valueHash: null })), { key: key(999), valueHash: null }],
+  [
+    ...Array.from({ length: 20 }, (_, i) => ({ key: key(10 + i), valueHash: null })),
+    { key: key(999), valueHash: null },
+  ],
   Array.from({ length: 30 }, (_, i) => ({ key: key(i), valueHash: null })),
   Array.from({ length: 20 }, (_, i) => ({ key: key(30 + i), valueHash: null })),
 ];
@@ -69,7 +78,10 @@ let state: Entry[] = [];
 const sequence = batches.map((changes) => {
   state = applyChanges(state, changes);
   return {
-    changes: changes.map((c) => ({ key: hex(c.key), valueHash: c.valueHash === null ? null : hex(c.valueHash) })),
+    changes: changes.map((c) => ({
+      key: hex(c.key),
+      valueHash: c.valueHash === null ? null : hex(c.valueHash),
+    })),
     root: hex(refRoot(state)),
   };
 });
@@ -85,16 +97,43 @@ const roots = {
 // Proofs against one tree: inclusion, non-inclusion ending at an empty subtree and at another leaf, and tampered proofs.
 const tree = Array.from({ length: 24 }, (_, i) => ({ key: key(i), valueHash: value(i) }));
 const root = refRoot(tree);
-const proofJson = (p: { siblings: Uint8Array[]; leaf: Entry | null }) => ({ siblings: p.siblings.map(hex), leaf: p.leaf === null ? null : entryJson(p.leaf) });
+const proofJson = (p: { siblings: Uint8Array[]; leaf: Entry | null }) => ({
+  siblings: p.siblings.map(hex),
+  leaf: p.leaf === null ? null : entryJson(p.leaf),
+});
 const cases: Record<string, unknown>[] = [];
 for (const i of [0, 5, 23]) {
   const p = refProof(tree, key(i));
-  cases.push({ name: `inclusion of key ${i}`, key: hex(key(i)), valueHash: hex(value(i)), proof: proofJson(p), valid: true });
-  cases.push({ name: `inclusion of key ${i} with a wrong value`, key: hex(key(i)), valueHash: hex(value(i, 9)), proof: proofJson(p), valid: false });
-  cases.push({ name: `non-inclusion claimed for present key ${i}`, key: hex(key(i)), valueHash: null, proof: proofJson(p), valid: false });
+  cases.push({
+    name: `inclusion of key ${i}`,
+    key: hex(key(i)),
+    valueHash: hex(value(i)),
+    proof: proofJson(p),
+    valid: true,
+  });
+  cases.push({
+    name: `inclusion of key ${i} with a wrong value`,
+    key: hex(key(i)),
+    valueHash: hex(value(i, 9)),
+    proof: proofJson(p),
+    valid: false,
+  });
+  cases.push({
+    name: `non-inclusion claimed for present key ${i}`,
+    key: hex(key(i)),
+    valueHash: null,
+    proof: proofJson(p),
+    valid: false,
+  });
   if (p.siblings.length > 0) {
     const flipped = p.siblings.map((s, j) => (j === p.siblings.length - 1 ? h('tampered') : s));
-    cases.push({ name: `inclusion of key ${i} with a tampered sibling`, key: hex(key(i)), valueHash: hex(value(i)), proof: proofJson({ siblings: flipped, leaf: p.leaf }), valid: false });
+    cases.push({
+      name: `inclusion of key ${i} with a tampered sibling`,
+      key: hex(key(i)),
+      valueHash: hex(value(i)),
+      proof: proofJson({ siblings: flipped, leaf: p.leaf }),
+      valid: false,
+    });
     cases.push({
       name: `inclusion of key ${i} with a sibling missing`,
       key: hex(key(i)),
@@ -111,11 +150,29 @@ for (let j = 1000; j < 1400 && (endsEmpty < 2 || endsLeaf < 2); j++) {
   const p = refProof(tree, k);
   if (p.leaf === null && endsEmpty < 2) {
     endsEmpty++;
-    cases.push({ name: `non-inclusion of key ${j} (empty subtree)`, key: hex(k), valueHash: null, proof: proofJson(p), valid: true });
-    cases.push({ name: `inclusion claimed for absent key ${j}`, key: hex(k), valueHash: hex(value(j)), proof: proofJson(p), valid: false });
+    cases.push({
+      name: `non-inclusion of key ${j} (empty subtree)`,
+      key: hex(k),
+      valueHash: null,
+      proof: proofJson(p),
+      valid: true,
+    });
+    cases.push({
+      name: `inclusion claimed for absent key ${j}`,
+      key: hex(k),
+      valueHash: hex(value(j)),
+      proof: proofJson(p),
+      valid: false,
+    });
   } else if (p.leaf !== null && endsLeaf < 2) {
     endsLeaf++;
-    cases.push({ name: `non-inclusion of key ${j} (another key's leaf)`, key: hex(k), valueHash: null, proof: proofJson(p), valid: true });
+    cases.push({
+      name: `non-inclusion of key ${j} (another key's leaf)`,
+      key: hex(k),
+      valueHash: null,
+      proof: proofJson(p),
+      valid: true,
+    });
     cases.push({
       name: `non-inclusion of key ${j} with the other leaf's value changed`,
       key: hex(k),
@@ -125,7 +182,14 @@ for (let j = 1000; j < 1400 && (endsEmpty < 2 || endsLeaf < 2); j++) {
     });
   }
 }
-cases.push({ name: 'empty tree: non-inclusion', root: hex(EMPTY), key: hex(key(1)), valueHash: null, proof: { siblings: [], leaf: null }, valid: true });
+cases.push({
+  name: 'empty tree: non-inclusion',
+  root: hex(EMPTY),
+  key: hex(key(1)),
+  valueHash: null,
+  proof: { siblings: [], leaf: null },
+  valid: true,
+});
 
 const proofs = {
   description:
@@ -138,4 +202,6 @@ const proofs = {
 const dir = fileURLToPath(new URL('../../vectors/', import.meta.url));
 writeFileSync(dir + 'smt-roots.json', JSON.stringify(roots, null, 1) + '\n');
 writeFileSync(dir + 'smt-proofs.json', JSON.stringify(proofs, null, 1) + '\n');
-console.log(`wrote ${dir}smt-roots.json (${roots.sets.length} sets, ${sequence.length} batches) and smt-proofs.json (${cases.length} cases)`);
+console.log(
+  `wrote ${dir}smt-roots.json (${roots.sets.length} sets, ${sequence.length} batches) and smt-proofs.json (${cases.length} cases)`,
+);

@@ -41,7 +41,10 @@ export function refRoot(entries: readonly Entry[], depth = 0): Uint8Array {
 }
 
 /** The proof of `key`: siblings from the root down, and the leaf at the end of the path. */
-export function refProof(entries: readonly Entry[], key: Uint8Array): { siblings: Uint8Array[]; leaf: Entry | null } {
+export function refProof(
+  entries: readonly Entry[],
+  key: Uint8Array,
+): { siblings: Uint8Array[]; leaf: Entry | null } {
   const siblings: Uint8Array[] = [];
   let set = entries;
   for (let depth = 0; ; depth++) {
@@ -59,7 +62,10 @@ export function refProof(entries: readonly Entry[], key: Uint8Array): { siblings
 }
 
 /** Applies changes (null = delete) to a set, by key. */
-export function applyChanges(entries: readonly Entry[], changes: readonly { key: Uint8Array; valueHash: Uint8Array | null }[]): Entry[] {
+export function applyChanges(
+  entries: readonly Entry[],
+  changes: readonly { key: Uint8Array; valueHash: Uint8Array | null }[],
+): Entry[] {
   const m = new Map(entries.map((e) => [Buffer.from(e.key).toString('hex'), e]));
   for (const c of changes) {
     const k = Buffer.from(c.key).toString('hex');

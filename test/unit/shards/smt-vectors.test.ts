@@ -2,9 +2,17 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { fromHex, toHex } from '../../../core/bytes.js';
-import { MemoryNodeStore, SMT_EMPTY, SparseMerkleTree, fromByteKey, verifySmtProof, type SmtProof } from '../../../shards/smt/index.js';
+import {
+  MemoryNodeStore,
+  SMT_EMPTY,
+  SparseMerkleTree,
+  fromByteKey,
+  verifySmtProof,
+  type SmtProof,
+} from '../../../shards/smt/index.js';
 
-const load = (name: string) => JSON.parse(readFileSync(new URL(`../../vectors/${name}`, import.meta.url), 'utf8'));
+const load = (name: string) =>
+  JSON.parse(readFileSync(new URL(`../../vectors/${name}`, import.meta.url), 'utf8'));
 const roots = load('smt-roots.json');
 const proofs = load('smt-proofs.json');
 
@@ -35,15 +43,20 @@ t.test('a sequence of batch updates (inserts, updates, deletes)', async (t) => {
   const store = new MemoryNodeStore();
   const tree = new SparseMerkleTree(store);
   let root = SMT_EMPTY;
-  roots.sequence.forEach((step: { changes: { key: string; valueHash: string | null }[]; root: string }, i: number) => {
-    const res = tree.update(
-      root,
-      step.changes.map((c) => ({ key: fromHex(c.key), valueHash: c.valueHash === null ? null : fromHex(c.valueHash) })),
-    );
-    for (const [k, b] of res.nodes) store.putNode(fromByteKey(k), b);
-    root = res.root;
-    t.equal(toHex(root), step.root, `root after batch ${i}`);
-  });
+  roots.sequence.forEach(
+    (step: { changes: { key: string; valueHash: string | null }[]; root: string }, i: number) => {
+      const res = tree.update(
+        root,
+        step.changes.map((c) => ({
+          key: fromHex(c.key),
+          valueHash: c.valueHash === null ? null : fromHex(c.valueHash),
+        })),
+      );
+      for (const [k, b] of res.nodes) store.putNode(fromByteKey(k), b);
+      root = res.root;
+      t.equal(toHex(root), step.root, `root after batch ${i}`);
+    },
+  );
   t.equal(toHex(root), roots.empty, 'deleting every key gives the empty root');
 });
 
@@ -53,7 +66,10 @@ t.test('proofs', async (t) => {
   for (const c of proofs.cases) {
     const proof: SmtProof = {
       siblings: c.proof.siblings.map(fromHex),
-      leaf: c.proof.leaf === null ? null : { key: fromHex(c.proof.leaf.key), valueHash: fromHex(c.proof.leaf.valueHash) },
+      leaf:
+        c.proof.leaf === null
+          ? null
+          : { key: fromHex(c.proof.leaf.key), valueHash: fromHex(c.proof.leaf.valueHash) },
     };
     const r = c.root === undefined ? root : fromHex(c.root);
     const vh = c.valueHash === null ? null : fromHex(c.valueHash);
@@ -62,7 +78,11 @@ t.test('proofs', async (t) => {
       // The implementation builds exactly the proof of the reference.
       const mine = tree.prove(root, fromHex(c.key));
       t.same(
-        { siblings: mine.siblings.map(toHex), leaf: mine.leaf === null ? null : { key: toHex(mine.leaf.key), valueHash: toHex(mine.leaf.valueHash) } },
+        {
+          siblings: mine.siblings.map(toHex),
+          leaf:
+            mine.leaf === null ? null : { key: toHex(mine.leaf.key), valueHash: toHex(mine.leaf.valueHash) },
+        },
         c.proof,
         `${c.name}: built proof`,
       );

@@ -47,7 +47,11 @@ function applyTo(store: MemoryNodeStore, res: SmtUpdateResult): Uint8Array {
   return res.root;
 }
 
-function build(entries: readonly Entry[]): { store: MemoryNodeStore; tree: SparseMerkleTree; root: Uint8Array } {
+function build(entries: readonly Entry[]): {
+  store: MemoryNodeStore;
+  tree: SparseMerkleTree;
+  root: Uint8Array;
+} {
   const store = new MemoryNodeStore();
   const tree = new SparseMerkleTree(store);
   return { store, tree, root: applyTo(store, tree.update(SMT_EMPTY, entries)) };
@@ -56,7 +60,10 @@ function build(entries: readonly Entry[]): { store: MemoryNodeStore; tree: Spars
 t.test('the fast hashes are core taggedHash', async (t) => {
   fc.assert(
     fc.property(valueArb, valueArb, (a, b) => {
-      return toHex(smtLeafHash(a, b)) === toHex(taggedHash(Tags.stateLeaf, a, b)) && toHex(smtNodeHash(a, b)) === toHex(taggedHash(Tags.stateNode, a, b));
+      return (
+        toHex(smtLeafHash(a, b)) === toHex(taggedHash(Tags.stateLeaf, a, b)) &&
+        toHex(smtNodeHash(a, b)) === toHex(taggedHash(Tags.stateNode, a, b))
+      );
     }),
     { numRuns: 100 },
   );
@@ -72,12 +79,19 @@ t.test('the root equals the reference definition', async (t) => {
 t.test('the root does not depend on insertion order or batching', async (t) => {
   fc.assert(
     fc.property(
-      entriesArb.chain((entries) => fc.tuple(fc.constant(entries), fc.shuffledSubarray(entries, { minLength: entries.length }), fc.integer({ min: 1, max: 7 }))),
+      entriesArb.chain((entries) =>
+        fc.tuple(
+          fc.constant(entries),
+          fc.shuffledSubarray(entries, { minLength: entries.length }),
+          fc.integer({ min: 1, max: 7 }),
+        ),
+      ),
       ([entries, shuffled, batchSize]) => {
         const store = new MemoryNodeStore();
         const tree = new SparseMerkleTree(store);
         let root = SMT_EMPTY;
-        for (let i = 0; i < shuffled.length; i += batchSize) root = applyTo(store, tree.update(root, shuffled.slice(i, i + batchSize)));
+        for (let i = 0; i < shuffled.length; i += batchSize)
+          root = applyTo(store, tree.update(root, shuffled.slice(i, i + batchSize)));
         return toHex(root) === toHex(build(entries).root);
       },
     ),
@@ -92,7 +106,14 @@ t.test('updates and deletes match the reference, and never change an older versi
         fc.tuple(
           fc.constant(entries),
           fc.subarray(entries),
-          fc.subarray(entries).chain((upd) => fc.tuple(fc.constant(upd), fc.array(valueArb, { minLength: upd.length, maxLength: upd.length }))),
+          fc
+            .subarray(entries)
+            .chain((upd) =>
+              fc.tuple(
+                fc.constant(upd),
+                fc.array(valueArb, { minLength: upd.length, maxLength: upd.length }),
+              ),
+            ),
           fc.uniqueArray(keyArb, { maxLength: 10, selector: toHex }),
         ),
       ),
@@ -102,7 +123,9 @@ t.test('updates and deletes match the reference, and never change an older versi
         updated.forEach((e, i) => changes.set(toHex(e.key), { key: e.key, valueHash: newValues[i]! }));
         for (const e of deleted) changes.set(toHex(e.key), { key: e.key, valueHash: null });
         const present = new Set(entries.map((e) => toHex(e.key)));
-        for (const k of absentDeletes) if (!present.has(toHex(k)) && !changes.has(toHex(k))) changes.set(toHex(k), { key: k, valueHash: null });
+        for (const k of absentDeletes)
+          if (!present.has(toHex(k)) && !changes.has(toHex(k)))
+            changes.set(toHex(k), { key: k, valueHash: null });
         const after = applyTo(store, tree.update(before, changes.values()));
 
         const expected = new Map<string, Entry>(entries.map((e) => [toHex(e.key), e]));
@@ -126,25 +149,31 @@ t.test('updates and deletes match the reference, and never change an older versi
 
 t.test('inclusion proofs verify; wrong values, wrong keys and tampering fail', async (t) => {
   fc.assert(
-    fc.property(entriesArb.filter((e) => e.length > 0), valueArb, fc.nat(), (entries, otherValue, pick) => {
-      const { tree, root } = build(entries);
-      const e = entries[pick % entries.length]!;
-      const proof = tree.prove(root, e.key);
-      if (!verifySmtProof(root, e.key, e.valueHash, proof)) return false;
-      if (toHex(otherValue) !== toHex(e.valueHash) && verifySmtProof(root, e.key, otherValue, proof)) return false;
-      if (verifySmtProof(root, e.key, null, proof)) return false; // present: non-inclusion must fail
-      // The proof of one key does not prove another key.
-      const other = entries[(pick + 1) % entries.length]!;
-      if (entries.length > 1 && verifySmtProof(root, other.key, e.valueHash, proof)) return false;
-      // Any flipped bit in a sibling breaks it.
-      if (proof.siblings.length > 0) {
-        const s = proof.siblings.map((x) => new Uint8Array(x));
-        s[pick % s.length]![pick % 32] ^= 1;
-        if (verifySmtProof(root, e.key, e.valueHash, { siblings: s, leaf: proof.leaf })) return false;
-      }
-      // A proof survives its canonical encoding.
-      return verifySmtProof(root, e.key, e.valueHash, decodeSmtProof(encodeSmtProof(proof)));
-    }),
+    fc.property(
+      entriesArb.filter((e) => e.length > 0),
+      valueArb,
+      fc.nat(),
+      (entries, otherValue, pick) => {
+        const { tree, root } = build(entries);
+        const e = entries[pick % entries.length]!;
+        const proof = tree.prove(root, e.key);
+        if (!verifySmtProof(root, e.key, e.valueHash, proof)) return false;
+        if (toHex(otherValue) !== toHex(e.valueHash) && verifySmtProof(root, e.key, otherValue, proof))
+          return false;
+        if (verifySmtProof(root, e.key, null, proof)) return false; // present: non-inclusion must fail
+        // The proof of one key does not prove another key.
+        const other = entries[(pick + 1) % entries.length]!;
+        if (entries.length > 1 && verifySmtProof(root, other.key, e.valueHash, proof)) return false;
+        // Any flipped bit in a sibling breaks it.
+        if (proof.siblings.length > 0) {
+          const s = proof.siblings.map((x) => new Uint8Array(x));
+          s[pick % s.length]![pick % 32] ^= 1;
+          if (verifySmtProof(root, e.key, e.valueHash, { siblings: s, leaf: proof.leaf })) return false;
+        }
+        // A proof survives its canonical encoding.
+        return verifySmtProof(root, e.key, e.valueHash, decodeSmtProof(encodeSmtProof(proof)));
+      },
+    ),
     { numRuns: RUNS },
   );
 });
@@ -168,7 +197,10 @@ t.test('get and leaves read what was written', async (t) => {
       const { tree, root } = build(entries);
       const leaves = [...tree.leaves(root)].map((l) => toHex(l.key) + toHex(l.valueHash));
       const want = entries.map((e) => toHex(e.key) + toHex(e.valueHash)).sort();
-      return JSON.stringify(leaves) === JSON.stringify(want) && entries.every((e) => toHex(tree.get(root, e.key)!) === toHex(e.valueHash));
+      return (
+        JSON.stringify(leaves) === JSON.stringify(want) &&
+        entries.every((e) => toHex(tree.get(root, e.key)!) === toHex(e.valueHash))
+      );
     }),
     { numRuns: 30 },
   );
@@ -177,7 +209,14 @@ t.test('get and leaves read what was written', async (t) => {
 t.test('typed errors', async (t) => {
   const k = new Uint8Array(32).fill(7);
   const tree = new SparseMerkleTree(new MemoryNodeStore());
-  t.throws(() => tree.update(SMT_EMPTY, [{ key: k, valueHash: k }, { key: k, valueHash: null }]), { code: 'DUPLICATE_KEY' });
+  t.throws(
+    () =>
+      tree.update(SMT_EMPTY, [
+        { key: k, valueHash: k },
+        { key: k, valueHash: null },
+      ]),
+    { code: 'DUPLICATE_KEY' },
+  );
   t.throws(() => tree.update(SMT_EMPTY, [{ key: new Uint8Array(31), valueHash: k }]), { code: 'BAD_KEY' });
   t.throws(() => tree.update(SMT_EMPTY, [{ key: k, valueHash: new Uint8Array(33) }]), { code: 'BAD_KEY' });
   // A root whose nodes the store does not hold: storage is missing data, never a silent empty answer.
@@ -193,11 +232,18 @@ t.test('typed errors', async (t) => {
   t.equal(verifySmtProof(SMT_EMPTY, k, null, { siblings: [new Uint8Array(5)], leaf: null }), false);
   t.equal(verifySmtProof(SMT_EMPTY, k, null, { siblings: Array(257).fill(SMT_EMPTY), leaf: null }), false);
   t.equal(verifySmtProof(SMT_EMPTY, k, null, null as never), false);
-  t.equal(verifySmtProof(SMT_EMPTY, k, null, { siblings: [], leaf: null }), true, 'empty tree proves absence');
+  t.equal(
+    verifySmtProof(SMT_EMPTY, k, null, { siblings: [], leaf: null }),
+    true,
+    'empty tree proves absence',
+  );
 });
 
 t.test('a cached reader returns the same nodes', async (t) => {
-  const entries = Array.from({ length: 50 }, (_, i) => ({ key: taggedHash('k', new Uint8Array([i])), valueHash: taggedHash('v', new Uint8Array([i])) }));
+  const entries = Array.from({ length: 50 }, (_, i) => ({
+    key: taggedHash('k', new Uint8Array([i])),
+    valueHash: taggedHash('v', new Uint8Array([i])),
+  }));
   const { store, root } = build(entries);
   let reads = 0;
   const counting = { getNode: (h: Uint8Array) => (reads++, store.getNode(h)) };
@@ -207,5 +253,6 @@ t.test('a cached reader returns the same nodes', async (t) => {
   for (const e of entries) cached.get(root, e.key);
   t.equal(reads, first, 'second pass served from the cache');
   const tiny = new SparseMerkleTree(new CachedNodeReader(store, 2));
-  for (const e of entries) t.equal(toHex(tiny.get(root, e.key)!), toHex(e.valueHash), 'eviction keeps answers right');
+  for (const e of entries)
+    t.equal(toHex(tiny.get(root, e.key)!), toHex(e.valueHash), 'eviction keeps answers right');
 });
