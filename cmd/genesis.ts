@@ -5,8 +5,7 @@
  *   hotshard genesis create --validators DIR|FILE... --shards N --out FILE [options]
  *   hotshard genesis validate FILE [--json]
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError, type Command } from './command.js';
 import { addressFromHex } from '../core/address.js';
@@ -21,7 +20,7 @@ import {
   readGenesisText,
   writeGenesisFile,
 } from '../genesis/json.js';
-import { readPublicKeys } from '../genesis/keyfile.js';
+import { listKeyFiles, readPublicKeys } from '../genesis/keyfile.js';
 import { listGenesisProblems } from '../genesis/validate.js';
 import type { Genesis } from '../genesis/types.js';
 
@@ -85,24 +84,6 @@ function amountOption(v: string, what: string): bigint {
   if (!/^(0|[1-9][0-9]*)$/.test(v))
     throw new UsageError(`${what}: "${v}" is not an amount; write an integer in base units, e.g. 1000000`);
   return BigInt(v);
-}
-
-/** Expands --validators values: directories to their *.json files (sorted), comma lists to files. */
-function validatorFiles(values: string[]): string[] {
-  const out: string[] = [];
-  for (const v of values.flatMap((x) => x.split(',')).filter((x) => x !== '')) {
-    if (!existsSync(v)) throw new UsageError(`--validators ${v}: no such file or directory`);
-    if (statSync(v).isDirectory()) {
-      const files = readdirSync(v)
-        .filter((f) => f.endsWith('.json'))
-        .sort()
-        .map((f) => join(v, f));
-      if (files.length === 0)
-        throw new UsageError(`--validators ${v}: the directory holds no *.json key files`);
-      out.push(...files);
-    } else out.push(v);
-  }
-  return out;
 }
 
 function parseFund(spec: string): Funding {
@@ -178,7 +159,9 @@ async function create(args: string[]): Promise<number> {
   if (existsSync(values.out) && !values.force)
     throw new UsageError(`${values.out} exists; choose another --out or pass --force`);
 
-  const validators = validatorFiles(values.validators).map((f) => readPublicKeys(f));
+  const validators = listKeyFiles(values.validators.flatMap((x) => x.split(',')).filter((x) => x !== '')).map(
+    (f) => readPublicKeys(f),
+  );
   const funds = (values.fund ?? []).map(parseFund);
   if (values['fund-validators'] !== undefined) {
     const amount = amountOption(values['fund-validators'], '--fund-validators');

@@ -112,7 +112,6 @@ async function transfer(f: Flags): Promise<number> {
   for (const req of ['from', 'to', 'amount'] as const) {
     if (f[req] === undefined) throw new UsageError(`tx transfer: --${req} is required. Run \`hotshard tx --help\`.`);
   }
-  const keys = readKeyFile(f.from!);
   let to: Uint8Array;
   try {
     to = addressFromHex(f.to!);
@@ -124,6 +123,7 @@ async function transfer(f: Flags): Promise<number> {
   const asset = f.asset === undefined ? undefined : parseAssetId(f.asset);
   if (asset === null) throw new UsageError(`tx transfer: --asset must be native, eth or a token's 0x address (got "${f.asset}")`);
   const timeoutSec = f.timeout === undefined ? 60 : Number(wholeNumber('timeout', f.timeout));
+  const keys = readKeyFile(f.from!);
 
   const resolved = resolveEndpoints({ rpc: f.rpc, testnet: f.testnet });
   const senderShard = shardOfAddressIn(resolved, keys.address);

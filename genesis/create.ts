@@ -17,6 +17,7 @@ import { NATIVE_ASSET_ID } from './asset-id.js';
 import { DEFAULT_BUCKET_COUNT, shardOfAddress } from './buckets.js';
 import { normalizeGenesis } from './codec.js';
 import { GenesisError } from './errors.js';
+import { listKeyFiles, readPublicKeys } from './keyfile.js';
 import { validateGenesis } from './validate.js';
 import {
   DEFAULT_BRIDGE_PARAMS,
@@ -151,4 +152,15 @@ export function createGenesis(o: CreateGenesisOptions): Genesis {
   });
   validateGenesis(g);
   return g;
+}
+
+/**
+ * Creates a genesis from validator key files (or public key files, or
+ * directories of them: see listKeyFiles), in the order given.
+ */
+export function createGenesisFromKeyFiles(
+  paths: readonly string[],
+  options: Omit<CreateGenesisOptions, 'validators'>,
+): Genesis {
+  return createGenesis({ ...options, validators: listKeyFiles(paths).map((f) => readPublicKeys(f)) });
 }

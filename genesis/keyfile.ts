@@ -8,7 +8,8 @@
  * Reading checks that the public parts match the secrets, so a hand-edited
  * file cannot pair one key with another's address.
  */
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { addressFromPublicKey } from '../core/address.js';
 import { equalBytes, fromHex, toHex } from '../core/bytes.js';
 import { generateKeyPair, keyPairFromSeed, type Ed25519KeyPair } from '../core/ed25519.js';
@@ -246,4 +247,25 @@ export function writeKeyFile(path: string, keys: ValidatorKeys, options: { overw
       });
     throw new KeyFileError('IO', `cannot write key file ${path}: ${e.message}`, { path }, { cause: err });
   }
+}
+
+/**
+ * Expands paths to key files: a directory means every `*.json` in it, sorted
+ * by name (the order of the validators in the committees); a file is itself.
+ */
+export function listKeyFiles(paths: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    if (!existsSync(p)) throw new KeyFileError('NOT_FOUND', `${p}: no such file or directory`, { path: p });
+    if (statSync(p).isDirectory()) {
+      const files = readdirSync(p)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+        .map((f) => join(p, f));
+      if (files.length === 0)
+        throw new KeyFileError('NOT_FOUND', `${p}: the directory holds no *.json key files`, { path: p });
+      out.push(...files);
+    } else out.push(p);
+  }
+  return out;
 }

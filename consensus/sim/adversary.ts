@@ -307,6 +307,13 @@ class Equivocator extends Byzantine {
     const net = c.ctx.network;
     const other = this.conflicting(node, p);
     const [a, b] = this.halves(targets);
+    const r = p.block.round;
+    if (qcRound(other.block.qc) === r - 1 && !equalBytes(other.block.parentId, p.block.parentId)) {
+      // Two certified blocks of one round (an honest node voted twice):
+      // extend both, and keep the leader that will certify one of the
+      // extensions quiet, so that the others may still build on the other.
+      for (const n of c.ctx.network.instancesOf(c.ctx.leaders.leader(r + 1))) if (n.honest) net.hold(n, this.now + 8 * c.ctx.timing.maxTimeoutMs);
+    }
     net.send(node, a, { type: 'proposal', value: p });
     net.send(node, b, { type: 'proposal', value: other });
     this.trace(

@@ -95,6 +95,8 @@ export class SimNode {
   incarnation = 0;
   /** The last round this instance's engine reported (kept across a crash). */
   round = 0;
+  /** Armed by the scenario: called once, right after the engine next votes (then disarmed). */
+  crashAfterVote: (() => void) | null = null;
   /** Called when the engine enters a round. */
   onRound: ((round: number) => void) | null = null;
   private clock: NodeClock | null = null;
@@ -223,6 +225,12 @@ export class SimNode {
         this.round = e.round;
         this.onRound?.(e.round);
         break;
+      case 'voted': {
+        const arm = this.crashAfterVote;
+        this.crashAfterVote = null;
+        arm?.();
+        break;
+      }
       case 'equivocation':
         this.stats.equivocationsSeen++;
         break;

@@ -156,7 +156,10 @@ export async function runScenario(o: SimOptions, seed: number): Promise<Scenario
     if (faultRng.chance(0.5)) queue.at(at + 1 + faultRng.int(2000), () => void n.start(faultRng.chance(0.7)));
   }
 
-  // Honest crash-restarts (crash-recovery model): before GST, back before GST.
+  // Honest crash-restarts (crash-recovery model: a node that restarts with
+  // its durable data is still honest), all before GST and back by GST. Half
+  // of them strike at a random time, half right after the node next sends a
+  // vote (the moment a lost write would matter most), with a short downtime.
   let honestCrashes = 0;
   if (faultRng.chance(o.honestCrashRate)) {
     const honest = nodes.filter((n) => n.honest);
@@ -164,11 +167,22 @@ export async function runScenario(o: SimOptions, seed: number): Promise<Scenario
     for (let k = 0; k < count && honest.length > 0; k++) {
       const n = faultRng.pick(honest);
       const at = faultRng.int(Math.max(1, schedule.gstAt - 50));
-      const back = Math.min(schedule.gstAt, at + 1 + faultRng.int(600));
       const fromDisk = faultRng.chance(0.7);
       honestCrashes++;
-      queue.at(at, () => n.crash());
-      queue.at(back, () => void n.start(fromDisk));
+      if (faultRng.chance(0.5)) {
+        const back = Math.min(schedule.gstAt, at + 1 + faultRng.int(600));
+        queue.at(at, () => n.crash());
+        queue.at(back, () => void n.start(fromDisk));
+      } else {
+        const downtime = 1 + faultRng.int(o.timing.baseTimeoutMs);
+        queue.at(at, () => {
+          n.crashAfterVote = () => {
+            if (queue.now >= schedule.gstAt) return;
+            queue.after(0, () => n.crash());
+            queue.at(Math.min(schedule.gstAt, queue.now + downtime), () => void n.start(fromDisk));
+          };
+        });
+      }
     }
   }
 

@@ -140,7 +140,7 @@ export const uintValue: ValueCodec<number> = {
   decode: (b) => uintKey.decode(b),
 };
 
-/** Wraps codec errors into StorageError so callers see one error type per area. */
+/** A one-line description of a codec failure, for the StorageError that wraps it. */
 export function describeCodecError(err: unknown): string {
   return err instanceof HotshardError ? `${err.code}: ${err.message}` : String(err);
 }

@@ -362,6 +362,13 @@ t.test('verdicts of handleMessage', async (t) => {
     'reject',
     'malformed',
   );
+  t.equal(await engine.handleMessage(null as unknown as ConsensusMessage, 1), 'reject', 'not even an object');
+  const huge = f.block({ parent: b2, payload: new Uint8Array(3 * 1024 * 1024) });
+  t.equal(
+    await engine.handleMessage({ type: 'proposal', value: f.proposal(huge) }, 1),
+    'reject',
+    'oversized',
+  );
   t.equal(
     await engine.handleMessage({ type: 'blockRequest', value: { blockId: blockId(b1), count: 2 } }, 1),
     'ignore',

@@ -231,6 +231,20 @@ t.test('four nodes on 127.0.0.1: static peers, gossip, request-response, direct 
   t.equal(nets[1]!.libp2p.getConnections(p2).length, 1);
   const res = await nets[2]!.request(nets[1]!.peerId, SYNC, new Uint8Array([3]));
   t.same(res, new Uint8Array([3, 1]), 'a request reopens its stream on the new connection');
+
+  // ---- a peer that shuts down: its streams end cleanly, requests to it fail fast with a typed error
+  await nets[3]!.request(nets[0]!.peerId, SYNC, new Uint8Array([4])); // node 3 holds streams both ways
+  await nets[0]!.request(nets[3]!.peerId, SYNC, new Uint8Array([4]));
+  await nets[3]!.stop();
+  await t.rejects(
+    nets[0]!.request(nets[3]!.peerId, SYNC, new Uint8Array([1]), { timeoutMs: 2_000 }),
+    NetworkError,
+  );
+  t.same(
+    await nets[0]!.request(nets[1]!.peerId, SYNC, new Uint8Array([9])),
+    new Uint8Array([9, 1]),
+    'the others are unaffected',
+  );
   t.ok(
     metrics[1]!
       .expose()

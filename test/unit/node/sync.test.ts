@@ -19,6 +19,7 @@ import {
   decodeSyncRequest,
   decodeSyncResponse,
   encodeSyncRequest,
+  encodeSyncResponse,
   verifyCommittedResponse,
   type CommittedResponse,
 } from '../../../node/sync/index.js';
@@ -101,9 +102,9 @@ t.test('verification: certified blocks pass; without a valid commit certificate 
   t.equal(syncErrorCode(() => verifyCommittedResponse(ctx, tip, { ...resp, certs: [{ height: 2, qc: c0.qc }] }, digest)), 'BAD_CERTIFICATE');
   // A block that does not extend our tip: refused.
   t.equal(syncErrorCode(() => verifyCommittedResponse(ctx, tip, { ...resp, blocks: resp.blocks.slice(1) }, digest)), 'NOT_LINKED');
-  // A payload that is not the one the header commits to: refused.
+  // A payload whose header is not the one the block id commits to: refused.
   const { header, transactions } = decodeShardPayload(b1.payload);
-  const altered = encodeShardPayload({ header: { ...header, txCount: header.txCount }, transactions: transactions.slice(0, 0) });
+  const altered = encodeShardPayload({ header: { ...header, stateRoot: new Uint8Array(32).fill(9) }, transactions });
   const swapped = { ...b1, payload: altered };
   t.equal(syncErrorCode(() => verifyCommittedResponse(ctx, tip, { ...resp, blocks: [swapped] }, digest)), 'PAYLOAD_DIGEST');
   // Requests that do not decode are refused with a typed error (the peer is scored down by the network).
@@ -125,9 +126,20 @@ t.test('a node that is behind catches up to the same height and state root', asy
       advanceRoot: async (block, qc) => {
         roots.push({ height: block.height, qcHeight: qc.voteData.commit!.height });
       },
-      peers: () => [1, 2],
-      // Peer 1 answers garbage; peer 2 is the honest server.
-      request: async (peer, data) => (peer === 1 ? new Uint8Array([1, 2, 3]) : server.handle(data)),
+      peers: () => [1, 2, 3],
+      // Peer 1 answers garbage; peer 3 swaps a certified block's transactions (same header, so the same
+      // id and digest: execution catches it); peer 2 is the honest server.
+      request: async (peer, data) => {
+        if (peer === 1) return new Uint8Array([1, 2, 3]);
+        const honest = await server.handle(data);
+        if (peer === 2) return honest;
+        const r = decodeSyncResponse(honest);
+        if (r.type !== 'committed' || r.value.blocks.length === 0) return honest;
+        const [first, ...rest] = r.value.blocks;
+        const { header } = decodeShardPayload(first!.payload);
+        const emptied = { ...first!, payload: encodeShardPayload({ header, transactions: [] }) };
+        return encodeSyncResponse({ type: 'committed', value: { ...r.value, blocks: [emptied, ...rest] } });
+      },
       penalize: (_peer, why) => penalized.push(why),
     },
     { batchBlocks: 3, checkIntervalMs: 60_000 },
@@ -141,6 +153,7 @@ t.test('a node that is behind catches up to the same height and state root', asy
   t.equal(toHex(dst.chain.tip.id), toHex(src.chain.tip.id), 'same block');
   t.ok(roots.length >= 3 && roots.every((r) => r.height === r.qcHeight), "the engine's root follows each synced batch with its certificate");
   t.ok(penalized.includes('MALFORMED'), 'the peer that answered garbage was scored down');
+  t.ok(penalized.includes('EXECUTION_FAILED'), 'the peer that altered a payload was scored down');
   t.ok(await dst.store.commitCerts.get(2), 'certificates are kept at their heights for the next node');
   t.equal(await dst.store.commitCerts.get(3), null);
   t.equal(toHex((await dst.store.blockAtHeight(5)) ? blockId((await dst.store.blockAtHeight(5))!) : new Uint8Array(0)), toHex(blockId((await src.store.blockAtHeight(5))!)));

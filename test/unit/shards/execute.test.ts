@@ -32,6 +32,7 @@ import {
 } from '../../../shards/state.js';
 import { SparseMerkleTree, SMT_EMPTY, verifySmtProof } from '../../../shards/smt/index.js';
 import { TxKind, SignedTransaction } from '../../../shards/transaction.js';
+import { getAccount, getFeePool, proveAccount, verifyAccountProof } from '../../../shards/query.js';
 import {
   INITIAL,
   USERS0,
@@ -84,7 +85,7 @@ t.test('a transfer moves the amount, charges the fee into the fee pool and consu
     'supply conserved (fee pool included)',
   );
   t.equal(account(view, alice).nonce, 0n, 'the parent view is untouched');
-  // The new state root proves the new account.
+  // The new state root proves the new account, and the absence of an unknown one.
   const proof = new SparseMerkleTree(after).prove(r.stateRoot, accountStateKey(alice.address));
   t.ok(
     verifySmtProof(
@@ -94,6 +95,15 @@ t.test('a transfer moves the amount, charges the fee into the fee pool and consu
       proof,
     ),
   );
+  const ap = proveAccount(after, alice.address);
+  t.ok(verifyAccountProof(r.stateRoot, alice.address, ap.value, ap.proof));
+  t.notOk(verifyAccountProof(view.root, alice.address, ap.value, ap.proof), 'not against the parent root');
+  t.equal(getAccount(after, alice.address).nonce, 1n);
+  const nobody = proveAccount(after, new Uint8Array(20).fill(9));
+  t.equal(nobody.value, null);
+  t.ok(verifyAccountProof(r.stateRoot, new Uint8Array(20).fill(9), null, nobody.proof), 'non-inclusion');
+  t.notOk(verifyAccountProof(r.stateRoot, new Uint8Array(20).fill(9), ap.value, nobody.proof));
+  t.equal(getFeePool(after).balances.get(NATIVE), 1_000n);
   // A brand new recipient account is created.
   const fresh = USERS0[7]!;
   const r2 = executeBlock(
