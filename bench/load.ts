@@ -78,6 +78,8 @@ export interface PhaseResult {
   readonly receiptsChecked: number;
   readonly receiptsNotSuccess: number;
   readonly ranOutOfSignedTxs: boolean;
+  /** CPU seconds the load generator itself used during the phase (it shares the machine). */
+  readonly generatorCpuSeconds: number;
 }
 
 interface Prepared {
@@ -153,6 +155,7 @@ export async function runPhase(target: LoadTarget, o: PhaseOptions, prepared: Pr
   let rateLimited = 0;
   const retry: Prepared[] = [];
 
+  const cpuAtStart = process.cpuUsage();
   const t0 = Date.now();
   const windowStart = t0 + o.warmupMs;
   const windowEnd = windowStart + o.durationMs;
@@ -303,6 +306,7 @@ export async function runPhase(target: LoadTarget, o: PhaseOptions, prepared: Pr
   }
 
   const windowSeconds = o.durationMs / 1000;
+  const cpu = process.cpuUsage(cpuAtStart);
   return {
     name: o.name,
     mode: o.rate === undefined ? 'saturation' : 'rate',
@@ -325,5 +329,6 @@ export async function runPhase(target: LoadTarget, o: PhaseOptions, prepared: Pr
     receiptsChecked: sample.length,
     receiptsNotSuccess: notSuccess,
     ranOutOfSignedTxs: ranOut,
+    generatorCpuSeconds: round((cpu.user + cpu.system) / 1e6, 2),
   };
 }

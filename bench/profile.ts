@@ -26,6 +26,8 @@ export function areaOf(url: string, functionName: string): string {
     if (functionName === '(program)') return 'native (program)';
     return 'native';
   }
+  // A piscina worker blocks in Atomics.wait between tasks: that is waiting, not work.
+  if (functionName === 'atomicsWaitLoop') return 'idle';
   if (url.startsWith('node:')) return 'node internals';
   const nm = url.lastIndexOf('/node_modules/');
   if (nm >= 0) {

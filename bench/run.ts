@@ -4,7 +4,7 @@
  * it sustained, by default), and report TPS, latency, the ratio TPS / bound,
  * peak RSS and CPU per transaction of every validator.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addressToHex } from '../core/address.js';
@@ -76,8 +76,8 @@ export interface BenchResult {
 
 async function readNonces(client: HotshardClient, accounts: readonly BenchAccount[]): Promise<bigint[]> {
   const out: bigint[] = [];
-  for (let i = 0; i < accounts.length; i += 200) {
-    const chunk = accounts.slice(i, i + 200);
+  for (let i = 0; i < accounts.length; i += 100) {
+    const chunk = accounts.slice(i, i + 100);
     const res = await client.batch(chunk.map((a) => ({ method: 'hs_getAccount', params: [addressToHex(a.address)] })));
     for (const r of res) {
       if (!r.ok) throw r.error;
@@ -114,8 +114,9 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   // 2. A testnet of its own, with the senders funded in its genesis.
   const accounts = benchAccounts(o.accounts);
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'hotshard-bench-'));
-  const profileDir = join(dir, 'profiles');
-  if (o.profile) mkdirSync(profileDir, { recursive: true });
+  // Profiles go beside the testnet (a new testnet directory must be empty) and are kept for DevTools.
+  const profileDir = o.profile ? mkdtempSync(join(tmpdir(), 'hotshard-bench-profiles-')) : '';
+  if (o.profile) o.log(`CPU profiles of the validators go to ${profileDir}`);
   const runOptions = {
     dir,
     logLevel: 'warn' as const,

@@ -367,6 +367,10 @@ export class Validator {
         throw err;
       }
     });
+    // A new connection to a committee member: ask whether we are behind (at start no peer is connected yet).
+    network.onPeerChange((peerId, connected) => {
+      if (connected && network.directory.indexOf(this.config.shard, peerId) !== undefined) this.sync.trigger('peer');
+    });
     await this.transport.attach(this.engine);
     await this.engine.start();
     this.started = true;
@@ -429,6 +433,8 @@ export class Validator {
 
   private onEngineEvent(e: EngineEvent): void {
     const m = this.cmetrics;
+    // While stopping, work still queued in the engine meets a closed chain: expected, not worth a warning.
+    if (this.stopping !== null && (e.type === 'invalidBlock' || e.type === 'error')) return;
     switch (e.type) {
       case 'block':
         this.chain.persistUncommitted(e.block);

@@ -70,6 +70,9 @@ export class Coalition {
   private readonly tcs = new Map<Round, TimeoutCert>();
   private readonly tcWaiters = new Map<Round, ((tc: TimeoutCert) => void)[]>();
   private readonly forgedVotes = new Set<string>();
+  /** Round -> signer -> the vote data keys it signed (double votes show here). */
+  private readonly votesByRound = new Map<Round, Map<ValidatorIndex, Set<string>>>();
+  readonly members: ReadonlySet<ValidatorIndex>;
 
   constructor(
     readonly ctx: SimContext,
@@ -77,6 +80,7 @@ export class Coalition {
     keys: ReadonlyMap<ValidatorIndex, SimKey>,
   ) {
     this.forger = new Forger(ctx.domain, ctx.scheme, new Map([...keys].map(([i, k]) => [i, k.secret])));
+    this.members = new Set(keys.keys());
     this.validators = new ValidatorSet(ctx.committee, { quorumByHeads: ctx.mutations.quorumByHeads === true });
     this.learnBlock(ctx.genesis);
     this.learnQc(ctx.genesisQc);
@@ -156,8 +160,20 @@ export class Coalition {
     if (!this.qcs.has(k)) this.qcs.set(k, qc);
   }
 
+  /** True when a validator outside the coalition signed two different votes in `round`. */
+  doubleVoted(round: Round): boolean {
+    for (const [signer, keys] of this.votesByRound.get(round) ?? []) if (!this.members.has(signer) && keys.size > 1) return true;
+    return false;
+  }
+
   learnVote(v: Vote): void {
     const key = toHex(encode(VoteDataCodec, v.voteData));
+    const round = v.voteData.block.round;
+    let byRound = this.votesByRound.get(round);
+    if (byRound === undefined) this.votesByRound.set(round, (byRound = new Map()));
+    let keys = byRound.get(v.signer);
+    if (keys === undefined) byRound.set(v.signer, (keys = new Set()));
+    keys.add(key);
     let entry = this.votes.get(key);
     if (entry === undefined) this.votes.set(key, (entry = { voteData: v.voteData, sigs: new Map() }));
     if (entry.sigs.has(v.signer)) return;
@@ -297,8 +313,23 @@ class Equivocator extends Byzantine {
       return;
     }
     const p = msg.value;
-    if (p.block.tc === null && this.prng.chance(0.6) && this.withhold(node, p, targets)) return;
-    this.split(node, p, targets);
+    const r = p.block.round;
+    if (!c.doubleVoted(r - 1)) {
+      if (p.block.tc === null && this.prng.chance(0.6) && this.withhold(node, p, targets)) return;
+      this.split(node, p, targets);
+      return;
+    }
+    // A validator outside the coalition voted twice in the previous round:
+    // wait a little for its second vote to complete a second certified
+    // block of that round (before GST only). With two, we can fork.
+    const deadline = this.now + Math.round(c.ctx.timing.baseTimeoutMs / 2);
+    const attempt = (): void => {
+      if (node.engine === null) return;
+      const sibling = c.qcsWhere((qc) => qcRound(qc) === r - 1 && !equalBytes(qc.voteData.block.id, p.block.parentId)).length > 0;
+      if (sibling || this.now >= deadline || this.now >= c.ctx.network.gstAt) this.split(node, p, targets);
+      else c.ctx.queue.after(5, attempt);
+    };
+    attempt();
   }
 
   /** Two proposals for one round, one to each half; later each half also gets the other one. */
@@ -306,12 +337,18 @@ class Equivocator extends Byzantine {
     const c = this.coalition;
     const net = c.ctx.network;
     const other = this.conflicting(node, p);
-    const [a, b] = this.halves(targets);
+    let [a, b] = this.halves(targets);
     const r = p.block.round;
     if (qcRound(other.block.qc) === r - 1 && !equalBytes(other.block.parentId, p.block.parentId)) {
-      // Two certified blocks of one round (an honest node voted twice):
-      // extend both, and keep the leader that will certify one of the
-      // extensions quiet, so that the others may still build on the other.
+      this.trace(node, `has two certified blocks of r${r - 1}: forks them`);
+      // Two certified blocks of one round (an honest node voted twice): the
+      // leader after next gets only the extension of the second one, everyone
+      // else the first; the next leader, who certifies the first extension
+      // (and so commits its parent), is kept quiet. After a timeout or two,
+      // the leader after next builds on the second block.
+      const keeper = c.ctx.leaders.leader(r + 2);
+      b = targets.filter((n) => n.index === keeper);
+      a = targets.filter((n) => n.index !== keeper);
       for (const n of c.ctx.network.instancesOf(c.ctx.leaders.leader(r + 1))) if (n.honest) net.hold(n, this.now + 8 * c.ctx.timing.maxTimeoutMs);
     }
     net.send(node, a, { type: 'proposal', value: p });
@@ -322,7 +359,7 @@ class Equivocator extends Byzantine {
         `${short(blockId(other.block))} h${other.block.height} on ${short(other.block.parentId)} to ${b.map((n) => n.name).join(',')}`,
     );
     c.voteFor(node, other.block, false);
-    if (this.prng.chance(0.5)) {
+    {
       const later = Math.round(c.ctx.timing.baseTimeoutMs * (0.2 + 0.6 * this.prng.float()));
       c.ctx.queue.after(later, () => {
         net.send(node, b, { type: 'proposal', value: p });

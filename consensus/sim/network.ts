@@ -92,6 +92,12 @@ export class SimNetwork {
     const alive = (): boolean => node.incarnation === incarnation && node.engine !== null;
     const out = (msg: ConsensusMessage, targets: SimNode[]): void => {
       if (!alive()) return;
+      if (node.partialBroadcast && msg.type === 'proposal' && targets.length > 1) {
+        // The node dies while broadcasting: a random part of the peers got it.
+        node.partialBroadcast = false;
+        const shuffled = this.prng.shuffle(targets);
+        targets = shuffled.slice(0, 1 + this.prng.int(targets.length - 1));
+      }
       if (node.adversary !== null) node.adversary.outbound(node, msg, targets);
       else this.send(node, targets, msg);
     };

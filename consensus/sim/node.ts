@@ -95,8 +95,10 @@ export class SimNode {
   incarnation = 0;
   /** The last round this instance's engine reported (kept across a crash). */
   round = 0;
-  /** Armed by the scenario: called once, right after the engine next votes (then disarmed). */
-  crashAfterVote: (() => void) | null = null;
+  /** Armed by the scenario: called right after the engine votes in a round the predicate picks (then disarmed). */
+  crashAfterVote: { readonly when: (round: number) => boolean; readonly fire: () => void } | null = null;
+  /** Set when the node is about to crash in the middle of its next proposal broadcast (only some peers get it). */
+  partialBroadcast = false;
   /** Called when the engine enters a round. */
   onRound: ((round: number) => void) | null = null;
   private clock: NodeClock | null = null;
@@ -227,8 +229,10 @@ export class SimNode {
         break;
       case 'voted': {
         const arm = this.crashAfterVote;
-        this.crashAfterVote = null;
-        arm?.();
+        if (arm !== null && arm.when(e.round)) {
+          this.crashAfterVote = null;
+          arm.fire();
+        }
         break;
       }
       case 'equivocation':

@@ -158,28 +158,42 @@ export async function runScenario(o: SimOptions, seed: number): Promise<Scenario
 
   // Honest crash-restarts (crash-recovery model: a node that restarts with
   // its durable data is still honest), all before GST and back by GST. Half
-  // of them strike at a random time, half right after the node next sends a
-  // vote (the moment a lost write would matter most), with a short downtime.
+  // of them strike at a random time; half right after the node votes, in a
+  // round where a lost write would hurt most (a faulty leader's round, or its
+  // own round just before a faulty leader's: a leader then dies in the middle
+  // of broadcasting its proposal), and come back within the round.
   let honestCrashes = 0;
   if (faultRng.chance(o.honestCrashRate)) {
     const honest = nodes.filter((n) => n.honest);
     const count = 1 + faultRng.int(2);
+    // Leaders right before a faulty leader: their crash mid-proposal is the one a faulty next leader can use.
+    const beforeFaulty = honest.filter((n) => leaders.schedule.some((l, i) => l === n.index && faults[leaders.leader(i + 1)] !== undefined));
     for (let k = 0; k < count && honest.length > 0; k++) {
-      const n = faultRng.pick(honest);
+      const afterVote = faultRng.chance(0.5);
+      const n = faultRng.pick(afterVote && beforeFaulty.length > 0 ? beforeFaulty : honest);
       const at = faultRng.int(Math.max(1, schedule.gstAt - 50));
       const fromDisk = faultRng.chance(0.7);
       honestCrashes++;
-      if (faultRng.chance(0.5)) {
+      if (!afterVote) {
         const back = Math.min(schedule.gstAt, at + 1 + faultRng.int(600));
         queue.at(at, () => n.crash());
         queue.at(back, () => void n.start(fromDisk));
       } else {
-        const downtime = 1 + faultRng.int(o.timing.baseTimeoutMs);
+        const downtime = 1 + faultRng.int(Math.ceil(o.timing.baseTimeoutMs / 2));
+        const isFaulty = (r: number): boolean => faults[leaders.leader(r)] !== undefined;
         queue.at(at, () => {
-          n.crashAfterVote = () => {
-            if (queue.now >= schedule.gstAt) return;
-            queue.after(0, () => n.crash());
-            queue.at(Math.min(schedule.gstAt, queue.now + downtime), () => void n.start(fromDisk));
+          n.crashAfterVote = {
+            when: (r) => isFaulty(r) || (leaders.leader(r) === n.index && isFaulty(r + 1)) || faulty.length === 0,
+            fire: () => {
+              if (queue.now >= schedule.gstAt) return;
+              // A leader that just voted for its own block is about to broadcast it: it dies mid-broadcast.
+              n.partialBroadcast = true;
+              queue.after(0, () => {
+                n.partialBroadcast = false;
+                n.crash();
+              });
+              queue.at(Math.min(schedule.gstAt, queue.now + downtime), () => void n.start(fromDisk));
+            },
           };
         });
       }

@@ -23,7 +23,8 @@ import type { Block, BlockExecutor, ExecutionVerdict, Height, QuorumCert, Round,
 import type { EngineRecovery } from '../../consensus/engine.js';
 import { genesisQc } from '../../consensus/engine.js';
 import { QuorumCertCodec, TimeoutCertCodec, blockId } from '../../consensus/messages.js';
-import { decode, encode } from '../../core/codec.js';
+import { decode, encode, unpackRaw } from '../../core/codec.js';
+import { Tags, taggedHash } from '../../core/hash.js';
 import { equalBytes, toHex } from '../../core/bytes.js';
 import { HotshardError } from '../../core/errors.js';
 import type { Genesis } from '../../genesis/types.js';
@@ -31,10 +32,10 @@ import { genesisHash as computeGenesisHash } from '../../genesis/codec.js';
 import { BlockError } from '../../shards/errors.js';
 import { executeShardPayload, proposeShardPayload, type ShardBlockOutcome } from '../../shards/block.js';
 import { shardParamsFromGenesis, type BlockContext, type ShardParams } from '../../shards/execute.js';
-import { decodeShardPayload, payloadDigest as shardPayloadDigest, type ShardPayloadHeader } from '../../shards/payload.js';
+import { MAX_BLOCK_TRANSACTIONS, decodeShardPayload, payloadDigest as shardPayloadDigest, type ShardPayloadHeader } from '../../shards/payload.js';
 import { encodeReceipt, type Receipt } from '../../shards/receipt.js';
 import { ShardState, flattenWrites, type StateView } from '../../shards/state.js';
-import type { SignedTransaction } from '../../shards/transaction.js';
+import { decodeSignedTransaction, type SignedTransaction } from '../../shards/transaction.js';
 import type { ChainStore } from '../storage/chain-store.js';
 import { ChainMetaKey } from '../storage/chain-store.js';
 import type { CachedTxVerifier } from '../verify/cache.js';
@@ -99,6 +100,24 @@ interface Built {
 
 function hex(b: Uint8Array): string {
   return toHex(b);
+}
+
+/**
+ * The transaction byte strings of a shard payload ([version, header, [tx...]]),
+ * unpacked without the canonical checks (execution makes them), or null when
+ * the payload does not have that shape.
+ */
+function rawTransactions(payload: Uint8Array): Uint8Array[] | null {
+  let w: unknown;
+  try {
+    w = unpackRaw(payload);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(w) || w.length !== 3 || !Array.isArray(w[2])) return null;
+  const txs = w[2] as unknown[];
+  if (txs.length > MAX_BLOCK_TRANSACTIONS || !txs.every((x) => x instanceof Uint8Array)) return null;
+  return txs as Uint8Array[];
 }
 
 function describe(err: unknown): { code: string; message: string } {
@@ -306,8 +325,7 @@ export class Chain implements BlockExecutor {
         this.built.delete(hex(block.payloadDigest));
       } else {
         source = 'peer';
-        const { transactions } = decodeShardPayload(block.payload);
-        const valid = await this.verifySignatures(transactions);
+        const valid = await this.verifyPayloadSignatures(block.payload);
         // The parent may have been pruned (a conflicting commit) while verifying.
         const view = this.state.view(block.parentId);
         if (view === undefined) return { ok: false, reason: 'the parent was pruned during execution' };
@@ -357,6 +375,35 @@ export class Chain implements BlockExecutor {
         if (results[i] === true) valid.add(hex(t.hash));
       });
     }
+    return valid;
+  }
+
+  /**
+   * The signatures of a received payload. Execution decodes the payload
+   * canonically anyway, so here its transaction byte strings are only
+   * unpacked and hashed: a transaction admitted to our mempool is known by
+   * its hash, and only the others are decoded to be verified (in one batch).
+   * A payload that does not unpack is left to execution, which refuses it.
+   */
+  private async verifyPayloadSignatures(payload: Uint8Array): Promise<Set<string>> {
+    const raw = rawTransactions(payload);
+    if (raw === null) return new Set();
+    const valid = new Set<string>();
+    const misses: SignedTransaction[] = [];
+    for (const bytes of raw) {
+      const hash = taggedHash(Tags.transaction, bytes);
+      if (this.verifier.isVerified(hash)) {
+        valid.add(hex(hash));
+        continue;
+      }
+      try {
+        misses.push(decodeSignedTransaction(bytes));
+      } catch {
+        // Malformed: execution refuses the block with the exact reason.
+      }
+    }
+    this.metrics?.signatures.inc({ result: 'cached' }, raw.length - misses.length);
+    for (const h of await this.verifySignatures(misses)) valid.add(h);
     return valid;
   }
 

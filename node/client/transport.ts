@@ -19,6 +19,9 @@ const DEFAULT_MAX_SOCKETS = 16;
 /** Answers larger than this are refused (a block with 2,000 transaction hashes is about 150 KB). */
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
+/** A request that failed on a reused keep-alive socket before any answer: safe to send again. */
+class StaleSocketError extends Error {}
+
 export interface RpcCall {
   readonly method: string;
   readonly params: readonly unknown[];
@@ -126,8 +129,20 @@ export class JsonRpcTransport {
     return new RpcError('BAD_RESPONSE', `${method} on ${this.url.href}: ${why}`, { url: this.url.href, method });
   }
 
-  private post(json: string, method: string): Promise<unknown> {
+  private async post(json: string, method: string): Promise<unknown> {
+    try {
+      return await this.postOnce(json, method);
+    } catch (err) {
+      // A keep-alive socket the server closed while idle fails the next request with ECONNRESET
+      // before the server saw it (the race Node's http docs describe): send it once more.
+      if (err instanceof StaleSocketError) return this.postOnce(json, method);
+      throw err;
+    }
+  }
+
+  private postOnce(json: string, method: string): Promise<unknown> {
     const url = this.url;
+    let answered = false;
     return new Promise((resolve, reject) => {
       const req = request(
         {
@@ -139,6 +154,7 @@ export class JsonRpcTransport {
           headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) },
         },
         (res) => {
+          answered = true;
           const chunks: Buffer[] = [];
           let size = 0;
           res.on('data', (c: Buffer) => {
@@ -182,7 +198,11 @@ export class JsonRpcTransport {
           }),
         );
       });
-      req.on('error', (err) => reject(err instanceof RpcError ? err : this.unreachable(method, err)));
+      req.on('error', (err) => {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (!answered && req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE')) reject(new StaleSocketError(err.message));
+        else reject(err instanceof RpcError ? err : this.unreachable(method, err));
+      });
       req.end(json);
     });
   }

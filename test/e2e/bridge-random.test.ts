@@ -375,6 +375,7 @@ for (const seed of SEEDS) {
     for (let step = 0; step < STEPS; step++) {
       let r = rnd();
       const op = steps.find(([w]) => (r -= w) < 0)?.[1] ?? passTime;
+      if (process.env.HOTSHARD_BRIDGE_RANDOM_TRACE !== undefined) console.error(`seed ${seed} step ${step}: ${op.name} at ${now}`);
       await op();
       await checkInvariants(step);
     }

@@ -179,3 +179,14 @@ t.test('run again: it resumes the same chain from the same directory', async (t)
   t.equal(await stopTestnet(proc), 0);
   running = null;
 });
+
+t.test('hotshard bench --json: its last line carries the figures', async (t) => {
+  const r = await hotshard(['bench', '--rate', '40', '--duration', '3', '--warmup', '1', '--accounts', '16', '--json'], 150_000);
+  t.equal(r.code, 0, r.stderr.slice(-2000));
+  const last = r.stdout.trim().split('\n').at(-1)!;
+  const j = JSON.parse(last) as Record<string, unknown>;
+  for (const k of ['tps', 'bound', 'ratio', 'p50Ms', 'p99Ms', 'rssMb']) t.type(j[k], 'number', `${k} is a number`);
+  t.ok((j.tps as number) > 0, 'transfers were committed');
+  t.ok((j.bound as number) > 0, 'the bound was measured');
+  t.equal((j.phases as Array<{ receiptsNotSuccess: number }>)[0]!.receiptsNotSuccess, 0, 'the sampled receipts all succeeded');
+});

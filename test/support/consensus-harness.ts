@@ -5,13 +5,14 @@
  * consensus/sim/; this is only enough to run a few honest nodes.)
  */
 import { sha256 } from '../../core/hash.js';
-import { u64be } from '../../core/bytes.js';
+import { toHex, u64be } from '../../core/bytes.js';
 import { keyPairFromSeed } from '../../core/ed25519.js';
 import {
   ConsensusEngine,
   makeGenesisBlock,
   type EngineEvent,
   type EngineOptions,
+  type EngineRecovery,
 } from '../../consensus/engine.js';
 import { InMemorySafetyStorage } from '../../consensus/safety-rules.js';
 import { ed25519Scheme, makeSigner } from '../../consensus/signing.js';
@@ -31,6 +32,7 @@ import type {
   QuorumCert,
   Round,
   SignatureScheme,
+  TimeoutCert,
   TimeoutMsg,
   ValidatorIndex,
   Vote,
@@ -133,11 +135,44 @@ export interface NetOptions {
   readonly drop?: (from: ValidatorIndex, to: ValidatorIndex, msg: ConsensusMessage) => boolean;
 }
 
+/** What a node persists besides the safety data, as node/ would: the committed root, uncommitted blocks, certificates. */
+export class NodeRecords {
+  root: Block | null = null;
+  rootQc: QuorumCert | null = null;
+  readonly blocks = new Map<string, Block>();
+  highQc: QuorumCert | null = null;
+  highTc: TimeoutCert | null = null;
+
+  record(e: EngineEvent): void {
+    if (e.type === 'block') this.blocks.set(toHex(blockId(e.block)), e.block);
+    else if (e.type === 'qc') this.highQc = e.qc;
+    else if (e.type === 'tc') this.highTc = e.tc;
+    else if (e.type === 'committed' || e.type === 'rootAdvanced') {
+      const root = e.type === 'committed' ? e.blocks[e.blocks.length - 1]! : e.block;
+      this.root = root;
+      this.rootQc = e.commitQc;
+      for (const [k, b] of this.blocks) if (b.height <= root.height) this.blocks.delete(k);
+    }
+  }
+
+  recovery(): EngineRecovery | undefined {
+    if (this.root === null || this.rootQc === null) return undefined;
+    return {
+      root: this.root,
+      rootCommitQc: this.rootQc,
+      blocks: [...this.blocks.values()],
+      ...(this.highQc !== null ? { highQc: this.highQc } : {}),
+      highTc: this.highTc,
+    };
+  }
+}
+
 export interface TestNode {
   readonly index: ValidatorIndex;
   engine: ConsensusEngine;
   readonly executor: CountingExecutor;
   readonly storage: InMemorySafetyStorage;
+  readonly records: NodeRecords;
   readonly events: EngineEvent[];
 }
 
@@ -171,6 +206,7 @@ export class TestNetwork {
         engine: null as unknown as ConsensusEngine,
         executor,
         storage,
+        records: new NodeRecords(),
         events,
       };
       node.engine = this.makeEngine(node, opts.engine ?? {});
@@ -192,7 +228,10 @@ export class TestNetwork {
       executor: node.executor,
       genesis: this.genesis,
       timing: { baseTimeoutMs: 200, maxTimeoutMs: 1600, minProposalIntervalMs: 20 },
-      onEvent: (e) => node.events.push(e),
+      onEvent: (e) => {
+        node.events.push(e);
+        node.records.record(e);
+      },
       ...extra,
     });
   }
@@ -210,11 +249,12 @@ export class TestNetwork {
     this.nodes[i]!.engine.stop();
   }
 
-  /** Restarts node i with a new engine over the same safety storage and executor. */
+  /** Restarts node i with a new engine over the same safety storage, executor and records (its recovery). */
   async restart(i: number, extra: Partial<EngineOptions> = {}): Promise<void> {
     const node = this.nodes[i]!;
     node.engine.stop();
-    node.engine = this.makeEngine(node, extra);
+    const recovery = node.records.recovery();
+    node.engine = this.makeEngine(node, { ...(recovery !== undefined ? { recovery } : {}), ...extra });
     this.down.delete(i);
     await node.engine.start();
   }

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { fromHex, toHex, equalBytes } from '../../../core/bytes.js';
 import { addressFromPublicKey } from '../../../core/address.js';
 import {
+  createGenesisFromKeyFiles,
+  genesisHash,
   ethAddressFromSecret,
   formatKeyFile,
   generateValidatorKeys,
@@ -155,6 +157,25 @@ t.test('commands: keys generate/show, genesis create/validate', async (t) => {
     JSON.parse(validated.out).hash,
     JSON.parse(created.out).hash,
     'validate prints the hash create printed',
+  );
+  const same = createGenesisFromKeyFiles([vdir], {
+    chainId: g.chainId,
+    ethereumChainId: g.ethereumChainId,
+    shardCount: 1,
+    genesisTime: g.genesisTime,
+    funds: [{ address: g.balances[0]!.address, amount: 5000n }],
+  });
+  t.equal(
+    '0x' + toHex(genesisHash(same)),
+    JSON.parse(created.out).hash,
+    'the library gives the same genesis as the command',
+  );
+  t.throws(
+    () =>
+      createGenesisFromKeyFiles([join(dir, 'nowhere')], { chainId: 1, ethereumChainId: 1, shardCount: 1 }),
+    {
+      code: 'NOT_FOUND',
+    },
   );
 
   // A public key file works in place of a key file.
