@@ -69,7 +69,10 @@ parentPort.postMessage('ready');
 export async function measureVerifyRate(options: BoundOptions = {}): Promise<VerifyRate> {
   const threads = options.threads ?? availableParallelism();
   const durationMs = options.durationMs ?? 2000;
-  const workers = Array.from({ length: threads }, () => new Worker(WORKER_SOURCE, { eval: true, workerData: { durationMs } }));
+  const workers = Array.from(
+    { length: threads },
+    () => new Worker(WORKER_SOURCE, { eval: true, workerData: { durationMs } }),
+  );
   try {
     await Promise.all(workers.map((w) => nextMessage(w)));
     // All threads start together, so they compete for the cores as validators would.
@@ -84,8 +87,12 @@ export async function measureVerifyRate(options: BoundOptions = {}): Promise<Ver
 }
 
 /** The bound of a testnet whose shards each have `verifiersPerTx` validators. */
-export async function measureMachineBound(verifiersPerTx: number, options: BoundOptions = {}): Promise<MachineBound> {
-  if (!Number.isInteger(verifiersPerTx) || verifiersPerTx < 1) throw new RangeError('verifiersPerTx is a positive integer');
+export async function measureMachineBound(
+  verifiersPerTx: number,
+  options: BoundOptions = {},
+): Promise<MachineBound> {
+  if (!Number.isInteger(verifiersPerTx) || verifiersPerTx < 1)
+    throw new RangeError('verifiersPerTx is a positive integer');
   const rate = await measureVerifyRate(options);
   return { ...rate, verifiersPerTx, bound: Math.round(rate.perSecond / verifiersPerTx) };
 }

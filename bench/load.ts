@@ -112,7 +112,12 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** Signs `count` transfers round-robin over the senders (each to the next sender), continuing their nonces. */
-export function presign(book: SenderBook, target: Pick<LoadTarget, 'chainId' | 'shardId' | 'fee'>, count: number, expiry: number): Prepared[] {
+export function presign(
+  book: SenderBook,
+  target: Pick<LoadTarget, 'chainId' | 'shardId' | 'fee'>,
+  count: number,
+  expiry: number,
+): Prepared[] {
   const n = book.accounts.length;
   const out: Prepared[] = new Array(count);
   for (let k = 0; k < count; k++) {
@@ -138,7 +143,12 @@ export function presign(book: SenderBook, target: Pick<LoadTarget, 'chainId' | '
 }
 
 /** Runs one phase of load and returns its figures. `prepared` is consumed from the front. */
-export async function runPhase(target: LoadTarget, o: PhaseOptions, prepared: Prepared[], log: (line: string) => void): Promise<PhaseResult> {
+export async function runPhase(
+  target: LoadTarget,
+  o: PhaseOptions,
+  prepared: Prepared[],
+  log: (line: string) => void,
+): Promise<PhaseResult> {
   const inflight = new Map<string, Inflight>();
   const latencies: number[] = [];
   const committedInWindow: string[] = [];
@@ -170,7 +180,9 @@ export async function runPhase(target: LoadTarget, o: PhaseOptions, prepared: Pr
         const h = (await target.observer.status()).committedHeight;
         if (h > lastHeight) {
           const heights = Array.from({ length: h - lastHeight }, (_, i) => lastHeight + 1 + i);
-          const outcomes = await target.observer.batch(heights.map((x) => ({ method: 'hs_getBlockByHeight', params: [x] })));
+          const outcomes = await target.observer.batch(
+            heights.map((x) => ({ method: 'hs_getBlockByHeight', params: [x] })),
+          );
           const seenAt = Date.now();
           for (const oc of outcomes) {
             if (!oc.ok || oc.result === null || typeof oc.result !== 'object') continue;
@@ -251,7 +263,8 @@ export async function runPhase(target: LoadTarget, o: PhaseOptions, prepared: Pr
     const perClient: Prepared[][] = clients.map(() => []);
     for (const p of txs) perClient[p.sender % clients.length]!.push(p);
     perClient.forEach((list, c) => {
-      for (let i = 0; i < list.length; i += o.batchSize) submitBatch(clients[c]!, list.slice(i, i + o.batchSize));
+      for (let i = 0; i < list.length; i += o.batchSize)
+        submitBatch(clients[c]!, list.slice(i, i + o.batchSize));
     });
   };
   const dropPoisonedInflight = (): void => {
@@ -279,7 +292,9 @@ export async function runPhase(target: LoadTarget, o: PhaseOptions, prepared: Pr
     }
     if (now - lastLog >= 5000) {
       lastLog = now;
-      log(`  ${o.name}: ${Math.round((now - t0) / 1000)}s submitted ${submitted} rejected ${rejected} pending ${inflight.size} committed-in-window ${committedCount} height ${lastHeight}`);
+      log(
+        `  ${o.name}: ${Math.round((now - t0) / 1000)}s submitted ${submitted} rejected ${rejected} pending ${inflight.size} committed-in-window ${committedCount} height ${lastHeight}`,
+      );
     }
     // Bound the requests in flight: an RPC that falls behind must not make the generator pile up memory.
     if (pendingRequests.size > 64) await Promise.race(pendingRequests);
@@ -296,7 +311,9 @@ export async function runPhase(target: LoadTarget, o: PhaseOptions, prepared: Pr
   await observer;
 
   // Receipts of a sample: the transfers must have succeeded, not only been included.
-  const sample = committedInWindow.filter((_, i) => i % Math.max(1, Math.floor(committedInWindow.length / o.receiptSample)) === 0).slice(0, o.receiptSample);
+  const sample = committedInWindow
+    .filter((_, i) => i % Math.max(1, Math.floor(committedInWindow.length / o.receiptSample)) === 0)
+    .slice(0, o.receiptSample);
   let notSuccess = 0;
   for (let i = 0; i < sample.length; i += 100) {
     const receipts = await target.observer.getReceipts(sample.slice(i, i + 100));

@@ -24,10 +24,18 @@ export function areaOf(url: string, functionName: string): string {
     if (functionName === '(idle)') return 'idle';
     if (functionName === '(garbage collector)') return 'gc';
     if (functionName === '(program)') return 'native (program)';
-    return 'native';
+    return `native: ${functionName || '(anonymous)'}`;
   }
   // A piscina worker blocks in Atomics.wait between tasks: that is waiting, not work.
   if (functionName === 'atomicsWaitLoop') return 'idle';
+  if (url.startsWith('node:internal/crypto/')) {
+    if (functionName === 'verifyOneShot') return 'node:crypto ed25519 verify';
+    if (functionName === 'signOneShot') return 'node:crypto ed25519 sign';
+    if (/^create(Public|Private)Key$/.test(functionName)) return 'node:crypto key import';
+    if (url.startsWith('node:internal/crypto/hash')) return 'node:crypto sha256';
+    return 'node:crypto other';
+  }
+  if (/^(compile|wrapSafe)/.test(functionName) || url.includes('/modules/')) return 'module loading';
   if (url.startsWith('node:')) return 'node internals';
   const nm = url.lastIndexOf('/node_modules/');
   if (nm >= 0) {
@@ -38,7 +46,8 @@ export function areaOf(url: string, functionName: string): string {
   if (m) {
     const top = m[1]!;
     // node/ and shards/ are big: split them by their sub-folder or file.
-    if ((top === 'node' || top === 'shards' || top === 'consensus') && m[2] !== undefined) return `${top}/${m[2]}`;
+    if ((top === 'node' || top === 'shards' || top === 'consensus') && m[2] !== undefined)
+      return `${top}/${m[2]}`;
     if (top === 'node' || top === 'shards' || top === 'consensus') {
       const file = /\/dist\/[^/]+\/([^/]+)\.js/.exec(url);
       return `${top}/${file ? file[1] : ''}`;
@@ -80,7 +89,9 @@ export function summarizeProfiles(dir: string): ProfileSummary {
       byArea.set(area, (byArea.get(area) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000);
     }
   }
-  const areas = [...byArea.entries()].map(([area, ms]) => ({ area, ms: Math.round(ms) })).sort((a, b) => b.ms - a.ms);
+  const areas = [...byArea.entries()]
+    .map(([area, ms]) => ({ area, ms: Math.round(ms) }))
+    .sort((a, b) => b.ms - a.ms);
   const totalMs = areas.reduce((s, a) => s + a.ms, 0);
   const idle = areas.find((a) => a.area === 'idle')?.ms ?? 0;
   return { files: files.length, areas, totalMs, busyMs: totalMs - idle };

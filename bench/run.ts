@@ -78,7 +78,9 @@ async function readNonces(client: HotshardClient, accounts: readonly BenchAccoun
   const out: bigint[] = [];
   for (let i = 0; i < accounts.length; i += 100) {
     const chunk = accounts.slice(i, i + 100);
-    const res = await client.batch(chunk.map((a) => ({ method: 'hs_getAccount', params: [addressToHex(a.address)] })));
+    const res = await client.batch(
+      chunk.map((a) => ({ method: 'hs_getAccount', params: [addressToHex(a.address)] })),
+    );
     for (const r of res) {
       if (!r.ok) throw r.error;
       out.push(parseAccount(r.result).nonce);
@@ -107,7 +109,9 @@ function cpuOf(pids: readonly number[]): number {
 
 export async function runBench(o: BenchOptions): Promise<BenchResult> {
   // 1. The bound, on the idle machine, before any validator runs.
-  o.log(`measuring the machine's bound: raw ed25519 verifications on ${availableParallelism()} cores for ${o.boundMs} ms ...`);
+  o.log(
+    `measuring the machine's bound: raw ed25519 verifications on ${availableParallelism()} cores for ${o.boundMs} ms ...`,
+  );
   const machine = await measureMachineBound(o.validators, { durationMs: o.boundMs });
   o.log(`  ${machine.perSecond} verifications/s / ${o.validators} validators = bound ${machine.bound} tx/s`);
 
@@ -131,7 +135,8 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     extraFunds: accounts.map((a) => ({ address: a.address, amount: 10n ** 24n })),
   }).catch(async (err: unknown) => {
     // A kept directory (--dir) is resumed: its genesis funded the same deterministic senders.
-    if (o.dir !== undefined && (err as { code?: string }).code === 'DIR_CONFLICT') return Testnet.open(runOptions);
+    if (o.dir !== undefined && (err as { code?: string }).code === 'DIR_CONFLICT')
+      return Testnet.open(runOptions);
     throw err;
   });
   const clients: HotshardClient[] = [];
@@ -145,11 +150,18 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   try {
     o.log(`starting ${o.validators} validators in ${dir} ...`);
     await testnet.start();
-    for (const v of testnet.validators) clients.push(new HotshardClient(v.rpc, { timeoutMs: 30_000, maxSockets: 8 }));
+    for (const v of testnet.validators)
+      clients.push(new HotshardClient(v.rpc, { timeoutMs: 30_000, maxSockets: 8 }));
     const observer = clients[0]!;
     const status = await observer.waitForCommittedHeight(1, { timeoutMs: 60_000, pollMs: 200 });
     const fee = testnet.files.genesis.fees.minTransferFee;
-    const target: LoadTarget = { chainId: status.chainId, shardId: status.shard, fee, submitTo: clients, observer };
+    const target: LoadTarget = {
+      chainId: status.chainId,
+      shardId: status.shard,
+      fee,
+      submitTo: clients,
+      observer,
+    };
     const pids = testnet.validators.map((v) => v.process!.pid);
     const phases: PhaseResult[] = [];
     let cpuMsPerTx: number | null = null;
@@ -161,7 +173,9 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       const count = Math.min(400_000, Math.ceil((rate ?? machine.bound) * seconds * 1.1) + 1000);
       const ts = Date.now();
       const prepared = presign(book, target, count, Date.now() + 30 * 60_000);
-      o.log(`${name}: signed ${count} transfers in ${Date.now() - ts} ms; driving ${rate === undefined ? 'at saturation' : `${rate} tx/s`} for ${o.warmupSec}+${o.durationSec} s ...`);
+      o.log(
+        `${name}: signed ${count} transfers in ${Date.now() - ts} ms; driving ${rate === undefined ? 'at saturation' : `${rate} tx/s`} for ${o.warmupSec}+${o.durationSec} s ...`,
+      );
       const cpu0 = cpuOf(pids);
       const r = await runPhase(
         target,
@@ -181,7 +195,9 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       );
       const cpu = cpuOf(pids) - cpu0;
       if (rate === undefined && r.committedTotal > 0) cpuMsPerTx = round((cpu * 1000) / r.committedTotal, 3);
-      o.log(`  ${name}: ${r.tps} tx/s committed, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, rejected ${r.rejected}, uncommitted ${r.uncommitted}`);
+      o.log(
+        `  ${name}: ${r.tps} tx/s committed, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, rejected ${r.rejected}, uncommitted ${r.uncommitted}`,
+      );
       phases.push(r);
       return r;
     };
@@ -191,7 +207,8 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     if (o.mode === 'both' || o.mode === 'saturation') {
       tpsPhase = await phase('saturation', undefined);
       latencyPhase = tpsPhase;
-      if (o.mode === 'both') latencyPhase = await phase('half-rate', Math.max(1, Math.floor(tpsPhase.tps / 2)));
+      if (o.mode === 'both')
+        latencyPhase = await phase('half-rate', Math.max(1, Math.floor(tpsPhase.tps / 2)));
     } else {
       tpsPhase = await phase('rate', o.mode.rate);
       latencyPhase = tpsPhase;
@@ -203,7 +220,13 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     if (o.profile) {
       const s = summarizeProfiles(profileDir);
       const txs = phases.reduce((a, p) => a + p.committedTotal, 0);
-      profile = { ...s, msPerTxByArea: s.areas.filter((a) => a.area !== 'idle').slice(0, 15).map((a) => ({ area: a.area, msPerTx: round(a.ms / Math.max(1, txs), 4) })) };
+      profile = {
+        ...s,
+        msPerTxByArea: s.areas
+          .filter((a) => a.area !== 'idle')
+          .slice(0, 15)
+          .map((a) => ({ area: a.area, msPerTx: round(a.ms / Math.max(1, txs), 4) })),
+      };
     }
     return {
       bench: 'transfers',

@@ -6,6 +6,7 @@
 import {
   BaseError,
   ContractFunctionRevertedError,
+  TransactionReceiptNotFoundError,
   createPublicClient,
   createWalletClient,
   defineChain,
@@ -21,6 +22,7 @@ import {
   type WalletClient,
 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BridgeError } from './errors.js';
 
 export interface L1 {
@@ -114,6 +116,25 @@ export function toBridgeError(err: unknown, what: string): BridgeError {
   return new BridgeError('RPC', `${what} failed: ${msg}`, {}, { cause: err });
 }
 
+/**
+ * Polls for a transaction's receipt. viem's waitForTransactionReceipt waits for new blocks, and anvil in
+ * automine can publish a block number before that block's receipts: the wait then sees no receipt, and no
+ * further block ever comes. Asking for the receipt itself has no such race.
+ */
+export async function waitForReceipt(l1: L1, hash: Hex, timeoutMs = 180_000): Promise<TransactionReceipt> {
+  const deadline = Date.now() + timeoutMs;
+  const interval = Math.min(Math.max(l1.public.pollingInterval, 10), 2_000);
+  for (;;) {
+    try {
+      return await l1.public.getTransactionReceipt({ hash });
+    } catch (err) {
+      if (!(err instanceof TransactionReceiptNotFoundError)) throw err;
+    }
+    if (Date.now() > deadline) throw new BridgeError('RPC', `transaction ${hash} was not mined within ${timeoutMs / 1000} s`);
+    await sleep(interval);
+  }
+}
+
 export interface WriteResult<T = unknown> {
   readonly receipt: TransactionReceipt;
   /** What the function returned in the simulation that preceded the transaction. */
@@ -135,7 +156,7 @@ export async function writeContract<T = unknown>(
     const sim = await l1.public.simulateContract({ ...call, account: l1.account } as never);
     const { request, result } = sim as unknown as { request: unknown; result: T };
     const hash = await l1.wallet.writeContract(request as never);
-    const receipt = await l1.public.waitForTransactionReceipt({ hash });
+    const receipt = await waitForReceipt(l1, hash);
     if (receipt.status !== 'success') {
       throw new BridgeError('CONTRACT_REVERT', `${call.functionName} reverted on chain in ${hash}`, { reason: 'unknown', args: [] });
     }
@@ -163,7 +184,7 @@ export async function deployContract(
       account: l1.account,
       chain: l1.chain,
     } as never);
-    const receipt = await l1.public.waitForTransactionReceipt({ hash });
+    const receipt = await waitForReceipt(l1, hash);
     if (receipt.status !== 'success' || receipt.contractAddress == null) {
       throw new BridgeError('CONTRACT_REVERT', `deploying ${name} failed in ${hash}`, { reason: 'unknown', args: [] });
     }

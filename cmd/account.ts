@@ -8,7 +8,12 @@ import { readKeyFile } from '../genesis/keyfile.js';
 import { HotshardClient } from '../node/client/client.js';
 import { RpcError } from '../node/client/errors.js';
 import { toJson, type AccountView } from '../node/client/views.js';
-import { DEFAULT_TESTNET_DIR, endpointsOfShard, resolveEndpoints, shardOfAddressIn } from '../node/testnet/endpoints.js';
+import {
+  DEFAULT_TESTNET_DIR,
+  endpointsOfShard,
+  resolveEndpoints,
+  shardOfAddressIn,
+} from '../node/testnet/endpoints.js';
 import { UsageError, type Command } from './command.js';
 
 const HELP = `Usage: hotshard account ADDRESS|KEYFILE [--proof] [--testnet DIR | --rpc URL] [--json]
@@ -67,14 +72,20 @@ const command: Command = {
     try {
       parsed = parseArgs({
         args: argv,
-        options: { proof: { type: 'boolean' }, testnet: { type: 'string' }, rpc: { type: 'string' }, json: { type: 'boolean' } },
+        options: {
+          proof: { type: 'boolean' },
+          testnet: { type: 'string' },
+          rpc: { type: 'string' },
+          json: { type: 'boolean' },
+        },
         strict: true,
         allowPositionals: true,
       });
     } catch (err) {
       throw new UsageError(`account: ${(err as Error).message}. Run \`hotshard account --help\`.`);
     }
-    if (parsed.positionals.length !== 1) throw new UsageError('account: give one ADDRESS or KEYFILE. Run `hotshard account --help`.');
+    if (parsed.positionals.length !== 1)
+      throw new UsageError('account: give one ADDRESS or KEYFILE. Run `hotshard account --help`.');
     const address = addressOf(parsed.positionals[0]!);
     const f = parsed.values;
     const resolved = resolveEndpoints({ rpc: f.rpc, testnet: f.testnet });

@@ -52,14 +52,19 @@ interface Flags {
 
 function int(flag: string, v: string | undefined, def: number, min: number): number {
   if (v === undefined) return def;
-  if (!/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`bench: --${flag} takes a whole number of at least ${min}, got "${v}"`);
+  if (!/^\d+$/.test(v) || Number(v) < min)
+    throw new UsageError(`bench: --${flag} takes a whole number of at least ${min}, got "${v}"`);
   return Number(v);
 }
 
 function printHuman(r: BenchResult): void {
   console.log('');
-  console.log(`machine: ${r.cores} cores (${r.cpu}); ${r.machine.perSecond} ed25519 verifications/s on all cores`);
-  console.log(`bound:   ${r.bound} tx/s (${r.machine.perSecond} / ${r.validators} validators verifying each transaction)`);
+  console.log(
+    `machine: ${r.cores} cores (${r.cpu}); ${r.machine.perSecond} ed25519 verifications/s on all cores`,
+  );
+  console.log(
+    `bound:   ${r.bound} tx/s (${r.machine.perSecond} / ${r.validators} validators verifying each transaction)`,
+  );
   for (const p of r.phases) {
     console.log(
       `${p.name.padEnd(10)} ${p.mode === 'rate' ? `offered ${p.offeredRate} tx/s, ` : ''}committed ${p.tps} tx/s over ${p.windowSeconds} s; ` +
@@ -71,7 +76,9 @@ function printHuman(r: BenchResult): void {
   console.log(`peak RSS per validator (MB): ${r.rssMbPerValidator.join(', ')}`);
   if (r.cpuMsPerTx !== null) console.log(`CPU per committed transaction, all validators: ${r.cpuMsPerTx} ms`);
   if (r.profile !== undefined) {
-    console.log(`where the validators' CPU time goes (${r.profile.files} profiles, ms per committed transaction):`);
+    console.log(
+      `where the validators' CPU time goes (${r.profile.files} profiles, ms per committed transaction):`,
+    );
     for (const a of r.profile.msPerTxByArea) console.log(`  ${a.area.padEnd(28)} ${a.msPerTx}`);
   }
 }
@@ -106,9 +113,12 @@ const command: Command = {
     } catch (err) {
       throw new UsageError(`bench: ${(err as Error).message}. Run \`hotshard bench --help\`.`);
     }
-    if (f.rate !== undefined && f.saturation) throw new UsageError('bench: give --rate N or --saturation, not both');
-    const mode: BenchOptions['mode'] = f.rate !== undefined ? { rate: int('rate', f.rate, 0, 1) } : f.saturation ? 'saturation' : 'both';
-    const verifierThreads = f['verifier-threads'] === undefined ? undefined : int('verifier-threads', f['verifier-threads'], 0, 0);
+    if (f.rate !== undefined && f.saturation)
+      throw new UsageError('bench: give --rate N or --saturation, not both');
+    const mode: BenchOptions['mode'] =
+      f.rate !== undefined ? { rate: int('rate', f.rate, 0, 1) } : f.saturation ? 'saturation' : 'both';
+    const verifierThreads =
+      f['verifier-threads'] === undefined ? undefined : int('verifier-threads', f['verifier-threads'], 0, 0);
     // Progress goes to stderr, so that stdout holds only the results.
     const log = (line: string): void => {
       console.error(line);

@@ -56,13 +56,16 @@ export function parseNodeStartArgs(argv: readonly string[]): NodeStartArgs {
     const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
     const field = VALUE_FLAGS[flag];
     if (field === undefined) {
-      throw new UsageError(`node start: unknown option "${arg}". Run \`hotshard node start --help\` for the options.`);
+      throw new UsageError(
+        `node start: unknown option "${arg}". Run \`hotshard node start --help\` for the options.`,
+      );
     }
     let value: string | undefined;
     if (eq > 0 && arg.startsWith('--')) value = arg.slice(eq + 1);
     else {
       value = argv[++i];
-      if (value === undefined || value.startsWith('--')) throw new UsageError(`node start: ${flag} needs a value`);
+      if (value === undefined || value.startsWith('--'))
+        throw new UsageError(`node start: ${flag} needs a value`);
     }
     switch (field) {
       case 'config':
@@ -84,7 +87,9 @@ export function parseNodeStartArgs(argv: readonly string[]): NodeStartArgs {
     }
   }
   if (config === undefined) {
-    throw new UsageError('node start: --config FILE is required (a JSON node configuration, see `hotshard node start --help`)');
+    throw new UsageError(
+      'node start: --config FILE is required (a JSON node configuration, see `hotshard node start --help`)',
+    );
   }
   return { config, overrides: o };
 }
@@ -97,7 +102,9 @@ const command: Command = {
     const [sub, ...rest] = argv;
     if (sub !== 'start') {
       throw new UsageError(
-        sub === undefined ? 'node: missing subcommand; use `hotshard node start --config FILE`' : `node: unknown subcommand "${sub}"; use \`hotshard node start --config FILE\``,
+        sub === undefined
+          ? 'node: missing subcommand; use `hotshard node start --config FILE`'
+          : `node: unknown subcommand "${sub}"; use \`hotshard node start --config FILE\``,
       );
     }
     const args = parseNodeStartArgs(rest);

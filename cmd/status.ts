@@ -47,7 +47,17 @@ function short(hex: string | undefined): string {
 }
 
 function table(rows: readonly ValidatorStatus[]): string {
-  const head = ['validator', 'rpc', 'shard', 'committed', 'round', 'peers', 'mempool', 'syncing', 'state root'];
+  const head = [
+    'validator',
+    'rpc',
+    'shard',
+    'committed',
+    'round',
+    'peers',
+    'mempool',
+    'syncing',
+    'state root',
+  ];
   const body = rows.map((r) =>
     r.ok && r.status
       ? [
@@ -63,8 +73,14 @@ function table(rows: readonly ValidatorStatus[]): string {
         ]
       : [r.name, r.rpc, '-', '-', '-', '-', '-', '-', `DOWN: ${r.error ?? ''}`],
   );
-  const widths = head.map((h, i) => Math.max(h.length, ...body.filter((b) => b[i]!.length < 40).map((b) => b[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const widths = head.map((h, i) =>
+    Math.max(h.length, ...body.filter((b) => b[i]!.length < 40).map((b) => b[i]!.length)),
+  );
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(head), ...body.map(line)].join('\n');
 }
 

@@ -83,7 +83,9 @@ function parse(argv: string[]): { sub: 'start' | 'stop'; flags: Flags } {
   }
   const [sub, ...extra] = parsed.positionals;
   if (extra.length > 0 || (sub !== undefined && sub !== 'start' && sub !== 'stop')) {
-    throw new UsageError(`testnet: unexpected "${parsed.positionals.join(' ')}"; the only subcommands are start (the default) and stop`);
+    throw new UsageError(
+      `testnet: unexpected "${parsed.positionals.join(' ')}"; the only subcommands are start (the default) and stop`,
+    );
   }
   return { sub: sub === 'stop' ? 'stop' : 'start', flags: parsed.values };
 }
@@ -101,17 +103,22 @@ function printTable(file: TestnetFile, created: boolean): void {
   console.log('');
   const w = Math.max(...file.validators.map((v) => v.rpc.length));
   console.log(`  ${'validator'.padEnd(12)} ${'shard'.padEnd(5)}  ${'rpc'.padEnd(w)}  pid`);
-  for (const v of file.validators) console.log(`  ${v.name.padEnd(12)} ${String(v.shard).padEnd(5)}  ${v.rpc.padEnd(w)}  ${v.pid}`);
+  for (const v of file.validators)
+    console.log(`  ${v.name.padEnd(12)} ${String(v.shard).padEnd(5)}  ${v.rpc.padEnd(w)}  ${v.pid}`);
   if (file.accounts.length > 0) {
     console.log('');
-    console.log(`  funded accounts (${formatAssetId(Buffer.from(file.nativeAsset.slice(2), 'hex'))} balance at genesis):`);
+    console.log(
+      `  funded accounts (${formatAssetId(Buffer.from(file.nativeAsset.slice(2), 'hex'))} balance at genesis):`,
+    );
     for (const a of file.accounts) console.log(`  ${a.address}  ${rel(a.keyFile)}  ${a.balance}`);
   }
   console.log('');
   const first = file.accounts[0];
   const dirFlag = rel(file.dir) === DEFAULT_TESTNET_DIR ? '' : ` --testnet ${rel(file.dir)}`;
   if (first !== undefined && file.accounts[1] !== undefined) {
-    console.log(`  try: hotshard tx transfer --from ${rel(first.keyFile)} --to ${file.accounts[1].address} --amount 1000${dirFlag}`);
+    console.log(
+      `  try: hotshard tx transfer --from ${rel(first.keyFile)} --to ${file.accounts[1].address} --amount 1000${dirFlag}`,
+    );
     console.log(`       hotshard status${dirFlag}`);
   }
   console.log(`  endpoints: ${rel(file.dir)}/testnet.json   logs: ${rel(file.dir)}/validator-<i>/node.log`);
@@ -137,7 +144,8 @@ async function runStart(flags: Flags): Promise<number> {
   }
   let balance: bigint | undefined;
   if (flags.balance !== undefined) {
-    if (!/^\d+$/.test(flags.balance)) throw new UsageError(`testnet: --balance takes a whole number, got "${flags.balance}"`);
+    if (!/^\d+$/.test(flags.balance))
+      throw new UsageError(`testnet: --balance takes a whole number, got "${flags.balance}"`);
     balance = BigInt(flags.balance);
   }
   const validatorsPerShard = count('validators', flags.validators);
@@ -160,7 +168,8 @@ async function runStart(flags: Flags): Promise<number> {
   const onSignal = (sig: NodeJS.Signals): void => {
     signals++;
     if (signals === 1) {
-      if (!flags.json) console.error(`\n${sig}: stopping ${testnet.validators.length} validators (again to kill them)...`);
+      if (!flags.json)
+        console.error(`\n${sig}: stopping ${testnet.validators.length} validators (again to kill them)...`);
       stopRequested.abort();
     } else {
       for (const v of testnet.validators) v.process?.kill('SIGKILL');
@@ -178,7 +187,9 @@ async function runStart(flags: Flags): Promise<number> {
     for (const v of testnet.validators) {
       void v.process?.exited.then((e) => {
         if (!stopRequested.signal.aborted) {
-          console.error(`${v.name} exited (${e.signal ?? `code ${e.code}`}); see ${testnet.files.layout.validator(v.index).logFile}`);
+          console.error(
+            `${v.name} exited (${e.signal ?? `code ${e.code}`}); see ${testnet.files.layout.validator(v.index).logFile}`,
+          );
         }
       });
     }
@@ -186,14 +197,18 @@ async function runStart(flags: Flags): Promise<number> {
       void firstCommit(file.validators[0]!.rpc, stopRequested.signal).then((h) => {
         if (h !== null && !flags.json) console.error(`committing blocks (height ${h})`);
       });
-      await new Promise<void>((resolve) => stopRequested.signal.addEventListener('abort', () => resolve(), { once: true }));
+      await new Promise<void>((resolve) =>
+        stopRequested.signal.addEventListener('abort', () => resolve(), { once: true }),
+      );
     }
   } finally {
     const results = await testnet.stop();
     const forced = results.filter((r) => r.forced).map((r) => r.name);
     if (!flags.json) {
       console.error(
-        forced.length === 0 ? 'all validators stopped' : `stopped; ${forced.join(', ')} did not exit in time and were killed`,
+        forced.length === 0
+          ? 'all validators stopped'
+          : `stopped; ${forced.join(', ')} did not exit in time and were killed`,
       );
     }
     process.off('SIGINT', onSignal);
@@ -210,7 +225,9 @@ const command: Command = {
     const { sub, flags } = parse(argv);
     if (sub === 'stop') {
       const pids = await stopOrphanedValidators(flags.dir ?? DEFAULT_TESTNET_DIR);
-      console.log(pids.length === 0 ? 'no validator of this testnet was running' : `stopped pids ${pids.join(', ')}`);
+      console.log(
+        pids.length === 0 ? 'no validator of this testnet was running' : `stopped pids ${pids.join(', ')}`,
+      );
       return 0;
     }
     return runStart(flags);

@@ -11,7 +11,12 @@ import { HotshardClient } from '../node/client/client.js';
 import { RpcError } from '../node/client/errors.js';
 import { sendTransfer } from '../node/client/transfer.js';
 import { toJson, type ReceiptView } from '../node/client/views.js';
-import { endpointsOfShard, resolveEndpoints, shardOfAddressIn, DEFAULT_TESTNET_DIR } from '../node/testnet/endpoints.js';
+import {
+  endpointsOfShard,
+  resolveEndpoints,
+  shardOfAddressIn,
+  DEFAULT_TESTNET_DIR,
+} from '../node/testnet/endpoints.js';
 import { UsageError, type Command } from './command.js';
 
 const HELP = `Usage: hotshard tx transfer --from KEYFILE --to ADDRESS --amount N [options]
@@ -67,7 +72,8 @@ interface Flags {
 }
 
 function wholeNumber(flag: string, v: string): bigint {
-  if (!/^\d+$/.test(v)) throw new UsageError(`tx transfer: --${flag} takes a whole number (no decimals, no sign), got "${v}"`);
+  if (!/^\d+$/.test(v))
+    throw new UsageError(`tx transfer: --${flag} takes a whole number (no decimals, no sign), got "${v}"`);
   return BigInt(v);
 }
 
@@ -102,7 +108,9 @@ function parse(argv: string[]): Flags {
   const [sub, ...rest] = parsed.positionals;
   if (sub !== 'transfer' || rest.length > 0) {
     throw new UsageError(
-      sub === undefined ? 'tx: name the kind of transaction: `hotshard tx transfer ...`' : `tx: unknown transaction kind "${parsed.positionals.join(' ')}"; the CLI sends: transfer`,
+      sub === undefined
+        ? 'tx: name the kind of transaction: `hotshard tx transfer ...`'
+        : `tx: unknown transaction kind "${parsed.positionals.join(' ')}"; the CLI sends: transfer`,
     );
   }
   return parsed.values;
@@ -110,7 +118,8 @@ function parse(argv: string[]): Flags {
 
 async function transfer(f: Flags): Promise<number> {
   for (const req of ['from', 'to', 'amount'] as const) {
-    if (f[req] === undefined) throw new UsageError(`tx transfer: --${req} is required. Run \`hotshard tx --help\`.`);
+    if (f[req] === undefined)
+      throw new UsageError(`tx transfer: --${req} is required. Run \`hotshard tx --help\`.`);
   }
   let to: Uint8Array;
   try {
@@ -121,7 +130,10 @@ async function transfer(f: Flags): Promise<number> {
   const amount = wholeNumber('amount', f.amount!);
   if (amount === 0n) throw new UsageError('tx transfer: --amount must be positive');
   const asset = f.asset === undefined ? undefined : parseAssetId(f.asset);
-  if (asset === null) throw new UsageError(`tx transfer: --asset must be native, eth or a token's 0x address (got "${f.asset}")`);
+  if (asset === null)
+    throw new UsageError(
+      `tx transfer: --asset must be native, eth or a token's 0x address (got "${f.asset}")`,
+    );
   const timeoutSec = f.timeout === undefined ? 60 : Number(wholeNumber('timeout', f.timeout));
   const keys = readKeyFile(f.from!);
 
@@ -136,7 +148,8 @@ async function transfer(f: Flags): Promise<number> {
   }
   fee ??= DEFAULT_FEE_PARAMS.minTransferFee;
 
-  if (candidates.length === 0) throw new UsageError(`tx transfer: no validator of shard ${senderShard} in ${resolved.testnet?.dir}`);
+  if (candidates.length === 0)
+    throw new UsageError(`tx transfer: no validator of shard ${senderShard} in ${resolved.testnet?.dir}`);
   // Try the validators of the shard in turn: one may be down.
   let lastErr: unknown;
   for (const e of candidates) {
@@ -161,10 +174,15 @@ async function transfer(f: Flags): Promise<number> {
         rpc: e.rpc,
       };
       if (f['no-wait']) {
-        console.log(f.json ? toJson({ ...base, committed: false }) : `sent ${sent.hash} (nonce ${sent.nonce}) to ${e.rpc}; not waiting for the commit`);
+        console.log(
+          f.json
+            ? toJson({ ...base, committed: false })
+            : `sent ${sent.hash} (nonce ${sent.nonce}) to ${e.rpc}; not waiting for the commit`,
+        );
         return 0;
       }
-      if (!f.json) console.error(`sent ${sent.hash} (nonce ${sent.nonce}) to ${e.rpc}; waiting for the commit...`);
+      if (!f.json)
+        console.error(`sent ${sent.hash} (nonce ${sent.nonce}) to ${e.rpc}; waiting for the commit...`);
       const receipt = await client.waitForReceipt(sent.hash, { timeoutMs: timeoutSec * 1000, pollMs: 100 });
       const status = statusName(receipt);
       const ok = status === 'SUCCESS' || status === 'success' || status === '0';

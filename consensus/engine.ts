@@ -264,6 +264,7 @@ export class ConsensusEngine {
   private tree: BlockTree | null = null;
   private running = false;
   private stopped = false;
+  private starting: Promise<void> | null = null;
   private queue: Promise<void> = Promise.resolve();
   private pending = 0;
   private readonly timers = new Set<() => void>();
@@ -314,8 +315,13 @@ export class ConsensusEngine {
   }
 
   /** Loads the safety data, rebuilds the block tree (genesis or recovery), enters the round max(highQc, highTc) + 1. */
-  async start(): Promise<void> {
-    if (this.running || this.stopped) return;
+  start(): Promise<void> {
+    this.starting ??= this.init();
+    return this.starting;
+  }
+
+  private async init(): Promise<void> {
+    if (this.stopped) return;
     const safety = await SafetyRules.open({
       domain: this.domain,
       self: this.self,
@@ -388,7 +394,9 @@ export class ConsensusEngine {
 
   /** Answers a peer's BlockRequest: up to `count` blocks ending at `blockId`, newest first, within the message size cap. */
   serveBlocks(req: BlockRequest): BlockResponse {
-    if (this.tree === null) return { blocks: [] };
+    const valid =
+      req?.blockId instanceof Uint8Array && req.blockId.length === 32 && Number.isFinite(req.count);
+    if (this.tree === null || !valid) return { blocks: [] };
     const count = Math.max(0, Math.min(MAX_FETCH_BLOCKS, Math.floor(req.count)));
     const found = this.tree.ancestors(req.blockId, count);
     const blocks: Block[] = [];
@@ -727,6 +735,7 @@ export class ConsensusEngine {
 
   /** Votes go to the leader of the next round, who forms the QC; our own vote is counted locally. */
   private async deliverVote(vote: Vote): Promise<void> {
+    if (!this.running) return; // stopped (crashed) while the vote was being persisted: nothing leaves
     const next = this.leaders.leader(vote.voteData.block.round + 1);
     try {
       this.recordVote(vote);
@@ -825,7 +834,7 @@ export class ConsensusEngine {
     if (!this.seenProposals.has(round)) this.seenProposals.set(round, proposal);
     if (!(await this.addBlock(unsigned))) return;
     const vote = await this.voteFor(unsigned);
-    if (vote === null) return;
+    if (vote === null || !this.running) return;
     this.network.broadcastProposal(proposal);
     this.emit({ type: 'proposed', block: unsigned });
     await this.deliverVote(vote);

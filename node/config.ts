@@ -22,7 +22,6 @@ import { LOG_LEVELS, type LogLevel } from './logger.js';
 export type NodeConfigErrorCode = 'READ_FAILED' | 'NOT_JSON' | 'MISSING' | 'BAD_FIELD' | 'UNKNOWN_FIELD';
 export class NodeConfigError extends HotshardError<NodeConfigErrorCode, { field?: string; file?: string }> {}
 
-
 export interface ListenAddress {
   readonly host: string;
   /** 0 picks a free port; the chosen one is logged in the "node started" line. */
@@ -85,10 +84,23 @@ export interface NodeConfigOverrides {
   logLevel?: string;
 }
 
-const TOP_FIELDS = ['dataDir', 'keyFile', 'genesisFile', 'shard', 'p2p', 'rpc', 'peers', 'logLevel', 'tuning'];
+const TOP_FIELDS = [
+  'dataDir',
+  'keyFile',
+  'genesisFile',
+  'shard',
+  'p2p',
+  'rpc',
+  'peers',
+  'logLevel',
+  'tuning',
+];
 
 function bad(field: string, why: string, file?: string): NodeConfigError {
-  return new NodeConfigError('BAD_FIELD', `${where(file)}"${field}" ${why}`, { field, ...(file ? { file } : {}) });
+  return new NodeConfigError('BAD_FIELD', `${where(file)}"${field}" ${why}`, {
+    field,
+    ...(file ? { file } : {}),
+  });
 }
 
 function where(file?: string): string {
@@ -97,40 +109,53 @@ function where(file?: string): string {
 
 function requireString(obj: Record<string, unknown>, field: string, file?: string): string {
   const v = obj[field];
-  if (v === undefined) throw new NodeConfigError('MISSING', `${where(file)}"${field}" is required`, { field });
+  if (v === undefined)
+    throw new NodeConfigError('MISSING', `${where(file)}"${field}" is required`, { field });
   if (typeof v !== 'string' || v.length === 0) throw bad(field, 'must be a non-empty string', file);
   return v;
 }
 
 function port(v: unknown, field: string, file?: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535) throw bad(field, 'must be a port number 0-65535 (0 picks a free one)', file);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535)
+    throw bad(field, 'must be a port number 0-65535 (0 picks a free one)', file);
   return v;
 }
 
 function listen(v: unknown, field: string, file?: string): ListenAddress {
   if (v === undefined) return { host: '127.0.0.1', port: 0 };
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad(field, 'must be an object { "host": "127.0.0.1", "port": N }', file);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw bad(field, 'must be an object { "host": "127.0.0.1", "port": N }', file);
   const o = v as Record<string, unknown>;
   for (const k of Object.keys(o)) if (k !== 'host' && k !== 'port') throw unknown(`${field}.${k}`, file);
   const host = o.host === undefined ? '127.0.0.1' : o.host;
-  if (typeof host !== 'string' || !/^[0-9a-zA-Z.:-]+$/.test(host)) throw bad(`${field}.host`, 'must be an IP address or host name', file);
+  if (typeof host !== 'string' || !/^[0-9a-zA-Z.:-]+$/.test(host))
+    throw bad(`${field}.host`, 'must be an IP address or host name', file);
   return { host, port: o.port === undefined ? 0 : port(o.port, `${field}.port`, file) };
 }
 
 function unknown(field: string, file?: string): NodeConfigError {
-  return new NodeConfigError('UNKNOWN_FIELD', `${where(file)}unknown field "${field}" (check its spelling; docs/node.md lists the fields)`, {
-    field,
-  });
+  return new NodeConfigError(
+    'UNKNOWN_FIELD',
+    `${where(file)}unknown field "${field}" (check its spelling; docs/node.md lists the fields)`,
+    {
+      field,
+    },
+  );
 }
 
 const PEER_ADDR = /^\/(ip4|ip6|dns4|dns6|dns)\/[^/]+\/tcp\/\d+\/p2p\/[1-9A-HJ-NP-Za-km-z]+$/;
 
 function peersOf(v: unknown, file?: string): string[] {
   if (v === undefined) return [];
-  if (!Array.isArray(v)) throw bad('peers', 'must be a list of multiaddrs like /ip4/127.0.0.1/tcp/9000/p2p/12D3Koo...', file);
+  if (!Array.isArray(v))
+    throw bad('peers', 'must be a list of multiaddrs like /ip4/127.0.0.1/tcp/9000/p2p/12D3Koo...', file);
   return v.map((p, i) => {
     if (typeof p !== 'string' || !PEER_ADDR.test(p)) {
-      throw bad(`peers[${i}]`, `is not a multiaddr like /ip4/127.0.0.1/tcp/9000/p2p/12D3Koo... (got ${JSON.stringify(p)})`, file);
+      throw bad(
+        `peers[${i}]`,
+        `is not a multiaddr like /ip4/127.0.0.1/tcp/9000/p2p/12D3Koo... (got ${JSON.stringify(p)})`,
+        file,
+      );
     }
     return p;
   });
@@ -138,7 +163,8 @@ function peersOf(v: unknown, file?: string): string[] {
 
 function logLevelOf(v: unknown, file?: string): LogLevel {
   if (v === undefined) return 'info';
-  if (typeof v !== 'string' || !(LOG_LEVELS as readonly string[]).includes(v)) throw bad('logLevel', `must be one of ${LOG_LEVELS.join(', ')}`, file);
+  if (typeof v !== 'string' || !(LOG_LEVELS as readonly string[]).includes(v))
+    throw bad('logLevel', `must be one of ${LOG_LEVELS.join(', ')}`, file);
   return v as LogLevel;
 }
 
@@ -180,8 +206,14 @@ export function parseNodeConfig(json: unknown, baseDir: string, file?: string): 
     return isAbsolute(p) ? p : resolve(baseDir, p);
   };
   const shard = o.shard;
-  if (shard === undefined) throw new NodeConfigError('MISSING', `${where(file)}"shard" is required (the shard whose committee this validator is in)`, { field: 'shard' });
-  if (typeof shard !== 'number' || !Number.isInteger(shard) || shard < 0 || shard > 0xfffe) throw bad('shard', 'must be a shard id (an integer >= 0)', file);
+  if (shard === undefined)
+    throw new NodeConfigError(
+      'MISSING',
+      `${where(file)}"shard" is required (the shard whose committee this validator is in)`,
+      { field: 'shard' },
+    );
+  if (typeof shard !== 'number' || !Number.isInteger(shard) || shard < 0 || shard > 0xfffe)
+    throw bad('shard', 'must be a shard id (an integer >= 0)', file);
   return {
     dataDir: path('dataDir'),
     keyFile: path('keyFile'),
@@ -202,13 +234,23 @@ export function loadNodeConfig(file: string): NodeConfig {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new NodeConfigError('READ_FAILED', `cannot read the configuration file ${file} (${code ?? (err as Error).message})`, { file }, { cause: err });
+    throw new NodeConfigError(
+      'READ_FAILED',
+      `cannot read the configuration file ${file} (${code ?? (err as Error).message})`,
+      { file },
+      { cause: err },
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new NodeConfigError('NOT_JSON', `${file} is not valid JSON: ${(err as Error).message}`, { file }, { cause: err });
+    throw new NodeConfigError(
+      'NOT_JSON',
+      `${file} is not valid JSON: ${(err as Error).message}`,
+      { file },
+      { cause: err },
+    );
   }
   return parseNodeConfig(json, dirname(resolve(file)), file);
 }

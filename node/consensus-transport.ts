@@ -10,10 +10,23 @@
  * (accept forwards, reject scores the sender down) or, on the direct
  * protocol, a penalty for the sender.
  */
-import type { Block, BlockId, ConsensusNetwork, Proposal, TimeoutMsg, ValidatorIndex, Vote } from '../consensus/types.js';
+import type {
+  Block,
+  BlockId,
+  ConsensusNetwork,
+  Proposal,
+  TimeoutMsg,
+  ValidatorIndex,
+  Vote,
+} from '../consensus/types.js';
 import type { ConsensusEngine } from '../consensus/engine.js';
 import { ConsensusError } from '../consensus/errors.js';
-import { MAX_MESSAGE_BYTES, decodeConsensusMessage, encodeConsensusMessage } from '../consensus/messages.js';
+import {
+  MAX_FETCH_BLOCKS,
+  MAX_MESSAGE_BYTES,
+  decodeConsensusMessage,
+  encodeConsensusMessage,
+} from '../consensus/messages.js';
 import { verifyQc, type VerifyContext } from '../consensus/verify.js';
 import type { QuorumCert } from '../consensus/types.js';
 import type { Network } from './network/network.js';
@@ -71,13 +84,21 @@ export class ConsensusTransport implements ConsensusNetwork {
     const m = deps.metrics;
     this.metrics = m
       ? {
-          sent: m.counter({ name: 'hotshard_consensus_messages_sent_total', help: 'Consensus messages sent, by kind', labelNames: ['kind'] }),
+          sent: m.counter({
+            name: 'hotshard_consensus_messages_sent_total',
+            help: 'Consensus messages sent, by kind',
+            labelNames: ['kind'],
+          }),
           received: m.counter({
             name: 'hotshard_consensus_messages_received_total',
             help: 'Consensus messages received, by kind and verdict',
             labelNames: ['kind', 'verdict'],
           }),
-          sendFailures: m.counter({ name: 'hotshard_consensus_send_failures_total', help: 'Consensus messages that could not be sent, by kind', labelNames: ['kind'] }),
+          sendFailures: m.counter({
+            name: 'hotshard_consensus_send_failures_total',
+            help: 'Consensus messages that could not be sent, by kind',
+            labelNames: ['kind'],
+          }),
         }
       : null;
   }
@@ -99,7 +120,9 @@ export class ConsensusTransport implements ConsensusNetwork {
     const bytes = this.encode({ type: 'proposal', value: p }, 'proposal');
     if (bytes === null) return;
     this.metrics?.sent.inc({ kind: 'proposal' });
-    this.deps.network.publish(this.proposalsTopic, bytes).catch((err: unknown) => this.sendFailed('proposal', err));
+    this.deps.network
+      .publish(this.proposalsTopic, bytes)
+      .catch((err: unknown) => this.sendFailed('proposal', err));
   }
 
   sendVote(to: ValidatorIndex, v: Vote): void {
@@ -111,15 +134,25 @@ export class ConsensusTransport implements ConsensusNetwork {
   broadcastTimeout(t: TimeoutMsg): void {
     const bytes = this.encode({ type: 'timeout', value: t }, 'timeout');
     if (bytes === null) return;
-    for (let i = 0; i < this.deps.committeeSize; i++) if (i !== this.deps.self) this.direct(i, bytes, 'timeout');
+    for (let i = 0; i < this.deps.committeeSize; i++)
+      if (i !== this.deps.self) this.direct(i, bytes, 'timeout');
   }
 
   async fetchBlocks(peer: ValidatorIndex, blockId: BlockId, count: number): Promise<Block[]> {
-    if (this.deps.syncing?.() === true) throw new ConsensusError('FETCH_FAILED', 'sync is catching up; the engine fetches after it');
-    const req = encodeSyncRequest({ type: 'blocksById', value: { blockId, count: Math.max(1, Math.min(64, Math.floor(count))) } });
-    const bytes = await this.deps.network.request({ committeeId: this.deps.committeeId, index: peer }, this.syncProtocol, req);
+    if (this.deps.syncing?.() === true)
+      throw new ConsensusError('FETCH_FAILED', 'sync is catching up; the engine fetches after it');
+    const req = encodeSyncRequest({
+      type: 'blocksById',
+      value: { blockId, count: Math.max(1, Math.min(MAX_FETCH_BLOCKS, Math.floor(count))) },
+    });
+    const bytes = await this.deps.network.request(
+      { committeeId: this.deps.committeeId, index: peer },
+      this.syncProtocol,
+      req,
+    );
     const resp = decodeSyncResponse(bytes);
-    if (resp.type !== 'blocks') throw new ConsensusError('FETCH_FAILED', `a block request was answered with ${resp.type}`);
+    if (resp.type !== 'blocks')
+      throw new ConsensusError('FETCH_FAILED', `a block request was answered with ${resp.type}`);
     this.metrics?.received.inc({ kind: 'blocks', verdict: 'accept' });
     return [...resp.value.blocks];
   }
@@ -151,17 +184,24 @@ export class ConsensusTransport implements ConsensusNetwork {
   /** Gossip validator of the proposals topic: its result is the gossip verdict. */
   private async validateProposal(data: Uint8Array, ctx: GossipContext): Promise<null> {
     const engine = this.engine;
-    if (engine === null) throw new GossipValidationError('ignore', 'NOT_READY', 'the engine is not attached yet');
+    if (engine === null)
+      throw new GossipValidationError('ignore', 'NOT_READY', 'the engine is not attached yet');
     const msg = decodeConsensusMessage(data, MAX_MESSAGE_BYTES); // ConsensusError MALFORMED / OVERSIZED: reject
     if (msg.type !== 'proposal') {
       this.metrics?.received.inc({ kind: msg.type, verdict: 'reject' });
       throw new GossipValidationError('reject', 'WRONG_TOPIC', `a ${msg.type} on the proposals topic`);
     }
-    const from = this.deps.network.directory.indexOf(this.deps.committeeId, ctx.from) ?? msg.value.block.proposer;
+    const from =
+      this.deps.network.directory.indexOf(this.deps.committeeId, ctx.from) ?? msg.value.block.proposer;
     this.noteCertificate(msg.value.highCommitQc);
     const verdict = await engine.handleMessage(msg, from);
     this.metrics?.received.inc({ kind: 'proposal', verdict });
-    if (verdict !== 'accept') throw new GossipValidationError(verdict, 'ENGINE_' + verdict.toUpperCase(), `the engine answered ${verdict}`);
+    if (verdict !== 'accept')
+      throw new GossipValidationError(
+        verdict,
+        'ENGINE_' + verdict.toUpperCase(),
+        `the engine answered ${verdict}`,
+      );
     return null;
   }
 
@@ -173,14 +213,19 @@ export class ConsensusTransport implements ConsensusNetwork {
     const from = network.directory.indexOf(this.deps.committeeId, ctx.peerId);
     if (from === undefined) {
       network.penalize(ctx.peerId, 'invalid_message');
-      throw new ConsensusError('UNKNOWN_SIGNER', 'consensus messages are accepted from committee members only');
+      throw new ConsensusError(
+        'UNKNOWN_SIGNER',
+        'consensus messages are accepted from committee members only',
+      );
     }
     let kind = 'malformed';
     try {
-      if (data.length > MAX_MESSAGE_BYTES) throw new ConsensusError('OVERSIZED', `message of ${data.length} bytes exceeds ${MAX_MESSAGE_BYTES}`);
+      if (data.length > MAX_MESSAGE_BYTES)
+        throw new ConsensusError('OVERSIZED', `message of ${data.length} bytes exceeds ${MAX_MESSAGE_BYTES}`);
       const msg = decodeConsensusMessage(data, MAX_MESSAGE_BYTES);
       kind = msg.type;
-      if (msg.type !== 'vote' && msg.type !== 'timeout') throw new ConsensusError('MALFORMED', `a ${msg.type} on the direct consensus protocol`);
+      if (msg.type !== 'vote' && msg.type !== 'timeout')
+        throw new ConsensusError('MALFORMED', `a ${msg.type} on the direct consensus protocol`);
       if (msg.type === 'timeout') this.noteCertificate(msg.value.highQc);
       const verdict = await engine.handleMessage(msg, from);
       this.metrics?.received.inc({ kind, verdict });

@@ -10,7 +10,6 @@
 import type { QuorumCert } from '../consensus/types.js';
 import type { EngineStatus } from '../consensus/engine.js';
 import { blockId } from '../consensus/messages.js';
-import { toHex } from '../core/bytes.js';
 import { accountStateKey, decodeAccount } from '../shards/account.js';
 import { decodeShardPayload } from '../shards/payload.js';
 import { RECEIPT_STATUS_NAMES, ReceiptStatus, decodeReceipt } from '../shards/receipt.js';
@@ -49,7 +48,8 @@ const MAX_SUBMISSION_BATCH = 512;
  * batch; each caller gets its own result.
  */
 class SubmissionBatcher {
-  private queue: { bytes: Uint8Array; resolve: (r: AdmitResult) => void; reject: (e: unknown) => void }[] = [];
+  private queue: { bytes: Uint8Array; resolve: (r: AdmitResult) => void; reject: (e: unknown) => void }[] =
+    [];
   private scheduled = false;
 
   constructor(private readonly mempool: Mempool<SignedTransaction>) {}
@@ -107,7 +107,8 @@ export function registerNodeMethods(registry: RpcRegistry, deps: NodeRpcDeps): v
   registry.register('hs_sendTransaction', {
     params: params(p.hex({ max: MAX_TX_BYTES })),
     rateLimited: true,
-    description: 'Admits a signed transaction (0x-hex of its canonical bytes) to the mempool and gossips it; returns its hash. Errors carry the MempoolError code in data.code.',
+    description:
+      'Admits a signed transaction (0x-hex of its canonical bytes) to the mempool and gossips it; returns its hash. Errors carry the MempoolError code in data.code.',
     handler: async ([bytes]) => {
       const r = await submissions.submit(bytes);
       if (!r.ok) throw r.error;
@@ -118,7 +119,8 @@ export function registerNodeMethods(registry: RpcRegistry, deps: NodeRpcDeps): v
 
   registry.register('hs_getAccount', {
     params: params(p.hex({ length: 20 }), p.optional(p.object({ proof: p.optional(p.bool()) }))),
-    description: 'The committed account: nonce and balances per asset, at the committed height and state root; with {proof: true} its Merkle proof against that root.',
+    description:
+      'The committed account: nonce and balances per asset, at the committed height and state root; with {proof: true} its Merkle proof against that root.',
     handler: ([address, opts]) => {
       // Read the view and the tip in the same synchronous step: they describe the same commit.
       const view = chain.committedView();
@@ -135,14 +137,17 @@ export function registerNodeMethods(registry: RpcRegistry, deps: NodeRpcDeps): v
         balances,
         height: tip.height,
         stateRoot: view.root,
-        ...(opts?.proof === true ? { proof: encodeSmtProof(new SparseMerkleTree(view).prove(view.root, key)) } : {}),
+        ...(opts?.proof === true
+          ? { proof: encodeSmtProof(new SparseMerkleTree(view).prove(view.root, key)) }
+          : {}),
       };
     },
   });
 
   registry.register('hs_getBlockByHeight', {
     params: params(p.uint()),
-    description: 'The committed block at a height (null above the committed height), with its commit certificate when one is stored at that height.',
+    description:
+      'The committed block at a height (null above the committed height), with its commit certificate when one is stored at that height.',
     handler: async ([height]) => {
       const block = await store.blockAtHeight(height);
       if (block === null) return null;
@@ -162,7 +167,8 @@ export function registerNodeMethods(registry: RpcRegistry, deps: NodeRpcDeps): v
 
   registry.register('hs_getReceipt', {
     params: params(p.hex({ length: 32 })),
-    description: 'The receipt of a committed transaction (status "success" or "failed" with the reason in error), or null.',
+    description:
+      'The receipt of a committed transaction (status "success" or "failed" with the reason in error), or null.',
     handler: async ([txHash]) => {
       const [bytes, loc] = await Promise.all([store.receipts.get(txHash), store.txLocations.get(txHash)]);
       if (bytes === null || loc === null) return null;
@@ -175,14 +181,17 @@ export function registerNodeMethods(registry: RpcRegistry, deps: NodeRpcDeps): v
         blockId: id,
         index: loc.index,
         fee: r.feeCharged,
-        ...(r.status !== ReceiptStatus.SUCCESS ? { error: RECEIPT_STATUS_NAMES[r.status] ?? `STATUS_${r.status}` } : {}),
+        ...(r.status !== ReceiptStatus.SUCCESS
+          ? { error: RECEIPT_STATUS_NAMES[r.status] ?? `STATUS_${r.status}` }
+          : {}),
       };
     },
   });
 
   registry.register('hs_status', {
     params: params(),
-    description: "This validator's view: chain, shard, committee, round, heights, peers, sync state, mempool size, genesis hash.",
+    description:
+      "This validator's view: chain, shard, committee, round, heights, peers, sync state, mempool size, genesis hash.",
     handler: () => {
       const s = deps.engineStatus();
       const tip = chain.tip;
@@ -204,9 +213,4 @@ export function registerNodeMethods(registry: RpcRegistry, deps: NodeRpcDeps): v
       };
     },
   });
-}
-
-/** For logs: 0x-hex. */
-export function hex0x(b: Uint8Array): string {
-  return '0x' + toHex(b);
 }

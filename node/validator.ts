@@ -13,7 +13,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ed25519SelfTest } from '../core/ed25519.js';
 import { equalBytes } from '../core/bytes.js';
-import { ConsensusEngine, genesisQc, type EngineEvent, type EngineStatus, type EngineTiming } from '../consensus/engine.js';
+import {
+  ConsensusEngine,
+  genesisQc,
+  type EngineEvent,
+  type EngineStatus,
+  type EngineTiming,
+} from '../consensus/engine.js';
 import { ed25519Scheme, makeSigner } from '../consensus/signing.js';
 import { CertificateCache, type VerifyContext } from '../consensus/verify.js';
 import { ValidatorSet } from '../consensus/committee.js';
@@ -29,7 +35,7 @@ import { ChainError } from './chain/errors.js';
 import type { NodeConfig } from './config.js';
 import { ConsensusTransport } from './consensus-transport.js';
 import { nullLogger, type Logger } from './logger.js';
-import { accountReaderOf, admitGossipBatch, createShardMempool, TxBatcher, type Mempool } from './mempool/index.js';
+import { admitGossipBatch, createShardMempool, TxBatcher, type Mempool } from './mempool/index.js';
 import { MetricsRegistry, type Counter, type Gauge } from './metrics/registry.js';
 import { GossipValidationError, Network, gossipTopic, reqRespProtocol } from './network/index.js';
 import { RpcRegistry, RpcServer } from './rpc/index.js';
@@ -85,17 +91,40 @@ interface ConsensusMetrics {
   readonly votes: Counter;
   readonly invalidBlocks: Counter;
   readonly equivocations: Counter;
+  readonly rss: Gauge;
+  readonly heapUsed: Gauge;
 }
 
 function consensusMetrics(r: MetricsRegistry): ConsensusMetrics {
   return {
     round: r.gauge({ name: 'hotshard_consensus_round', help: 'The round this validator is in' }),
-    rounds: r.counter({ name: 'hotshard_consensus_rounds_total', help: 'Rounds entered, by reason (qc, tc, start)', labelNames: ['reason'] }),
-    timeouts: r.counter({ name: 'hotshard_consensus_timeouts_total', help: 'Timeouts this validator signed' }),
-    proposals: r.counter({ name: 'hotshard_consensus_proposals_total', help: 'Blocks this validator proposed' }),
+    rounds: r.counter({
+      name: 'hotshard_consensus_rounds_total',
+      help: 'Rounds entered, by reason (qc, tc, start)',
+      labelNames: ['reason'],
+    }),
+    timeouts: r.counter({
+      name: 'hotshard_consensus_timeouts_total',
+      help: 'Timeouts this validator signed',
+    }),
+    proposals: r.counter({
+      name: 'hotshard_consensus_proposals_total',
+      help: 'Blocks this validator proposed',
+    }),
     votes: r.counter({ name: 'hotshard_consensus_votes_total', help: 'Votes this validator cast' }),
-    invalidBlocks: r.counter({ name: 'hotshard_consensus_invalid_blocks_total', help: 'Verified blocks refused (timestamp order or execution)' }),
-    equivocations: r.counter({ name: 'hotshard_consensus_equivocations_total', help: 'Equivocations seen (two proposals or votes of one validator in one round)' }),
+    invalidBlocks: r.counter({
+      name: 'hotshard_consensus_invalid_blocks_total',
+      help: 'Verified blocks refused (timestamp order or execution)',
+    }),
+    rss: r.gauge({
+      name: 'process_resident_memory_bytes',
+      help: 'Resident memory of the process (worker threads included)',
+    }),
+    heapUsed: r.gauge({ name: 'nodejs_heap_used_bytes', help: 'V8 heap in use on the main thread' }),
+    equivocations: r.counter({
+      name: 'hotshard_consensus_equivocations_total',
+      help: 'Equivocations seen (two proposals or votes of one validator in one round)',
+    }),
   };
 }
 
@@ -191,6 +220,8 @@ export class Validator {
       timing: engineTimingFromGenesis(genesis),
       recovery: parts.recovery,
       onEvent: (e) => this.onEngineEvent(e),
+      // Peers further behind are served from the database (node/sync): keep few committed blocks in memory.
+      retainCommittedBlocks: 32,
     });
     this.engine = engine;
     sync = new SyncService(
@@ -199,7 +230,8 @@ export class Validator {
         verify: ctx,
         advanceRoot: (block, qc) => engine!.advanceRoot(block, qc),
         peers: () => this.connectedMembers(),
-        request: (peer, data, timeoutMs) => network.request({ committeeId: shard, index: peer }, this.syncProtocol, data, { timeoutMs }),
+        request: (peer, data, timeoutMs) =>
+          network.request({ committeeId: shard, index: peer }, this.syncProtocol, data, { timeoutMs }),
         penalize: (peer) => {
           const id = network.directory.peerOf(shard, peer);
           if (id !== undefined) network.penalize(id, 'invalid_message');
@@ -210,7 +242,11 @@ export class Validator {
       { batchBlocks: config.tuning.syncBatchBlocks },
     );
     this.sync = sync;
-    this.syncServer = new SyncServer({ store, committedHeight: () => chain.tip.height, serveFromEngine: (req) => engine!.serveBlocks(req) });
+    this.syncServer = new SyncServer({
+      store,
+      committedHeight: () => chain.tip.height,
+      serveFromEngine: (req) => engine!.serveBlocks(req),
+    });
     this.batcher = new TxBatcher({
       publish: (batch) => network.publish(this.txTopic, batch).then(() => undefined),
       onError: (err) => this.log.debug('transaction batch not published', { err }),
@@ -245,11 +281,19 @@ export class Validator {
         registry,
         metrics,
         logger,
-        health: () => ({ ok: this.started && this.stopping === null, committedHeight: chain.tip.height, syncing: sync!.syncing, peers: network.peerCount() }),
+        health: () => ({
+          ok: this.started && this.stopping === null,
+          committedHeight: chain.tip.height,
+          syncing: sync!.syncing,
+          peers: network.peerCount(),
+        }),
       },
     );
     metrics.addCollector(() => {
       if (this.started) this.cmetrics.round.set(undefined, engine!.status().round);
+      const mem = process.memoryUsage();
+      this.cmetrics.rss.set(undefined, mem.rss);
+      this.cmetrics.heapUsed.set(undefined, mem.heapUsed);
     });
   }
 
@@ -267,7 +311,10 @@ export class Validator {
     const genesis = readGenesisFile(config.genesisFile);
     const members = committeeMembers(genesis, config.shard);
     if (members === undefined) {
-      throw new ChainError('NOT_A_MEMBER', `shard ${config.shard} does not exist: the genesis has ${genesis.shardCount} shard(s); fix "shard" in the configuration`);
+      throw new ChainError(
+        'NOT_A_MEMBER',
+        `shard ${config.shard} does not exist: the genesis has ${genesis.shardCount} shard(s); fix "shard" in the configuration`,
+      );
     }
     const self = members.findIndex((m) => equalBytes(m.publicKey, keys.ed25519.publicKey));
     if (self < 0) {
@@ -299,7 +346,7 @@ export class Validator {
       const params = chain.params;
       const mempool = createShardMempool(
         { chainId: params.chainId, shardId: params.shardId, shardMap: params.shardMap, fees: params.fees },
-        { verifier, state: accountReaderOf(chain.committedView()), metrics },
+        { verifier, state: chain.accounts, metrics },
         { maxTxs: config.tuning.mempoolCapacity },
       );
       chain.attachMempool(mempool);
@@ -312,7 +359,10 @@ export class Validator {
         },
         { metrics, logger },
       );
-      network.setCommittee(config.shard, committee.map((m) => m.publicKey));
+      network.setCommittee(
+        config.shard,
+        committee.map((m) => m.publicKey),
+      );
       const recovery = await chain.recovery();
       return new Validator(config, genesis, db, verifier, {
         chain,
@@ -351,7 +401,11 @@ export class Validator {
       async (data) => {
         const r = await admitGossipBatch(this.mempool, data);
         if (r.verdict === 'ACCEPT') return null;
-        throw new GossipValidationError(r.verdict === 'REJECT' ? 'reject' : 'ignore', r.error?.code ?? 'BATCH_' + r.verdict, 'transaction batch refused');
+        throw new GossipValidationError(
+          r.verdict === 'REJECT' ? 'reject' : 'ignore',
+          r.error?.code ?? 'BATCH_' + r.verdict,
+          'transaction batch refused',
+        );
       },
       () => {},
     );
@@ -369,7 +423,8 @@ export class Validator {
     });
     // A new connection to a committee member: ask whether we are behind (at start no peer is connected yet).
     network.onPeerChange((peerId, connected) => {
-      if (connected && network.directory.indexOf(this.config.shard, peerId) !== undefined) this.sync.trigger('peer');
+      if (connected && network.directory.indexOf(this.config.shard, peerId) !== undefined)
+        this.sync.trigger('peer');
     });
     await this.transport.attach(this.engine);
     await this.engine.start();
@@ -478,7 +533,11 @@ export class Validator {
         return;
       case 'equivocation':
         m.equivocations.inc();
-        this.log.warn('equivocation', { kind: e.evidence.kind, round: e.evidence.round, author: e.evidence.author });
+        this.log.warn('equivocation', {
+          kind: e.evidence.kind,
+          round: e.evidence.round,
+          author: e.evidence.author,
+        });
         return;
       case 'refused':
         this.log.debug('safety rules refused', { what: e.what, round: e.round, code: e.code });

@@ -51,30 +51,28 @@ library CommitteeQuorum {
         if (3 * signedStake <= 2 * totalStake) revert InsufficientStake(signedStake, totalStake);
     }
 
-    /// @dev The hot loop, in assembly because it runs once per signer (about 1,000 gas a signature less than
-    /// OpenZeppelin's ECDSA.tryRecover in a Solidity loop). It applies the same rules as that function: the
+    /// @dev The hot loop, in assembly because it runs once per signer (OpenZeppelin's ECDSA.tryRecover in a
+    /// Solidity loop costs about 600 gas a signature more). It applies the same rules as that function: the
     /// EIP-2098 split of vs into yParity and s, s in the lower half of the curve order (no malleable twin),
-    /// and a failed or zero recovery counting as no signer.
+    /// and a failed recovery counting as no signer (the precompile then returns no data).
     function _signedStake(
         bytes32 digest,
         bytes32[] calldata members,
         bytes calldata signatures
     ) private view returns (uint256 signedStake) {
         if (signatures.length % SIGNATURE_LENGTH != 0) revert MalformedSignatures(signatures.length);
-        uint256 count = signatures.length / SIGNATURE_LENGTH;
-        uint256 size = members.length;
         // Failure codes: 1 not ascending, 2 index out of range, 3 not the member's signature.
         uint256 failure;
-        uint256 k;
+        uint256 failedAt;
         uint256 index;
         assembly ("memory-safe") {
             let freePtr := mload(0x40)
             let nextMin := 0
+            let size := members.length
             let off := signatures.offset
             for {
-
-            } lt(k, count) {
-                k := add(k, 1)
+                let end := add(off, signatures.length)
+            } lt(off, end) {
                 off := add(off, SIGNATURE_LENGTH)
             } {
                 index := shr(240, calldataload(off))
@@ -98,22 +96,22 @@ library CommitteeQuorum {
                 mstore(0x40, calldataload(add(off, 2)))
                 mstore(0x60, sValue)
                 let member := calldataload(add(members.offset, shl(5, index)))
-                // The precompile returns nothing for an invalid signature: returndatasize() is then 0.
-                let ok := staticcall(gas(), 0x01, 0x00, 0x80, 0x00, 0x20)
-                let signer := mload(0x00)
-                if or(iszero(and(ok, eq(returndatasize(), 0x20))), or(iszero(signer), iszero(eq(signer, shr(96, member))))) {
+                // A valid signature returns 32 bytes (a non-zero address); an invalid one returns none.
+                pop(staticcall(gas(), 0x01, 0x00, 0x80, 0x00, 0x20))
+                if iszero(and(eq(returndatasize(), 0x20), eq(mload(0x00), shr(96, member)))) {
                     failure := 3
                     break
                 }
                 signedStake := add(signedStake, and(member, STAKE_MASK))
                 nextMin := add(index, 1)
             }
+            failedAt := div(sub(off, signatures.offset), SIGNATURE_LENGTH)
             // Restore the free memory pointer and the zero slot that the recovery used.
             mstore(0x40, freePtr)
             mstore(0x60, 0)
         }
-        if (failure == 1) revert SignersNotAscending(k, index);
-        if (failure == 2) revert SignerIndexOutOfRange(index, size);
+        if (failure == 1) revert SignersNotAscending(failedAt, index);
+        if (failure == 2) revert SignerIndexOutOfRange(index, members.length);
         if (failure == 3) revert SignatureNotFromMember(index);
     }
 }

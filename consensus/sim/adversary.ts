@@ -12,9 +12,10 @@
  *               (set up by the scenario; no adversary);
  * - twins       two instances with one key (set up by the scenario);
  * - silent      receives everything, sends nothing, answers no fetch;
- * - double-vote votes for every proposal it sees (so for both sides of an
- *               equivocation), sends its votes to everyone, and signs
- *               conflicting timeouts (a lower high QC to half of the nodes);
+ * - double-vote votes for every proposal and every vote data it sees (so
+ *               for both sides of an equivocation), sends its votes to
+ *               everyone, and signs conflicting timeouts (a lower high QC to
+ *               half of the nodes);
  * - equivocate  as leader, sends two different proposals to two halves of
  *               the nodes (on another certified block when it knows one,
  *               on an older QC after a timeout certificate, else another
@@ -43,7 +44,7 @@ import type {
   VoteData,
 } from '../types.js';
 import { simPayload, simPayloadDigest } from './executor.js';
-import { Forger, assembleQc, assembleTc } from './forge.js';
+import { Forger, assembleQc, assembleTc, parentRef } from './forge.js';
 import type { NodeAdversary, SimContext, SimNode } from './node.js';
 import type { Prng } from './prng.js';
 import type { SimKey } from './schemes.js';
@@ -69,7 +70,10 @@ export class Coalition {
   private readonly timeouts = new Map<Round, Map<ValidatorIndex, TimeoutEntry>>();
   private readonly tcs = new Map<Round, TimeoutCert>();
   private readonly tcWaiters = new Map<Round, ((tc: TimeoutCert) => void)[]>();
+  /** Vote data already signed, per member ("index:block id"). */
   private readonly forgedVotes = new Set<string>();
+  private readonly certifiedByRound = new Map<Round, QuorumCert[]>();
+  private readonly siblingListeners: ((round: Round) => void)[] = [];
   /** Round -> signer -> the vote data keys it signed (double votes show here). */
   private readonly votesByRound = new Map<Round, Map<ValidatorIndex, Set<string>>>();
   readonly members: ReadonlySet<ValidatorIndex>;
@@ -157,7 +161,23 @@ export class Coalition {
 
   learnQc(qc: QuorumCert): void {
     const k = toHex(qc.voteData.block.id);
-    if (!this.qcs.has(k)) this.qcs.set(k, qc);
+    if (this.qcs.has(k)) return;
+    this.qcs.set(k, qc);
+    const round = qcRound(qc);
+    let ids = this.certifiedByRound.get(round);
+    if (ids === undefined) this.certifiedByRound.set(round, (ids = []));
+    ids.push(qc);
+    if (ids.length >= 2) for (const fn of this.siblingListeners) fn(round);
+  }
+
+  /** The QCs of `round` (two or more: conflicting certified blocks). */
+  qcsOfRound(round: Round): readonly QuorumCert[] {
+    return this.certifiedByRound.get(round) ?? [];
+  }
+
+  /** Calls `fn(round)` whenever a second (third, ...) certified block of one round becomes known. */
+  onSiblings(fn: (round: Round) => void): void {
+    this.siblingListeners.push(fn);
   }
 
   /** True when a validator outside the coalition signed two different votes in `round`. */
@@ -201,14 +221,22 @@ export class Coalition {
 
   /** `node` (faulty) votes for `block` whatever its safety rules say, and sends the vote to the next leader (or everyone). */
   voteFor(node: SimNode, block: Block, toEveryone: boolean): void {
-    if (block.round === 0) return;
-    const key = `${node.index}:${toHex(blockId(block))}`;
+    if (block.round > 0) this.endorse(node, Forger.voteData(block), toEveryone);
+  }
+
+  /**
+   * `node` (faulty) signs `voteData` (seen in someone's vote: the block
+   * itself is not needed to vote for it) and sends it to the next leader (or
+   * everyone). Each vote data is signed once per member.
+   */
+  endorse(node: SimNode, voteData: VoteData, toEveryone: boolean): void {
+    const key = `${node.index}:${toHex(voteData.block.id)}`;
     if (this.forgedVotes.has(key)) return;
     this.forgedVotes.add(key);
-    const vote = this.forger.vote(node.index, Forger.voteData(block));
+    const vote = this.forger.vote(node.index, voteData);
     this.learnVote(vote);
     const net = this.ctx.network;
-    const targets = toEveryone ? net.othersOf(node) : net.instancesOf(this.ctx.leaders.leader(block.round + 1)).filter((n) => n !== node);
+    const targets = toEveryone ? net.othersOf(node) : net.instancesOf(this.ctx.leaders.leader(voteData.block.round + 1)).filter((n) => n !== node);
     if (targets.length > 0) net.send(node, targets, { type: 'vote', value: vote });
   }
 }
@@ -264,6 +292,7 @@ class DoubleVoter extends Byzantine {
   override inbound(node: SimNode, msg: ConsensusMessage, from: ValidatorIndex): void {
     super.inbound(node, msg, from);
     if (msg.type === 'proposal') this.coalition.voteFor(node, msg.value.block, true);
+    if (msg.type === 'vote' && !this.coalition.members.has(msg.value.signer)) this.coalition.endorse(node, msg.value.voteData, true);
   }
 
   override outbound(node: SimNode, msg: ConsensusMessage, targets: SimNode[]): void {
@@ -297,10 +326,39 @@ class DoubleVoter extends Byzantine {
 class Equivocator extends Byzantine {
   /** While a withholding attack runs, our engine's timeouts (which carry the withheld QC) and votes (which conflict with our forged ones) stay home. */
   private quietUntilRound = -1;
+  /** Rounds we forked ourselves: our engine's own proposal for them stays home. */
+  private readonly forked = new Set<Round>();
+
+  constructor(coalition: Coalition, prng: Prng, node: SimNode) {
+    super(coalition, prng);
+    // Two certified blocks of the round before ours, and our engine has not
+    // proposed yet (it may never: it keeps the first vote of each signer and
+    // so forms at most one of the QCs): we propose on both ourselves.
+    coalition.onSiblings((q) => {
+      const ctx = coalition.ctx;
+      const r = q + 1;
+      if (ctx.leaders.leader(r) !== node.index || node.engine === null || this.forked.has(r) || this.now >= ctx.network.gstAt) return;
+      if (node.engine.status().round > r || this.proposedRound >= r) return;
+      const [x, y] = coalition.qcsOfRound(q);
+      const at = ctx.epochMs + this.now + 20;
+      const make = (qc: QuorumCert): Proposal => {
+        const info = qc.voteData.block;
+        const known = coalition.block(info.id);
+        const parent = known !== undefined ? parentRef(known) : { id: info.id, height: info.height, timestamp: at - 1 };
+        return coalition.forger.proposal(coalition.forger.block(node.index, r, parent, qc, null, at, simPayload(this.prng)), null);
+      };
+      this.forked.add(r);
+      this.split(node, make(x!), ctx.network.othersOf(node), make(y!));
+    });
+  }
+
+  /** The last round our engine proposed in. */
+  private proposedRound = 0;
 
   override inbound(node: SimNode, msg: ConsensusMessage, from: ValidatorIndex): void {
     super.inbound(node, msg, from);
     if (msg.type === 'proposal') this.coalition.voteFor(node, msg.value.block, false);
+    if (msg.type === 'vote' && !this.coalition.members.has(msg.value.signer)) this.coalition.endorse(node, msg.value.voteData, false);
   }
 
   override outbound(node: SimNode, msg: ConsensusMessage, targets: SimNode[]): void {
@@ -314,6 +372,8 @@ class Equivocator extends Byzantine {
     }
     const p = msg.value;
     const r = p.block.round;
+    this.proposedRound = Math.max(this.proposedRound, r);
+    if (this.forked.has(r)) return;
     if (!c.doubleVoted(r - 1)) {
       if (p.block.tc === null && this.prng.chance(0.6) && this.withhold(node, p, targets)) return;
       this.split(node, p, targets);
@@ -325,6 +385,7 @@ class Equivocator extends Byzantine {
     const deadline = this.now + Math.round(c.ctx.timing.baseTimeoutMs / 2);
     const attempt = (): void => {
       if (node.engine === null) return;
+      if (this.forked.has(r)) return; // the siblings arrived and we forked already
       const sibling = c.qcsWhere((qc) => qcRound(qc) === r - 1 && !equalBytes(qc.voteData.block.id, p.block.parentId)).length > 0;
       if (sibling || this.now >= deadline || this.now >= c.ctx.network.gstAt) this.split(node, p, targets);
       else c.ctx.queue.after(5, attempt);
@@ -333,10 +394,11 @@ class Equivocator extends Byzantine {
   }
 
   /** Two proposals for one round, one to each half; later each half also gets the other one. */
-  private split(node: SimNode, p: Proposal, targets: SimNode[]): void {
+  private split(node: SimNode, p: Proposal, targets: SimNode[], second?: Proposal): void {
     const c = this.coalition;
     const net = c.ctx.network;
-    const other = this.conflicting(node, p);
+    this.forked.add(p.block.round);
+    const other = second ?? this.conflicting(node, p);
     let [a, b] = this.halves(targets);
     const r = p.block.round;
     if (qcRound(other.block.qc) === r - 1 && !equalBytes(other.block.parentId, p.block.parentId)) {
@@ -359,6 +421,7 @@ class Equivocator extends Byzantine {
         `${short(blockId(other.block))} h${other.block.height} on ${short(other.block.parentId)} to ${b.map((n) => n.name).join(',')}`,
     );
     c.voteFor(node, other.block, false);
+    if (second !== undefined) c.voteFor(node, p.block, false); // both are ours: our engine votes for neither
     {
       const later = Math.round(c.ctx.timing.baseTimeoutMs * (0.2 + 0.6 * this.prng.float()));
       c.ctx.queue.after(later, () => {
@@ -395,7 +458,7 @@ class Equivocator extends Byzantine {
       const payload = simPayload(this.prng);
       return c.forger.proposal({ ...b, payload, payloadDigest: simPayloadDigest(payload) }, p.highCommitQc);
     }
-    const block = c.forger.block(node.index, r, parent, qc, justification, b.timestamp, simPayload(this.prng));
+    const block = c.forger.block(node.index, r, parentRef(parent), qc, justification, b.timestamp, simPayload(this.prng));
     return c.forger.proposal(block, p.highCommitQc);
   }
 
@@ -441,7 +504,7 @@ class Equivocator extends Byzantine {
     c.learnTimeout(c.forger.timeout(node.index, r - 1, parent.qc, null, null));
     c.onTc(r - 1, (tc) => {
       if (node.engine === null) return;
-      const x = c.forger.block(node.index, r, staleParent, staleQc, tc, c.ctx.epochMs + this.now, simPayload(this.prng));
+      const x = c.forger.block(node.index, r, parentRef(staleParent), staleQc, tc, c.ctx.epochMs + this.now, simPayload(this.prng));
       const proposal = c.forger.proposal(x, null);
       c.learnBlock(x);
       net.send(node, rest, { type: 'proposal', value: proposal });
@@ -459,14 +522,19 @@ class Equivocator extends Byzantine {
 }
 
 /** The adversary of a faulty instance, or null when the behaviour needs none (crash and twins run the honest engine). */
-export function makeAdversary(behaviour: 'crash' | 'silent' | 'equivocate' | 'double-vote' | 'twins', coalition: Coalition, prng: Prng): NodeAdversary | null {
+export function makeAdversary(
+  behaviour: 'crash' | 'silent' | 'equivocate' | 'double-vote' | 'twins',
+  coalition: Coalition,
+  prng: Prng,
+  node: SimNode,
+): NodeAdversary | null {
   switch (behaviour) {
     case 'silent':
       return new Silent(coalition, prng);
     case 'double-vote':
       return new DoubleVoter(coalition, prng);
     case 'equivocate':
-      return new Equivocator(coalition, prng);
+      return new Equivocator(coalition, prng, node);
     case 'crash':
     case 'twins':
       return null;

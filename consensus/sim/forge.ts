@@ -10,6 +10,18 @@ import type { ValidatorSet } from '../committee.js';
 import type { Block, ConsensusDomain, Proposal, QuorumCert, Round, SignatureScheme, TimeoutCert, TimeoutMsg, ValidatorIndex, Vote, VoteData } from '../types.js';
 import { simPayloadDigest } from './executor.js';
 
+/** What a new block needs of its parent: the block itself need not be known (a QC names its id and height). */
+export interface ParentRef {
+  readonly id: Uint8Array;
+  readonly height: number;
+  /** The parent's timestamp, or a bound below which it surely lies. */
+  readonly timestamp: number;
+}
+
+export function parentRef(b: Block): ParentRef {
+  return { id: blockId(b), height: b.height, timestamp: b.timestamp };
+}
+
 export class Forger {
   constructor(
     private readonly domain: ConsensusDomain,
@@ -51,7 +63,7 @@ export class Forger {
   }
 
   /** A block of `round` by `proposer` on `parent` (certified by `qc`), justified by `tc` when the rounds are not consecutive. */
-  block(proposer: ValidatorIndex, round: Round, parent: Block, qc: QuorumCert, tc: TimeoutCert | null, timestamp: number, payload: Uint8Array): Block {
+  block(proposer: ValidatorIndex, round: Round, parent: ParentRef, qc: QuorumCert, tc: TimeoutCert | null, timestamp: number, payload: Uint8Array): Block {
     return {
       version: BLOCK_VERSION,
       chainId: this.domain.chainId,
@@ -59,7 +71,7 @@ export class Forger {
       epoch: this.domain.epoch,
       round,
       height: parent.height + 1,
-      parentId: blockId(parent),
+      parentId: parent.id,
       proposer,
       timestamp: Math.max(timestamp, parent.timestamp + 1),
       payloadDigest: simPayloadDigest(payload),

@@ -142,7 +142,7 @@ export async function runScenario(o: SimOptions, seed: number): Promise<Scenario
   const coalition = new Coalition(ctx, faultRng.fork(1), new Map(faulty.map((i) => [i, sim.key(i)])));
   for (const n of nodes) {
     const f = faults[n.index];
-    if (f !== undefined) n.adversary = makeAdversary(f, coalition, faultRng.fork(100 + n.instance));
+    if (f !== undefined) n.adversary = makeAdversary(f, coalition, faultRng.fork(100 + n.instance), n);
   }
 
   // Start everyone within the first delta.

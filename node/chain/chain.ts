@@ -19,7 +19,15 @@
  * Every state change runs under one lock: the engine and sync both drive
  * this object, and neither may see the other's half-done step.
  */
-import type { Block, BlockExecutor, ExecutionVerdict, Height, QuorumCert, Round, TimeoutCert } from '../../consensus/types.js';
+import type {
+  Block,
+  BlockExecutor,
+  ExecutionVerdict,
+  Height,
+  QuorumCert,
+  Round,
+  TimeoutCert,
+} from '../../consensus/types.js';
 import type { EngineRecovery } from '../../consensus/engine.js';
 import { genesisQc } from '../../consensus/engine.js';
 import { QuorumCertCodec, TimeoutCertCodec, blockId } from '../../consensus/messages.js';
@@ -32,7 +40,12 @@ import { genesisHash as computeGenesisHash } from '../../genesis/codec.js';
 import { BlockError } from '../../shards/errors.js';
 import { executeShardPayload, proposeShardPayload, type ShardBlockOutcome } from '../../shards/block.js';
 import { shardParamsFromGenesis, type BlockContext, type ShardParams } from '../../shards/execute.js';
-import { MAX_BLOCK_TRANSACTIONS, decodeShardPayload, payloadDigest as shardPayloadDigest, type ShardPayloadHeader } from '../../shards/payload.js';
+import {
+  MAX_BLOCK_TRANSACTIONS,
+  decodeShardPayload,
+  payloadDigest as shardPayloadDigest,
+  type ShardPayloadHeader,
+} from '../../shards/payload.js';
 import { encodeReceipt, type Receipt } from '../../shards/receipt.js';
 import { ShardState, flattenWrites, type StateView } from '../../shards/state.js';
 import { decodeSignedTransaction, type SignedTransaction } from '../../shards/transaction.js';
@@ -40,12 +53,12 @@ import type { ChainStore } from '../storage/chain-store.js';
 import { ChainMetaKey } from '../storage/chain-store.js';
 import type { CachedTxVerifier } from '../verify/cache.js';
 import type { Mempool } from '../mempool/mempool.js';
-import { accountReaderOf } from '../mempool/accounts.js';
 import type { MetricsRegistry } from '../metrics/registry.js';
 import { nullLogger, type Logger } from '../logger.js';
 import { ChainError } from './errors.js';
 import { shardGenesis, type ShardGenesis } from './genesis-block.js';
 import { LevelStateStore } from './state-store.js';
+import { CommittedAccounts } from './committed-accounts.js';
 import { createChainMetrics, type ChainMetrics } from './metrics.js';
 
 /** Chain metadata records of this module (Bucket.chainMeta, beside the storage module's own). */
@@ -135,6 +148,8 @@ export class Chain implements BlockExecutor {
   private readonly store: ChainStore;
   private readonly stateStore: LevelStateStore;
   private readonly state: ShardState;
+  /** The committed accounts, decoded and cached (the mempool's AccountReader). */
+  readonly accounts: CommittedAccounts;
   private readonly verifier: CachedTxVerifier;
   private readonly log: Logger;
   private readonly metrics: ChainMetrics | null;
@@ -164,6 +179,7 @@ export class Chain implements BlockExecutor {
     this.stateStore = new LevelStateStore(opts.store);
     this.tipValue = tip;
     this.state = new ShardState(this.stateStore, tip.header.stateRoot, tip.id);
+    this.accounts = new CommittedAccounts(this.state.committed);
     this.metrics?.committedHeight.set(undefined, tip.height);
   }
 
@@ -185,7 +201,9 @@ export class Chain implements BlockExecutor {
       for (const [k, v] of state.values) if (v !== null) batch.put(store.accounts, k, v);
       batch.put(store.meta, ChainMetaKey.genesisHash, gHash);
       await batch.commit({ sync: true });
-      opts.logger?.child('chain').info('genesis written', { shard: opts.shardId, genesisBlock: gId, stateRoot: g.state.root });
+      opts.logger
+        ?.child('chain')
+        .info('genesis written', { shard: opts.shardId, genesisBlock: gId, stateRoot: g.state.root });
     } else {
       const stored = store.genesisHash();
       if (stored === null || !equalBytes(stored, gHash)) {
@@ -195,7 +213,11 @@ export class Chain implements BlockExecutor {
         );
       }
       const at0 = await store.blockIdByHeight.get(0);
-      if (at0 === null || !equalBytes(at0, gId)) throw new ChainError('GENESIS_MISMATCH', 'the stored genesis block differs from the one genesis.json gives');
+      if (at0 === null || !equalBytes(at0, gId))
+        throw new ChainError(
+          'GENESIS_MISMATCH',
+          'the stored genesis block differs from the one genesis.json gives',
+        );
     }
     const tip = await Chain.loadTip(store);
     return new Chain(opts, g, tip, gHash);
@@ -207,12 +229,18 @@ export class Chain implements BlockExecutor {
     const block = await store.blockAtHeight(height);
     if (block === null) throw new ChainError('CORRUPT', `the committed block at height ${height} is missing`);
     const commitQc = await store.commitCerts.get(height);
-    if (commitQc === null) throw new ChainError('CORRUPT', `the commit certificate of height ${height} is missing`);
+    if (commitQc === null)
+      throw new ChainError('CORRUPT', `the commit certificate of height ${height} is missing`);
     let header: ShardPayloadHeader;
     try {
       header = decodeShardPayload(block.payload).header;
     } catch (err) {
-      throw new ChainError('CORRUPT', `the committed block at height ${height} has an undecodable payload`, {}, { cause: err });
+      throw new ChainError(
+        'CORRUPT',
+        `the committed block at height ${height} has an undecodable payload`,
+        {},
+        { cause: err },
+      );
     }
     return { block, id: blockId(block), height, commitQc, header };
   }
@@ -277,18 +305,29 @@ export class Chain implements BlockExecutor {
       const stop = this.metrics?.buildSeconds.startTimer();
       const parentId = blockId(parent);
       const view = this.state.view(parentId);
-      if (view === undefined) throw new ChainError('PARENT_UNKNOWN', `cannot build on block ${toHex(parentId)}: it was not executed`);
+      if (view === undefined)
+        throw new ChainError(
+          'PARENT_UNKNOWN',
+          `cannot build on block ${toHex(parentId)}: it was not executed`,
+        );
       let candidates: SignedTransaction[] = [];
       if (this.mempool !== null) {
-        const reader = accountReaderOf(view);
+        // Decoded once per sender for this build: selection asks for nonces and balances per transaction.
+        const reader = new CommittedAccounts(view);
         candidates = this.mempool
-          .selectForBlock({ nonceOf: reader.getNonce, balanceOf: reader.getBalance, now: timestamp, maxTxs: this.maxBlockTransactions })
+          .selectForBlock({
+            nonceOf: (a) => reader.getNonce(a),
+            balanceOf: (a, asset) => reader.getBalance(a, asset),
+            now: timestamp,
+            maxTxs: this.maxBlockTransactions,
+          })
           .map((s) => s.tx);
       }
       // Admitted transactions are in the verification cache; one evicted since is verified again (in one batch).
       const valid = await this.verifySignatures(candidates);
       const after = this.state.view(parentId);
-      if (after === undefined) throw new ChainError('PARENT_UNKNOWN', `block ${toHex(parentId)} was pruned while building on it`);
+      if (after === undefined)
+        throw new ChainError('PARENT_UNKNOWN', `block ${toHex(parentId)} was pruned while building on it`);
       const proposed = proposeShardPayload(after, candidates, this.context(height, timestamp), {
         isSignatureValid: (t) => valid.has(hex(t.hash)),
         maxTransactions: this.maxBlockTransactions,
@@ -310,7 +349,10 @@ export class Chain implements BlockExecutor {
     const key = hex(id);
     if (this.executed.has(key) || this.isCommitted(block, id)) return { ok: true };
     if (this.state.view(block.parentId) === undefined) {
-      return { ok: false, reason: `parent ${toHex(block.parentId)} is neither the committed tip nor an executed block` };
+      return {
+        ok: false,
+        reason: `parent ${toHex(block.parentId)} is neither the committed tip nor an executed block`,
+      };
     }
     const ctx = this.context(block.height, block.timestamp);
     const built = this.built.get(hex(block.payloadDigest));
@@ -318,7 +360,12 @@ export class Chain implements BlockExecutor {
     let source: 'own' | 'peer';
     const stop = process.hrtime.bigint();
     try {
-      if (built !== undefined && built.parentId === hex(block.parentId) && built.height === block.height && built.timestamp === block.timestamp) {
+      if (
+        built !== undefined &&
+        built.parentId === hex(block.parentId) &&
+        built.height === block.height &&
+        built.timestamp === block.timestamp
+      ) {
         // Our own proposal: executed while building it, on this very parent state.
         outcome = built.outcome;
         source = 'own';
@@ -329,12 +376,15 @@ export class Chain implements BlockExecutor {
         // The parent may have been pruned (a conflicting commit) while verifying.
         const view = this.state.view(block.parentId);
         if (view === undefined) return { ok: false, reason: 'the parent was pruned during execution' };
-        outcome = executeShardPayload(view, block.payload, ctx, { isSignatureValid: (t) => valid.has(hex(t.hash)) });
+        outcome = executeShardPayload(view, block.payload, ctx, {
+          isSignatureValid: (t) => valid.has(hex(t.hash)),
+        });
       }
     } catch (err) {
       const d = describe(err);
       this.metrics?.invalidBlocks.inc({ code: d.code });
-      if (!(err instanceof BlockError)) this.log.warn('block execution failed', { height: block.height, round: block.round, err });
+      if (!(err instanceof BlockError))
+        this.log.warn('block execution failed', { height: block.height, round: block.round, err });
       return { ok: false, reason: d.message };
     }
     this.state.addBlock(id, block.parentId, outcome.result.writes);
@@ -368,7 +418,9 @@ export class Chain implements BlockExecutor {
     this.metrics?.signatures.inc({ result: 'cached' }, txs.length - misses.length);
     if (misses.length > 0) {
       const stop = this.metrics?.verifySeconds.startTimer();
-      const results = await this.verifier.verifyBatch(misses.map((t) => ({ txHash: t.hash, ...t.signatureTriple() })));
+      const results = await this.verifier.verifyBatch(
+        misses.map((t) => ({ txHash: t.hash, ...t.signatureTriple() })),
+      );
       stop?.();
       this.metrics?.signatures.inc({ result: 'verified' }, misses.length);
       misses.forEach((t, i) => {
@@ -408,9 +460,12 @@ export class Chain implements BlockExecutor {
   }
 
   /** Transactions that can never enter a block on this chain leave the mempool; a nonce gap stays (it may close). */
-  private dropRejected(rejected: readonly { tx: SignedTransaction; error: BlockError }[], view: StateView): void {
+  private dropRejected(
+    rejected: readonly { tx: SignedTransaction; error: BlockError }[],
+    view: StateView,
+  ): void {
     if (this.mempool === null || rejected.length === 0) return;
-    const reader = accountReaderOf(view);
+    const reader = new CommittedAccounts(view);
     for (const { tx, error } of rejected) {
       const gap = error.code === 'NONCE_MISMATCH' && tx.tx.nonce > reader.getNonce(tx.sender);
       if (!gap) this.mempool.remove(tx.hash);
@@ -428,7 +483,11 @@ export class Chain implements BlockExecutor {
       const id = blockId(b);
       if (b.height <= this.tipValue.height) {
         if (!this.isCommitted(b, id)) {
-          throw new ChainError('COMMIT_CONFLICT', `block ${toHex(id)} conflicts with the committed block at height ${b.height}`, { height: b.height });
+          throw new ChainError(
+            'COMMIT_CONFLICT',
+            `block ${toHex(id)} conflicts with the committed block at height ${b.height}`,
+            { height: b.height },
+          );
         }
         continue;
       }
@@ -440,9 +499,19 @@ export class Chain implements BlockExecutor {
     let lastHeader: ShardPayloadHeader | null = null;
     const results: CommittedBlockResult[] = fresh.map((b, i) => {
       const e = this.executed.get(hex(ids[i]!));
-      if (e === undefined) throw new ChainError('NOT_EXECUTED', `block at height ${b.height} was committed without being executed`, { height: b.height });
+      if (e === undefined)
+        throw new ChainError(
+          'NOT_EXECUTED',
+          `block at height ${b.height} was committed without being executed`,
+          { height: b.height },
+        );
       lastHeader = e.outcome.header;
-      return { block: b, id: ids[i]!, transactions: e.outcome.result.transactions, receipts: e.outcome.result.receipts };
+      return {
+        block: b,
+        id: ids[i]!,
+        transactions: e.outcome.result.transactions,
+        receipts: e.outcome.result.receipts,
+      };
     });
     const stateBatch = this.state.commitBatch(ids);
     const last = fresh[fresh.length - 1]!;
@@ -470,17 +539,27 @@ export class Chain implements BlockExecutor {
     // Durable: advance the in-memory view, free the committed overlays, release dead forks.
     this.stateStore.applyCommitted(stateBatch);
     this.state.markCommitted(ids);
+    this.accounts.invalidate(stateBatch.values.map(([k]) => k));
     for (const id of ids) this.executed.delete(hex(id));
     // ShardState released every overlay that does not descend from the new tip: forget those blocks too.
-    for (const [k, e] of [...this.executed]) if (this.state.view(blockId(e.block)) === undefined) this.executed.delete(k);
-    this.tipValue = { block: last, id: ids[ids.length - 1]!, height: last.height, commitQc, header: lastHeader! };
+    for (const [k, e] of [...this.executed])
+      if (this.state.view(blockId(e.block)) === undefined) this.executed.delete(k);
+    this.tipValue = {
+      block: last,
+      id: ids[ids.length - 1]!,
+      height: last.height,
+      commitQc,
+      header: lastHeader!,
+    };
     stop?.();
     this.metrics?.committedBlocks.inc(undefined, fresh.length);
     this.metrics?.committedTransactions.inc(undefined, txCount);
     this.metrics?.committedHeight.set(undefined, last.height);
     this.metrics?.uncommittedBlocks.set(undefined, this.executed.size);
     if (this.mempool !== null && txCount > 0) {
-      const committed = results.flatMap((r) => r.transactions.map((t) => ({ hash: t.hash, sender: t.sender })));
+      const committed = results.flatMap((r) =>
+        r.transactions.map((t) => ({ hash: t.hash, sender: t.sender })),
+      );
       this.mempool.onBlockCommitted(committed);
     }
     for (const l of this.listeners) {
@@ -501,19 +580,27 @@ export class Chain implements BlockExecutor {
     const key = hex(id);
     if (this.persisted.has(key)) return;
     this.persisted.set(key, block.height);
-    this.store.putUncommitted(block).catch((err: unknown) => this.log.warn('cannot persist an uncommitted block', { height: block.height, err }));
+    this.store
+      .putUncommitted(block)
+      .catch((err: unknown) =>
+        this.log.warn('cannot persist an uncommitted block', { height: block.height, err }),
+      );
   }
 
   /** Persists the highest QC (engine event 'qc'). */
   persistHighQc(qc: QuorumCert): void {
     if (this.closed) return;
-    this.store.meta.put(HIGH_QC_KEY, encode(QuorumCertCodec, qc)).catch((err: unknown) => this.log.warn('cannot persist the high QC', { err }));
+    this.store.meta
+      .put(HIGH_QC_KEY, encode(QuorumCertCodec, qc))
+      .catch((err: unknown) => this.log.warn('cannot persist the high QC', { err }));
   }
 
   /** Persists the highest TC (engine event 'tc'). */
   persistHighTc(tc: TimeoutCert): void {
     if (this.closed) return;
-    this.store.meta.put(HIGH_TC_KEY, encode(TimeoutCertCodec, tc)).catch((err: unknown) => this.log.warn('cannot persist the high TC', { err }));
+    this.store.meta
+      .put(HIGH_TC_KEY, encode(TimeoutCertCodec, tc))
+      .catch((err: unknown) => this.log.warn('cannot persist the high TC', { err }));
   }
 
   /**
@@ -545,8 +632,19 @@ export class Chain implements BlockExecutor {
     // A QC or TC below the committed root adds nothing (and a QC naming a pruned block cannot be used).
     if (highQc !== undefined && highQc.voteData.block.round <= tip.block.round) highQc = undefined;
     if (highTc !== null && highTc.round <= tip.block.round) highTc = null;
-    this.log.info('recovery loaded', { committedHeight: tip.height, uncommitted: blocks.length, highQcRound: highQc?.voteData.block.round ?? null, highTcRound: highTc?.round ?? null });
-    return { root: tip.block, rootCommitQc: tip.commitQc, blocks, ...(highQc !== undefined ? { highQc } : {}), highTc };
+    this.log.info('recovery loaded', {
+      committedHeight: tip.height,
+      uncommitted: blocks.length,
+      highQcRound: highQc?.voteData.block.round ?? null,
+      highTcRound: highTc?.round ?? null,
+    });
+    return {
+      root: tip.block,
+      rootCommitQc: tip.commitQc,
+      blocks,
+      ...(highQc !== undefined ? { highQc } : {}),
+      highTc,
+    };
   }
 
   /** Refuses further state changes; waits for the one in progress (the database is closed after this). */

@@ -15,5 +15,12 @@
  */
 import { HotshardError } from '../../core/errors.js';
 
-export type ChainErrorCode = 'NOT_A_MEMBER' | 'GENESIS_MISMATCH' | 'CORRUPT' | 'PARENT_UNKNOWN' | 'NOT_EXECUTED' | 'COMMIT_CONFLICT' | 'CLOSED';
+export type ChainErrorCode =
+  | 'NOT_A_MEMBER'
+  | 'GENESIS_MISMATCH'
+  | 'CORRUPT'
+  | 'PARENT_UNKNOWN'
+  | 'NOT_EXECUTED'
+  | 'COMMIT_CONFLICT'
+  | 'CLOSED';
 export class ChainError extends HotshardError<ChainErrorCode> {}

@@ -8,7 +8,12 @@ import type { Block, ConsensusDomain } from '../../consensus/types.js';
 import { makeGenesisBlock } from '../../consensus/engine.js';
 import type { Genesis } from '../../genesis/types.js';
 import { genesisStateWrites } from '../../shards/genesis-state.js';
-import { ZERO_BEACON_REF, encodeShardPayload, payloadDigest, transactionsRoot } from '../../shards/payload.js';
+import {
+  ZERO_BEACON_REF,
+  encodeShardPayload,
+  payloadDigest,
+  transactionsRoot,
+} from '../../shards/payload.js';
 import { receiptsRoot } from '../../shards/receipt.js';
 import type { StateWrites } from '../../shards/state.js';
 
@@ -39,5 +44,9 @@ export function shardGenesis(g: Genesis, shardId: number): ShardGenesis {
     transactions: [],
   });
   const domain: ConsensusDomain = { chainId: g.chainId, committeeId: shardId, epoch: GENESIS_EPOCH };
-  return { domain, block: makeGenesisBlock(domain, payload, payloadDigest(payload), g.genesisTime, 0), state };
+  return {
+    domain,
+    block: makeGenesisBlock(domain, payload, payloadDigest(payload), g.genesisTime, 0),
+    state,
+  };
 }

@@ -3,4 +3,5 @@ export * from './errors.js';
 export * from './genesis-block.js';
 export * from './state-store.js';
 export * from './metrics.js';
+export * from './committed-accounts.js';
 export * from './chain.js';

@@ -18,16 +18,29 @@ const BLOCK_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2
 
 export function createChainMetrics(r: MetricsRegistry): ChainMetrics {
   return {
-    committedHeight: r.gauge({ name: 'hotshard_chain_committed_height', help: 'Height of the last committed block' }),
-    committedBlocks: r.counter({ name: 'hotshard_chain_committed_blocks_total', help: 'Blocks committed (by consensus or by sync)' }),
-    committedTransactions: r.counter({ name: 'hotshard_chain_committed_transactions_total', help: 'Transactions in committed blocks' }),
+    committedHeight: r.gauge({
+      name: 'hotshard_chain_committed_height',
+      help: 'Height of the last committed block',
+    }),
+    committedBlocks: r.counter({
+      name: 'hotshard_chain_committed_blocks_total',
+      help: 'Blocks committed (by consensus or by sync)',
+    }),
+    committedTransactions: r.counter({
+      name: 'hotshard_chain_committed_transactions_total',
+      help: 'Transactions in committed blocks',
+    }),
     executeSeconds: r.histogram({
       name: 'hotshard_chain_execute_seconds',
       help: 'Time to execute a block before the vote (signatures, apply, state tree), by source: own proposal or peer',
       labelNames: ['source'],
       buckets: BLOCK_BUCKETS,
     }),
-    buildSeconds: r.histogram({ name: 'hotshard_chain_build_seconds', help: 'Time to build a proposal payload from the mempool', buckets: BLOCK_BUCKETS }),
+    buildSeconds: r.histogram({
+      name: 'hotshard_chain_build_seconds',
+      help: 'Time to build a proposal payload from the mempool',
+      buckets: BLOCK_BUCKETS,
+    }),
     commitSeconds: r.histogram({
       name: 'hotshard_chain_commit_seconds',
       help: 'Time to write a commit (blocks, certificate, state, receipts, indexes) in one atomic batch',
@@ -43,7 +56,14 @@ export function createChainMetrics(r: MetricsRegistry): ChainMetrics {
       help: 'Transaction signatures of executed blocks, by result: cached (verified at admission) or verified now',
       labelNames: ['result'],
     }),
-    invalidBlocks: r.counter({ name: 'hotshard_chain_invalid_blocks_total', help: 'Blocks refused by execution, by error code', labelNames: ['code'] }),
-    uncommittedBlocks: r.gauge({ name: 'hotshard_chain_uncommitted_blocks', help: 'Executed blocks waiting for their commit (overlays held in memory)' }),
+    invalidBlocks: r.counter({
+      name: 'hotshard_chain_invalid_blocks_total',
+      help: 'Blocks refused by execution, by error code',
+      labelNames: ['code'],
+    }),
+    uncommittedBlocks: r.gauge({
+      name: 'hotshard_chain_uncommitted_blocks',
+      help: 'Executed blocks waiting for their commit (overlays held in memory)',
+    }),
   };
 }

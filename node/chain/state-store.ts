@@ -35,7 +35,10 @@ export class LevelStateStore implements StateStore {
     private readonly valueCapacity = DEFAULT_VALUE_CACHE,
     nodeCapacity = DEFAULT_NODE_CACHE,
   ) {
-    this.nodes = new CachedNodeReader({ getNode: (h) => store.stateNodes.getSync(h) ?? undefined }, nodeCapacity);
+    this.nodes = new CachedNodeReader(
+      { getNode: (h) => store.stateNodes.getSync(h) ?? undefined },
+      nodeCapacity,
+    );
   }
 
   getNode(hash: Hash32): Uint8Array | undefined {

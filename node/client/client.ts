@@ -68,7 +68,9 @@ export class HotshardClient {
    * or the error of that transaction alone.
    */
   async sendTransactions(txs: readonly (Uint8Array | string)[]): Promise<Array<SendResult | RpcError>> {
-    const outcomes = await this.transport.batch(txs.map((t) => ({ method: 'hs_sendTransaction', params: [hexOf(t)] })));
+    const outcomes = await this.transport.batch(
+      txs.map((t) => ({ method: 'hs_sendTransaction', params: [hexOf(t)] })),
+    );
     return outcomes.map((o) => (o.ok ? parseSendResult(o.result) : o.error));
   }
 
@@ -81,6 +83,22 @@ export class HotshardClient {
     return parseBlock(await this.transport.call('hs_getBlockByHeight', [height]));
   }
 
+  /** Blocks `from..to` (inclusive), in batches of 100 calls; null where a block is missing. */
+  async getBlocksByHeight(from: number, to: number): Promise<Array<BlockView | null>> {
+    const out: Array<BlockView | null> = [];
+    for (let h = from; h <= to; h += 100) {
+      const heights = Array.from({ length: Math.min(100, to - h + 1) }, (_, i) => h + i);
+      const outcomes = await this.transport.batch(
+        heights.map((x) => ({ method: 'hs_getBlockByHeight', params: [x] })),
+      );
+      for (const o of outcomes) {
+        if (!o.ok) throw o.error;
+        out.push(parseBlock(o.result));
+      }
+    }
+    return out;
+  }
+
   async getBlockByHash(hash: string): Promise<BlockView | null> {
     return parseBlock(await this.transport.call('hs_getBlockByHash', [hash]));
   }
@@ -91,7 +109,9 @@ export class HotshardClient {
 
   /** Receipts of many transactions in one batch (null while not committed). */
   async getReceipts(txHashes: readonly string[]): Promise<Array<ReceiptView | null | RpcError>> {
-    const outcomes = await this.transport.batch(txHashes.map((h) => ({ method: 'hs_getReceipt', params: [h] })));
+    const outcomes = await this.transport.batch(
+      txHashes.map((h) => ({ method: 'hs_getReceipt', params: [h] })),
+    );
     return outcomes.map((o) => (o.ok ? parseReceipt(o.result) : o.error));
   }
 

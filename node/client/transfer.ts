@@ -10,7 +10,12 @@ import { toHex } from '../../core/bytes.js';
 import type { Ed25519KeyPair } from '../../core/ed25519.js';
 import { NATIVE_ASSET_ID } from '../../genesis/asset-id.js';
 import { DEFAULT_FEE_PARAMS } from '../../genesis/types.js';
-import { signTransaction, TxKind, type SignedTransaction, type Transaction } from '../../shards/transaction.js';
+import {
+  signTransaction,
+  TxKind,
+  type SignedTransaction,
+  type Transaction,
+} from '../../shards/transaction.js';
 import type { HotshardClient } from './client.js';
 import { RpcError } from './errors.js';
 
@@ -68,8 +73,16 @@ export interface SentTransfer {
  * Reads the sender's nonce and shard and the chain id, signs the transfer
  * and submits it. Resolves once the node's mempool accepted it.
  */
-export async function sendTransfer(client: HotshardClient, sender: Ed25519KeyPair, senderAddress: Uint8Array, o: SendTransferOptions): Promise<SentTransfer> {
-  const [status, account] = await Promise.all([client.status(), client.getAccount(addressToHex(senderAddress))]);
+export async function sendTransfer(
+  client: HotshardClient,
+  sender: Ed25519KeyPair,
+  senderAddress: Uint8Array,
+  o: SendTransferOptions,
+): Promise<SentTransfer> {
+  const [status, account] = await Promise.all([
+    client.status(),
+    client.getAccount(addressToHex(senderAddress)),
+  ]);
   if (account.shard !== status.shard) {
     throw new RpcError(
       'BAD_URL',
@@ -92,9 +105,13 @@ export async function sendTransfer(client: HotshardClient, sender: Ed25519KeyPai
   const local = '0x' + toHex(stx.hash);
   const { hash } = await client.sendTransaction(stx.bytes);
   if (hash !== local) {
-    throw new RpcError('BAD_RESPONSE', `the node named the transaction ${hash}, its hash is ${local}; is this a hotshard node of the same version?`, {
-      url: client.url,
-    });
+    throw new RpcError(
+      'BAD_RESPONSE',
+      `the node named the transaction ${hash}, its hash is ${local}; is this a hotshard node of the same version?`,
+      {
+        url: client.url,
+      },
+    );
   }
   return { hash, nonce, shard: account.shard, tx: stx };
 }

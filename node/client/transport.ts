@@ -48,12 +48,20 @@ export class JsonRpcTransport {
     try {
       parsed = new URL(url);
     } catch {
-      throw new RpcError('BAD_URL', `"${url}" is not a URL; give the node's RPC endpoint, e.g. http://127.0.0.1:8545`, {
-        url,
-      });
+      throw new RpcError(
+        'BAD_URL',
+        `"${url}" is not a URL; give the node's RPC endpoint, e.g. http://127.0.0.1:8545`,
+        {
+          url,
+        },
+      );
     }
     if (parsed.protocol !== 'http:') {
-      throw new RpcError('BAD_URL', `"${url}" is not an http:// URL; the node serves JSON-RPC over plain HTTP`, { url });
+      throw new RpcError(
+        'BAD_URL',
+        `"${url}" is not an http:// URL; the node serves JSON-RPC over plain HTTP`,
+        { url },
+      );
     }
     this.url = parsed;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -80,7 +88,12 @@ export class JsonRpcTransport {
     if (calls.length === 0) return [];
     const first = this.nextId;
     this.nextId += calls.length;
-    const payload = calls.map((c, i) => ({ jsonrpc: '2.0', id: first + i, method: c.method, params: c.params }));
+    const payload = calls.map((c, i) => ({
+      jsonrpc: '2.0',
+      id: first + i,
+      method: c.method,
+      params: c.params,
+    }));
     const label = `batch of ${calls.length} (${calls[0]!.method}...)`;
     const body = await this.post(JSON.stringify(payload), label);
     if (!Array.isArray(body)) {
@@ -90,7 +103,10 @@ export class JsonRpcTransport {
         const err = this.outcome(single, label);
         if (!err.ok) throw err.error;
       }
-      throw this.badResponse(label, 'a batch request got no array answer; does this node support JSON-RPC batches?');
+      throw this.badResponse(
+        label,
+        'a batch request got no array answer; does this node support JSON-RPC batches?',
+      );
     }
     const byId = new Map<number, JsonRpcResponse>();
     for (const r of body as JsonRpcResponse[]) {
@@ -98,7 +114,8 @@ export class JsonRpcTransport {
     }
     return calls.map((c, i) => {
       const r = byId.get(first + i);
-      if (r === undefined) return { ok: false, error: this.badResponse(c.method, 'the batch answer lacks this call') };
+      if (r === undefined)
+        return { ok: false, error: this.badResponse(c.method, 'the batch answer lacks this call') };
       return this.outcome(r, c.method);
     });
   }
@@ -119,14 +136,20 @@ export class JsonRpcTransport {
           ? (data as { code: string }).code
           : undefined;
       const ctx = { url: this.url.href, method, rpcCode, dataCode, data };
-      return { ok: false, error: new RpcError('REMOTE', `${method} failed on ${this.url.host}: ${message}`, ctx) };
+      return {
+        ok: false,
+        error: new RpcError('REMOTE', `${method} failed on ${this.url.host}: ${message}`, ctx),
+      };
     }
     if (!('result' in r)) return { ok: false, error: this.badResponse(method, 'neither result nor error') };
     return { ok: true, result: r.result };
   }
 
   private badResponse(method: string, why: string): RpcError {
-    return new RpcError('BAD_RESPONSE', `${method} on ${this.url.href}: ${why}`, { url: this.url.href, method });
+    return new RpcError('BAD_RESPONSE', `${method} on ${this.url.href}: ${why}`, {
+      url: this.url.href,
+      method,
+    });
   }
 
   private async post(json: string, method: string): Promise<unknown> {
@@ -192,15 +215,20 @@ export class JsonRpcTransport {
       );
       req.setTimeout(this.timeoutMs, () => {
         req.destroy(
-          new RpcError('TIMEOUT', `${method} on ${url.href}: no answer within ${this.timeoutMs} ms; is the node overloaded?`, {
-            url: url.href,
-            method,
-          }),
+          new RpcError(
+            'TIMEOUT',
+            `${method} on ${url.href}: no answer within ${this.timeoutMs} ms; is the node overloaded?`,
+            {
+              url: url.href,
+              method,
+            },
+          ),
         );
       });
       req.on('error', (err) => {
         const code = (err as NodeJS.ErrnoException).code;
-        if (!answered && req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE')) reject(new StaleSocketError(err.message));
+        if (!answered && req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE'))
+          reject(new StaleSocketError(err.message));
         else reject(err instanceof RpcError ? err : this.unreachable(method, err));
       });
       req.end(json);

@@ -77,7 +77,8 @@ class Reader {
   ) {}
 
   static of(method: string, v: unknown): Reader {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad(method, 'the result is not an object');
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+      throw bad(method, 'the result is not an object');
     return new Reader(method, v as Record<string, unknown>);
   }
 
@@ -92,7 +93,8 @@ class Reader {
   int(field: string): number {
     const v = this.obj[field];
     const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
-    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw bad(this.method, `field ${field} is not a count`);
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
+      throw bad(this.method, `field ${field} is not a count`);
     return n;
   }
 
@@ -102,7 +104,8 @@ class Reader {
 
   hex(field: string): string {
     const v = this.obj[field];
-    if (typeof v !== 'string' || !/^0x[0-9a-fA-F]*$/.test(v)) throw bad(this.method, `field ${field} is not 0x-hex`);
+    if (typeof v !== 'string' || !/^0x[0-9a-fA-F]*$/.test(v))
+      throw bad(this.method, `field ${field} is not 0x-hex`);
     return v.toLowerCase();
   }
 
@@ -126,7 +129,8 @@ class Reader {
 
   record(field: string): Record<string, unknown> {
     const v = this.obj[field];
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad(this.method, `field ${field} is not an object`);
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+      throw bad(this.method, `field ${field} is not an object`);
     return v as Record<string, unknown>;
   }
 }

@@ -13,7 +13,12 @@
  *                                          stored at their heights, and the peer's tip
  */
 import { decode, encode, list, struct, u16, uint, union, type Codec } from '../../core/codec.js';
-import { BlockCodec, BlockRequestCodec, BlockResponseCodec, QuorumCertCodec } from '../../consensus/messages.js';
+import {
+  BlockCodec,
+  BlockRequestCodec,
+  BlockResponseCodec,
+  QuorumCertCodec,
+} from '../../consensus/messages.js';
 import type { Block, BlockRequest, BlockResponse, QuorumCert } from '../../consensus/types.js';
 import { CodecError } from '../../core/errors.js';
 import { SyncError } from './errors.js';
@@ -43,24 +48,40 @@ export interface CommittedResponse {
   readonly certs: readonly CertAtHeight[];
 }
 
-export type SyncRequest = { readonly type: 'blocksById'; readonly value: BlockRequest } | { readonly type: 'committed'; readonly value: CommittedRequest };
-export type SyncResponse = { readonly type: 'blocks'; readonly value: BlockResponse } | { readonly type: 'committed'; readonly value: CommittedResponse };
+export type SyncRequest =
+  | { readonly type: 'blocksById'; readonly value: BlockRequest }
+  | { readonly type: 'committed'; readonly value: CommittedRequest };
+export type SyncResponse =
+  | { readonly type: 'blocks'; readonly value: BlockResponse }
+  | { readonly type: 'committed'; readonly value: CommittedResponse };
 
 const countCodec: Codec<number> = {
   kind: 'count1..256',
   toWire(v, path) {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_SYNC_BLOCKS) throw new CodecError('RANGE', `${path}: count must be 1..${MAX_SYNC_BLOCKS}`, { path });
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_SYNC_BLOCKS)
+      throw new CodecError('RANGE', `${path}: count must be 1..${MAX_SYNC_BLOCKS}`, { path });
     return u16.toWire(v, path);
   },
   fromWire(w, path) {
     const v = u16.fromWire(w, path);
-    if (v < 1 || v > MAX_SYNC_BLOCKS) throw new CodecError('RANGE', `${path}: count must be 1..${MAX_SYNC_BLOCKS}`, { path });
+    if (v < 1 || v > MAX_SYNC_BLOCKS)
+      throw new CodecError('RANGE', `${path}: count must be 1..${MAX_SYNC_BLOCKS}`, { path });
     return v;
   },
 };
 
-const CommittedRequestCodec = struct('SyncCommittedRequest', [['from', uint], ['count', countCodec]] as const, SYNC_VERSION);
-const CertAtHeightCodec = struct('CertAtHeight', [['height', uint], ['qc', QuorumCertCodec]] as const);
+const CommittedRequestCodec = struct(
+  'SyncCommittedRequest',
+  [
+    ['from', uint],
+    ['count', countCodec],
+  ] as const,
+  SYNC_VERSION,
+);
+const CertAtHeightCodec = struct('CertAtHeight', [
+  ['height', uint],
+  ['qc', QuorumCertCodec],
+] as const);
 const CommittedResponseCodec = struct(
   'SyncCommittedResponse',
   [
@@ -71,11 +92,22 @@ const CommittedResponseCodec = struct(
   SYNC_VERSION,
 );
 
-const SyncRequestCodec = union('SyncRequest', { blocksById: BlockRequestCodec, committed: CommittedRequestCodec }) as unknown as Codec<SyncRequest>;
-const SyncResponseCodec = union('SyncResponse', { blocks: BlockResponseCodec, committed: CommittedResponseCodec }) as unknown as Codec<SyncResponse>;
+const SyncRequestCodec = union('SyncRequest', {
+  blocksById: BlockRequestCodec,
+  committed: CommittedRequestCodec,
+}) as unknown as Codec<SyncRequest>;
+const SyncResponseCodec = union('SyncResponse', {
+  blocks: BlockResponseCodec,
+  committed: CommittedResponseCodec,
+}) as unknown as Codec<SyncResponse>;
 
 function malformed(what: string, err: unknown): SyncError {
-  return new SyncError('MALFORMED', `${what}: ${err instanceof Error ? err.message : String(err)}`, {}, { cause: err });
+  return new SyncError(
+    'MALFORMED',
+    `${what}: ${err instanceof Error ? err.message : String(err)}`,
+    {},
+    { cause: err },
+  );
 }
 
 export function encodeSyncRequest(r: SyncRequest): Uint8Array {

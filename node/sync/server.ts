@@ -38,7 +38,8 @@ export class SyncServer {
   /** Answers one request (bytes in, bytes out). Throws SyncError MALFORMED on a request that does not decode. */
   async handle(data: Uint8Array): Promise<Uint8Array> {
     const req = decodeSyncRequest(data);
-    if (req.type === 'blocksById') return encodeSyncResponse({ type: 'blocks', value: this.blocksById(req.value) });
+    if (req.type === 'blocksById')
+      return encodeSyncResponse({ type: 'blocks', value: this.blocksById(req.value) });
     return encodeSyncResponse({ type: 'committed', value: await this.committed(req.value) });
   }
 
@@ -48,7 +49,12 @@ export class SyncServer {
     const out: Block[] = [...this.deps.serveFromEngine({ blockId: req.blockId, count }).blocks];
     let size = 0;
     for (const b of out) size += encodedBlockSize(b);
-    let next: BlockId | null = out.length === 0 ? req.blockId : out[out.length - 1]!.height === 0 ? null : out[out.length - 1]!.parentId;
+    let next: BlockId | null =
+      out.length === 0
+        ? req.blockId
+        : out[out.length - 1]!.height === 0
+          ? null
+          : out[out.length - 1]!.parentId;
     while (next !== null && out.length < count) {
       const b = this.deps.store.blocks.getSync(next);
       if (b === null) break;
@@ -83,7 +89,8 @@ export class SyncServer {
     const certs: CertAtHeight[] = [];
     if (blocks.length > 0) {
       const last = blocks[blocks.length - 1]!.height;
-      for await (const [height, qc] of store.commitCerts.entries({ gte: req.from, lte: last })) certs.push({ height, qc });
+      for await (const [height, qc] of store.commitCerts.entries({ gte: req.from, lte: last }))
+        certs.push({ height, qc });
     }
     return { tip, blocks, certs };
   }

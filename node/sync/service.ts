@@ -86,15 +86,33 @@ export class SyncService {
     private readonly deps: SyncDeps,
     options: Partial<SyncOptions> = {},
   ) {
-    this.options = { ...DEFAULT_SYNC_OPTIONS, ...options, batchBlocks: Math.min(MAX_SYNC_BLOCKS, options.batchBlocks ?? DEFAULT_SYNC_OPTIONS.batchBlocks) };
+    this.options = {
+      ...DEFAULT_SYNC_OPTIONS,
+      ...options,
+      batchBlocks: Math.min(MAX_SYNC_BLOCKS, options.batchBlocks ?? DEFAULT_SYNC_OPTIONS.batchBlocks),
+    };
     this.log = (deps.logger ?? nullLogger()).child('sync');
     const m = deps.metrics;
     this.metrics = m
       ? {
-          blocks: m.counter({ name: 'hotshard_sync_blocks_total', help: 'Committed blocks fetched from peers, verified and committed by sync' }),
-          requests: m.counter({ name: 'hotshard_sync_requests_total', help: 'Sync requests sent, by result', labelNames: ['result'] }),
-          active: m.gauge({ name: 'hotshard_sync_active', help: '1 while the node is catching up from its peers' }),
-          runs: m.counter({ name: 'hotshard_sync_runs_total', help: 'Sync runs started, by reason', labelNames: ['reason'] }),
+          blocks: m.counter({
+            name: 'hotshard_sync_blocks_total',
+            help: 'Committed blocks fetched from peers, verified and committed by sync',
+          }),
+          requests: m.counter({
+            name: 'hotshard_sync_requests_total',
+            help: 'Sync requests sent, by result',
+            labelNames: ['result'],
+          }),
+          active: m.gauge({
+            name: 'hotshard_sync_active',
+            help: '1 while the node is catching up from its peers',
+          }),
+          runs: m.counter({
+            name: 'hotshard_sync_runs_total',
+            help: 'Sync runs started, by reason',
+            labelNames: ['reason'],
+          }),
         }
       : null;
   }
@@ -192,13 +210,19 @@ export class SyncService {
       try {
         const bytes = await this.deps.request(
           peer,
-          encodeSyncRequest({ type: 'committed', value: { from: tip.height + 1, count: this.options.batchBlocks } }),
+          encodeSyncRequest({
+            type: 'committed',
+            value: { from: tip.height + 1, count: this.options.batchBlocks },
+          }),
           this.options.requestTimeoutMs,
         );
         const resp = decodeSyncResponse(bytes);
-        if (resp.type !== 'committed') throw new SyncError('MALFORMED', `a committed request was answered with ${resp.type}`);
+        if (resp.type !== 'committed')
+          throw new SyncError('MALFORMED', `a committed request was answered with ${resp.type}`);
         if (resp.value.tip > this.bestKnown) this.bestKnown = resp.value.tip;
-        segments = verifyCommittedResponse(this.deps.verify, tip, resp.value, (p) => this.deps.chain.payloadDigest(p));
+        segments = verifyCommittedResponse(this.deps.verify, tip, resp.value, (p) =>
+          this.deps.chain.payloadDigest(p),
+        );
       } catch (err) {
         if (err instanceof SyncError) {
           this.metrics?.requests.inc({ result: 'invalid' });
@@ -233,7 +257,9 @@ export class SyncService {
    * root to the last one committed. Stops at the first block that fails
    * execution (nothing of its segment is committed).
    */
-  private async apply(segments: readonly VerifiedSegment[]): Promise<{ committed: number; error: SyncError | null }> {
+  private async apply(
+    segments: readonly VerifiedSegment[],
+  ): Promise<{ committed: number; error: SyncError | null }> {
     const chain = this.deps.chain;
     let n = 0;
     let last: VerifiedSegment | null = null;
@@ -242,7 +268,11 @@ export class SyncService {
       for (const b of seg.blocks) {
         const verdict = await chain.execute(b);
         if (!verdict.ok) {
-          error = new SyncError('EXECUTION_FAILED', `certified block at height ${b.height} fails execution: ${verdict.reason}`, { height: b.height });
+          error = new SyncError(
+            'EXECUTION_FAILED',
+            `certified block at height ${b.height} fails execution: ${verdict.reason}`,
+            { height: b.height },
+          );
           break outer;
         }
       }

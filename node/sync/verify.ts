@@ -52,23 +52,40 @@ export function verifyCommittedResponse(
   let parent = tip.id;
   blocks.forEach((b, i) => {
     if (b.height !== tip.height + 1 + i) {
-      throw new SyncError('NOT_LINKED', `block ${i} has height ${b.height}, expected ${tip.height + 1 + i}`, { index: i });
+      throw new SyncError('NOT_LINKED', `block ${i} has height ${b.height}, expected ${tip.height + 1 + i}`, {
+        index: i,
+      });
     }
     if (!equalBytes(b.parentId, parent)) {
-      throw new SyncError('NOT_LINKED', `block at height ${b.height} does not extend ${toHex(parent)}`, { height: b.height });
+      throw new SyncError('NOT_LINKED', `block at height ${b.height} does not extend ${toHex(parent)}`, {
+        height: b.height,
+      });
     }
     const d = ctx.domain;
     if (b.chainId !== d.chainId || b.committeeId !== d.committeeId || b.epoch !== d.epoch) {
-      throw new SyncError('WRONG_PLACE', `block at height ${b.height} is of chain ${b.chainId}, committee ${b.committeeId}, epoch ${b.epoch}`, { height: b.height });
+      throw new SyncError(
+        'WRONG_PLACE',
+        `block at height ${b.height} is of chain ${b.chainId}, committee ${b.committeeId}, epoch ${b.epoch}`,
+        { height: b.height },
+      );
     }
     let digest: Uint8Array;
     try {
       digest = payloadDigest(b.payload);
     } catch (err) {
-      throw new SyncError('PAYLOAD_DIGEST', `block at height ${b.height}: payload does not decode`, { height: b.height }, { cause: err });
+      throw new SyncError(
+        'PAYLOAD_DIGEST',
+        `block at height ${b.height}: payload does not decode`,
+        { height: b.height },
+        { cause: err },
+      );
     }
     if (!equalBytes(digest, b.payloadDigest)) {
-      throw new SyncError('PAYLOAD_DIGEST', `block at height ${b.height}: payload digest differs from the header's`, { height: b.height });
+      throw new SyncError(
+        'PAYLOAD_DIGEST',
+        `block at height ${b.height}: payload digest differs from the header's`,
+        { height: b.height },
+      );
     }
     parent = ids[i]!;
   });
@@ -80,17 +97,30 @@ export function verifyCommittedResponse(
     if (i < 0 || i >= blocks.length) continue; // outside this response: useless, not wrong
     const commit = c.qc.voteData.commit;
     if (commit === null || commit.height !== c.height || !equalBytes(commit.id, ids[i]!)) {
-      throw new SyncError('BAD_CERTIFICATE', `the certificate at height ${c.height} does not commit the block at that height`, { height: c.height });
+      throw new SyncError(
+        'BAD_CERTIFICATE',
+        `the certificate at height ${c.height} does not commit the block at that height`,
+        { height: c.height },
+      );
     }
     try {
       verifyQc(ctx, c.qc);
     } catch (err) {
-      throw new SyncError('BAD_CERTIFICATE', `the certificate at height ${c.height} does not verify: ${(err as Error).message}`, { height: c.height }, { cause: err });
+      throw new SyncError(
+        'BAD_CERTIFICATE',
+        `the certificate at height ${c.height} does not verify: ${(err as Error).message}`,
+        { height: c.height },
+        { cause: err },
+      );
     }
     certAt.set(i, c.qc);
   }
   if (certAt.size === 0) {
-    throw new SyncError('NO_CERTIFICATE', `no commit certificate covers the ${blocks.length} blocks from height ${tip.height + 1}`, { from: tip.height + 1 });
+    throw new SyncError(
+      'NO_CERTIFICATE',
+      `no commit certificate covers the ${blocks.length} blocks from height ${tip.height + 1}`,
+      { from: tip.height + 1 },
+    );
   }
   const segments: VerifiedSegment[] = [];
   let start = 0;

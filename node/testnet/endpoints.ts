@@ -43,7 +43,10 @@ export function resolveEndpoints(choice: EndpointChoice): ResolvedEndpoints {
     );
   }
   const file = readTestnetFile(dir);
-  return { endpoints: file.validators.map((v) => ({ name: v.name, rpc: v.rpc, shard: v.shard })), testnet: file };
+  return {
+    endpoints: file.validators.map((v) => ({ name: v.name, rpc: v.rpc, shard: v.shard })),
+    testnet: file,
+  };
 }
 
 /** The endpoints that serve `shard` (all of them when the shards are unknown, as with --rpc). */

@@ -22,9 +22,13 @@ export function projectRoot(): string {
 export function hotshardEntry(root = projectRoot()): string {
   const entry = join(root, 'dist', 'cmd', 'hotshard.js');
   if (!existsSync(entry)) {
-    throw new TestnetError('NO_BUILD', `${entry} is missing: run \`npm run build\` (npm install runs it too) first`, {
-      entry,
-    });
+    throw new TestnetError(
+      'NO_BUILD',
+      `${entry} is missing: run \`npm run build\` (npm install runs it too) first`,
+      {
+        entry,
+      },
+    );
   }
   return entry;
 }
@@ -40,7 +44,8 @@ function newestMtime(dir: string): number {
   for (const e of entries) {
     const p = join(dir, e.name);
     if (e.isDirectory()) newest = Math.max(newest, newestMtime(p));
-    else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
+    else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts'))
+      newest = Math.max(newest, statSync(p).mtimeMs);
   }
   return newest;
 }
@@ -68,7 +73,11 @@ export async function ensureBuilt(root = projectRoot(), timeoutMs = 180_000): Pr
       break;
     } catch {
       if (Date.now() > deadline) {
-        throw new TestnetError('NO_BUILD', `waited for ${lock} to go away; remove it if no build is running`, {});
+        throw new TestnetError(
+          'NO_BUILD',
+          `waited for ${lock} to go away; remove it if no build is running`,
+          {},
+        );
       }
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -77,7 +86,9 @@ export async function ensureBuilt(root = projectRoot(), timeoutMs = 180_000): Pr
     if (isBuildStale(root)) {
       const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
       await new Promise<void>((res) => {
-        execFile(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { cwd: root }, () => res());
+        execFile(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { cwd: root }, () =>
+          res(),
+        );
       });
     }
   } finally {

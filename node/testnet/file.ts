@@ -63,17 +63,29 @@ export function readTestnetFile(dir: string): TestnetFile {
   try {
     json = JSON.parse(text);
   } catch {
-    throw new TestnetError('BAD_DIR', `${layout.testnetFile} is not JSON; start the testnet again to rewrite it`, { dir });
+    throw new TestnetError(
+      'BAD_DIR',
+      `${layout.testnetFile} is not JSON; start the testnet again to rewrite it`,
+      { dir },
+    );
   }
   const o = json as Partial<TestnetFile>;
   const okValidators =
     Array.isArray(o.validators) &&
-    o.validators.every((v) => typeof v?.rpc === 'string' && typeof v?.pid === 'number' && typeof v?.shard === 'number');
-  const okAccounts = Array.isArray(o.accounts) && o.accounts.every((a) => typeof a?.address === 'string' && typeof a?.keyFile === 'string');
+    o.validators.every(
+      (v) => typeof v?.rpc === 'string' && typeof v?.pid === 'number' && typeof v?.shard === 'number',
+    );
+  const okAccounts =
+    Array.isArray(o.accounts) &&
+    o.accounts.every((a) => typeof a?.address === 'string' && typeof a?.keyFile === 'string');
   if (o.version !== 1 || !okValidators || !okAccounts || typeof o.chainId !== 'number') {
-    throw new TestnetError('BAD_DIR', `${layout.testnetFile} is not a testnet file of this version; start the testnet again to rewrite it`, {
-      dir,
-    });
+    throw new TestnetError(
+      'BAD_DIR',
+      `${layout.testnetFile} is not a testnet file of this version; start the testnet again to rewrite it`,
+      {
+        dir,
+      },
+    );
   }
   return o as TestnetFile;
 }

@@ -4,13 +4,27 @@
  * temporary folder renamed into place at the end, so that an interrupted
  * creation never leaves a half-made testnet behind.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  rmdirSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { toHex } from '../../core/bytes.js';
 import { createGenesis, type Funding } from '../../genesis/create.js';
 import { committeesOf, BEACON_COMMITTEE } from '../../genesis/committees.js';
 import { readGenesisFile, writeGenesisFile } from '../../genesis/json.js';
-import { generateValidatorKeys, readKeyFile, writeKeyFile, type ValidatorKeys } from '../../genesis/keyfile.js';
+import {
+  generateValidatorKeys,
+  readKeyFile,
+  writeKeyFile,
+  type ValidatorKeys,
+} from '../../genesis/keyfile.js';
 import type { Genesis } from '../../genesis/types.js';
 import type { NodeTuning } from '../config.js';
 import type { LogLevel } from '../logger.js';
@@ -49,7 +63,9 @@ export interface LoadedAccount {
 
 function intOption(name: string, v: number, min: number, max: number): number {
   if (!Number.isInteger(v) || v < min || v > max) {
-    throw new TestnetError('BAD_OPTIONS', `${name} must be an integer from ${min} to ${max}, got ${v}`, { name });
+    throw new TestnetError('BAD_OPTIONS', `${name} must be an integer from ${min} to ${max}, got ${v}`, {
+      name,
+    });
   }
   return v;
 }
@@ -59,12 +75,22 @@ function planOf(o: TestnetOptions): TestnetPlan {
   if (balance <= 0n) throw new TestnetError('BAD_OPTIONS', 'the account balance must be positive', {});
   return {
     version: 1,
-    validatorsPerShard: intOption('validators per shard', o.validatorsPerShard ?? TESTNET_DEFAULTS.validatorsPerShard, 4, 64),
+    validatorsPerShard: intOption(
+      'validators per shard',
+      o.validatorsPerShard ?? TESTNET_DEFAULTS.validatorsPerShard,
+      4,
+      64,
+    ),
     shards: intOption('shards', o.shards ?? TESTNET_DEFAULTS.shards, 1, 64),
     accounts: intOption('accounts', o.accounts ?? TESTNET_DEFAULTS.accounts, 0, 10_000),
     accountBalance: balance.toString(),
     chainId: intOption('chain id', o.chainId ?? TESTNET_DEFAULTS.chainId, 0, 0xffffffff),
-    ethereumChainId: intOption('Ethereum chain id', o.ethereumChainId ?? TESTNET_DEFAULTS.ethereumChainId, 1, 0xffffffff),
+    ethereumChainId: intOption(
+      'Ethereum chain id',
+      o.ethereumChainId ?? TESTNET_DEFAULTS.ethereumChainId,
+      1,
+      0xffffffff,
+    ),
     createdAt: new Date().toISOString(),
   };
 }
@@ -73,7 +99,8 @@ function planOf(o: TestnetOptions): TestnetPlan {
 function conflicts(plan: TestnetPlan, o: TestnetOptions): string[] {
   const out: string[] = [];
   const check = (name: string, given: unknown, have: unknown): void => {
-    if (given !== undefined && String(given) !== String(have)) out.push(`${name} ${String(given)} (the directory has ${String(have)})`);
+    if (given !== undefined && String(given) !== String(have))
+      out.push(`${name} ${String(given)} (the directory has ${String(have)})`);
   };
   check('validators per shard', o.validatorsPerShard, plan.validatorsPerShard);
   check('shards', o.shards, plan.shards);
@@ -81,26 +108,36 @@ function conflicts(plan: TestnetPlan, o: TestnetOptions): string[] {
   check('account balance', o.accountBalance, plan.accountBalance);
   check('chain id', o.chainId, plan.chainId);
   check('Ethereum chain id', o.ethereumChainId, plan.ethereumChainId);
-  if (o.extraFunds !== undefined && o.extraFunds.length > 0) out.push('extra funded accounts (fixed at creation)');
+  if (o.extraFunds !== undefined && o.extraFunds.length > 0)
+    out.push('extra funded accounts (fixed at creation)');
   return out;
 }
 
 function readPlan(layout: TestnetLayout): TestnetPlan {
   try {
     const p = JSON.parse(readFileSync(layout.planFile, 'utf8')) as TestnetPlan;
-    if (p.version !== 1 || !Number.isInteger(p.validatorsPerShard) || !Number.isInteger(p.shards)) throw new Error('version');
+    if (p.version !== 1 || !Number.isInteger(p.validatorsPerShard) || !Number.isInteger(p.shards))
+      throw new Error('version');
     return p;
   } catch {
-    throw new TestnetError('BAD_DIR', `${layout.planFile} is unreadable; remove ${layout.dir} to start a new testnet`, {
-      dir: layout.dir,
-    });
+    throw new TestnetError(
+      'BAD_DIR',
+      `${layout.planFile} is unreadable; remove ${layout.dir} to start a new testnet`,
+      {
+        dir: layout.dir,
+      },
+    );
   }
 }
 
 function shardOf(genesis: Genesis, keys: ValidatorKeys, name: string): number {
   const shard = committeesOf(genesis, keys.ed25519.publicKey).find((c) => c.committeeId !== BEACON_COMMITTEE);
   if (shard === undefined) {
-    throw new TestnetError('BAD_DIR', `${name} sits in no shard committee of the genesis; the directory is inconsistent`, {});
+    throw new TestnetError(
+      'BAD_DIR',
+      `${name} sits in no shard committee of the genesis; the directory is inconsistent`,
+      {},
+    );
   }
   return shard.committeeId;
 }
@@ -112,7 +149,12 @@ async function load(layout: TestnetLayout, created: boolean): Promise<TestnetFil
   try {
     genesis = readGenesisFile(layout.genesisFile);
   } catch (err) {
-    throw new TestnetError('BAD_DIR', `${layout.genesisFile}: ${(err as Error).message}; remove ${layout.dir} to start a new testnet`, {}, { cause: err });
+    throw new TestnetError(
+      'BAD_DIR',
+      `${layout.genesisFile}: ${(err as Error).message}; remove ${layout.dir} to start a new testnet`,
+      {},
+      { cause: err },
+    );
   }
   const validators: LoadedValidator[] = [];
   const count = plan.validatorsPerShard * plan.shards;
@@ -122,9 +164,20 @@ async function load(layout: TestnetLayout, created: boolean): Promise<TestnetFil
     try {
       keys = readKeyFile(paths.keyFile);
     } catch (err) {
-      throw new TestnetError('BAD_DIR', `${(err as Error).message}; remove ${layout.dir} to start a new testnet`, {}, { cause: err });
+      throw new TestnetError(
+        'BAD_DIR',
+        `${(err as Error).message}; remove ${layout.dir} to start a new testnet`,
+        {},
+        { cause: err },
+      );
     }
-    validators.push({ index: i, name: paths.name, shard: shardOf(genesis, keys, paths.name), keys, peerId: await peerIdForSeed(keys.ed25519.seed) });
+    validators.push({
+      index: i,
+      name: paths.name,
+      shard: shardOf(genesis, keys, paths.name),
+      keys,
+      peerId: await peerIdForSeed(keys.ed25519.seed),
+    });
   }
   const balanceOf = (address: Uint8Array): bigint =>
     genesis.balances.filter((b) => toHex(b.address) === toHex(address)).reduce((s, b) => s + b.amount, 0n);
@@ -135,7 +188,12 @@ async function load(layout: TestnetLayout, created: boolean): Promise<TestnetFil
     try {
       keys = readKeyFile(keyFile);
     } catch (err) {
-      throw new TestnetError('BAD_DIR', `${(err as Error).message}; remove ${layout.dir} to start a new testnet`, {}, { cause: err });
+      throw new TestnetError(
+        'BAD_DIR',
+        `${(err as Error).message}; remove ${layout.dir} to start a new testnet`,
+        {},
+        { cause: err },
+      );
     }
     const entry = genesis.balances.find((b) => toHex(b.address) === toHex(keys.address));
     accounts.push({ index: j, keyFile, keys, shard: entry?.shard ?? 0, balance: balanceOf(keys.address) });
@@ -168,7 +226,10 @@ function writeNewTestnet(target: string, plan: TestnetPlan, o: TestnetOptions): 
     chainId: plan.chainId,
     ethereumChainId: plan.ethereumChainId,
     shardCount: plan.shards,
-    validators: validatorKeys.map((k) => ({ publicKey: k.ed25519.publicKey, ethAddress: k.secp256k1.ethAddress })),
+    validators: validatorKeys.map((k) => ({
+      publicKey: k.ed25519.publicKey,
+      ethAddress: k.secp256k1.ethAddress,
+    })),
     shardCommitteeSize: plan.validatorsPerShard,
     funds,
   });
@@ -227,7 +288,10 @@ export interface ValidatorPorts {
 /** The ports in a validator's config.json, or null when it has none yet. */
 export function readConfiguredPorts(layout: TestnetLayout, index: number): ValidatorPorts | null {
   try {
-    const c = JSON.parse(readFileSync(layout.validator(index).configFile, 'utf8')) as { p2p?: { port?: unknown }; rpc?: { port?: unknown } };
+    const c = JSON.parse(readFileSync(layout.validator(index).configFile, 'utf8')) as {
+      p2p?: { port?: unknown };
+      rpc?: { port?: unknown };
+    };
     const p2p = c.p2p?.port;
     const rpc = c.rpc?.port;
     if (typeof p2p === 'number' && typeof rpc === 'number' && p2p > 0 && rpc > 0) return { p2p, rpc };
@@ -241,11 +305,17 @@ export function readConfiguredPorts(layout: TestnetLayout, index: number): Valid
  * Ports for every validator: the ones of its config.json when they are still
  * free (a resumed testnet keeps its endpoints), fresh free ones otherwise.
  */
-export async function choosePorts(layout: TestnetLayout, count: number, host: string): Promise<ValidatorPorts[]> {
+export async function choosePorts(
+  layout: TestnetLayout,
+  count: number,
+  host: string,
+): Promise<ValidatorPorts[]> {
   const out: (ValidatorPorts | null)[] = [];
   for (let i = 0; i < count; i++) {
     const had = readConfiguredPorts(layout, i);
-    out.push(had !== null && (await isPortFree(had.p2p, host)) && (await isPortFree(had.rpc, host)) ? had : null);
+    out.push(
+      had !== null && (await isPortFree(had.p2p, host)) && (await isPortFree(had.rpc, host)) ? had : null,
+    );
   }
   const taken = new Set(out.flatMap((p) => (p === null ? [] : [p.p2p, p.rpc])));
   const missing = out.filter((p) => p === null).length;
@@ -276,7 +346,9 @@ export function validatorConfig(
   inputs: ConfigInputs,
 ): Record<string, unknown> {
   const v = files.validators[index]!;
-  const peers = files.validators.filter((p) => p.index !== index).map((p) => peerAddress(inputs.host, ports[p.index]!.p2p, p.peerId));
+  const peers = files.validators
+    .filter((p) => p.index !== index)
+    .map((p) => peerAddress(inputs.host, ports[p.index]!.p2p, p.peerId));
   return {
     dataDir: 'data',
     keyFile: 'key.json',
@@ -286,15 +358,24 @@ export function validatorConfig(
     rpc: { host: inputs.host, port: ports[index]!.rpc },
     peers,
     logLevel: inputs.logLevel,
-    ...(inputs.tuning !== undefined && Object.keys(inputs.tuning).length > 0 ? { tuning: inputs.tuning } : {}),
+    ...(inputs.tuning !== undefined && Object.keys(inputs.tuning).length > 0
+      ? { tuning: inputs.tuning }
+      : {}),
   };
 }
 
 /** Writes every validator's config.json. */
-export function writeValidatorConfigs(files: TestnetFiles, ports: readonly ValidatorPorts[], inputs: ConfigInputs): void {
+export function writeValidatorConfigs(
+  files: TestnetFiles,
+  ports: readonly ValidatorPorts[],
+  inputs: ConfigInputs,
+): void {
   for (const v of files.validators) {
     const file = files.layout.validator(v.index).configFile;
-    writeFileSync(file + '.tmp', JSON.stringify(validatorConfig(files, v.index, ports, inputs), null, 2) + '\n');
+    writeFileSync(
+      file + '.tmp',
+      JSON.stringify(validatorConfig(files, v.index, ports, inputs), null, 2) + '\n',
+    );
     renameSync(file + '.tmp', file);
   }
 }

@@ -19,7 +19,9 @@ export function isAlive(pid: number): boolean {
 /** The process's command line as its arguments, or null when unknown (it ended, or no /proc). */
 export function commandLineOf(pid: number): string[] | null {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((s) => s.length > 0);
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      .split('\0')
+      .filter((s) => s.length > 0);
   } catch {
     return null;
   }

@@ -8,7 +8,9 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
     const srv = createServer();
     srv.unref();
     srv.on('error', (err) =>
-      reject(new TestnetError('NO_PORTS', `cannot open a TCP port on ${host}: ${err.message}`, {}, { cause: err })),
+      reject(
+        new TestnetError('NO_PORTS', `cannot open a TCP port on ${host}: ${err.message}`, {}, { cause: err }),
+      ),
     );
     srv.listen({ host, port: 0, exclusive: true }, () => {
       const addr = srv.address();
@@ -40,7 +42,14 @@ export async function freePorts(count: number, host = '127.0.0.1'): Promise<numb
         new Promise<import('node:net').Server>((resolve, reject) => {
           const srv = createServer();
           srv.on('error', (err) =>
-            reject(new TestnetError('NO_PORTS', `cannot open a TCP port on ${host}: ${err.message}`, {}, { cause: err })),
+            reject(
+              new TestnetError(
+                'NO_PORTS',
+                `cannot open a TCP port on ${host}: ${err.message}`,
+                {},
+                { cause: err },
+              ),
+            ),
           );
           srv.listen({ host, port: 0, exclusive: true }, () => resolve(srv));
         }),

@@ -55,18 +55,26 @@ export class ValidatorProcess {
     const out = openSync(spec.logFile, 'a');
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, [...(spec.nodeArgs ?? []), spec.entry, 'node', 'start', '--config', spec.configFile], {
-        detached: true,
-        stdio: ['ignore', out, out],
-        env: { ...process.env, ...spec.env },
-      });
+      child = spawn(
+        process.execPath,
+        [...(spec.nodeArgs ?? []), spec.entry, 'node', 'start', '--config', spec.configFile],
+        {
+          detached: true,
+          stdio: ['ignore', out, out],
+          env: { ...process.env, ...spec.env },
+        },
+      );
     } finally {
       closeSync(out); // the child holds its own copy of the descriptor
     }
     if (child.pid === undefined) {
-      throw new TestnetError('START_FAILED', `${spec.name}: could not start ${process.execPath} ${spec.entry}`, {
-        name: spec.name,
-      });
+      throw new TestnetError(
+        'START_FAILED',
+        `${spec.name}: could not start ${process.execPath} ${spec.entry}`,
+        {
+          name: spec.name,
+        },
+      );
     }
     return new ValidatorProcess(spec, child);
   }
@@ -157,7 +165,11 @@ export function tailOf(file: string, lines = 15): string {
       const len = Math.min(size, 16_384);
       const buf = Buffer.alloc(len);
       readSync(fd, buf, 0, len, size - len);
-      return buf.toString('utf8').split('\n').slice(-lines - 1).join('\n');
+      return buf
+        .toString('utf8')
+        .split('\n')
+        .slice(-lines - 1)
+        .join('\n');
     } finally {
       closeSync(fd);
     }

@@ -26,7 +26,12 @@ import {
 } from './files.js';
 import { TESTNET_DEFAULTS, type TestnetOptions } from './options.js';
 import { isValidatorProcess, stopPid } from './pids.js';
-import { DEFAULT_READY_TIMEOUT_MS, DEFAULT_STOP_GRACE_MS, ValidatorProcess, type ExitInfo } from './process.js';
+import {
+  DEFAULT_READY_TIMEOUT_MS,
+  DEFAULT_STOP_GRACE_MS,
+  ValidatorProcess,
+  type ExitInfo,
+} from './process.js';
 
 export interface ValidatorHandle {
   readonly index: number;
@@ -106,7 +111,9 @@ export class Testnet {
     });
     try {
       for (const v of this.files.validators) this.spawn(v.index);
-      await Promise.all(this.files.validators.map((v) => this.procs[v.index]!.waitReady(this.readyTimeoutMs)));
+      await Promise.all(
+        this.files.validators.map((v) => this.procs[v.index]!.waitReady(this.readyTimeoutMs)),
+      );
     } catch (err) {
       await this.stop();
       throw err;
@@ -118,7 +125,11 @@ export class Testnet {
   async startValidator(index: number): Promise<StatusView> {
     const p = this.procs[index];
     if (p !== null && p !== undefined && p.running) {
-      throw new TestnetError('ALREADY_RUNNING', `${this.files.validators[index]!.name} is running (pid ${p.pid})`, {});
+      throw new TestnetError(
+        'ALREADY_RUNNING',
+        `${this.files.validators[index]!.name} is running (pid ${p.pid})`,
+        {},
+      );
     }
     this.spawn(index);
     const status = await this.procs[index]!.waitReady(this.readyTimeoutMs);
@@ -136,7 +147,8 @@ export class Testnet {
   /** Sends a signal to one validator (SIGKILL to crash it on purpose) and waits for it to exit. */
   async killValidator(index: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<ExitInfo> {
     const p = this.procs[index];
-    if (p === null || p === undefined) throw new TestnetError('NOT_READY', `validator ${index} is not running`, {});
+    if (p === null || p === undefined)
+      throw new TestnetError('NOT_READY', `validator ${index} is not running`, {});
     p.kill(signal);
     return p.exited;
   }
@@ -145,7 +157,10 @@ export class Testnet {
   async stop(): Promise<Array<{ name: string } & ExitInfo & { forced: boolean }>> {
     const grace = this.options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
     const out = await Promise.all(
-      this.procs.map(async (p, i) => ({ name: this.files.validators[i]!.name, ...(p === null ? { code: null, signal: null, forced: false } : await p.stop(grace)) })),
+      this.procs.map(async (p, i) => ({
+        name: this.files.validators[i]!.name,
+        ...(p === null ? { code: null, signal: null, forced: false } : await p.stop(grace)),
+      })),
     );
     return out;
   }
@@ -225,7 +240,10 @@ export class Testnet {
     } catch {
       return; // never started
     }
-    const running = previous.validators.filter((v) => v.pid > 0 && isValidatorProcess(v.pid, this.files.layout.validator(this.indexOf(v.name)).configFile));
+    const running = previous.validators.filter(
+      (v) =>
+        v.pid > 0 && isValidatorProcess(v.pid, this.files.layout.validator(this.indexOf(v.name)).configFile),
+    );
     if (running.length > 0) {
       throw new TestnetError(
         'ALREADY_RUNNING',
@@ -247,9 +265,14 @@ export class Testnet {
  * `hotshard testnet` that was killed): by the pids of its testnet.json, only
  * those that still run this directory's configs.
  */
-export async function stopOrphanedValidators(dir: string, graceMs = DEFAULT_STOP_GRACE_MS): Promise<number[]> {
+export async function stopOrphanedValidators(
+  dir: string,
+  graceMs = DEFAULT_STOP_GRACE_MS,
+): Promise<number[]> {
   const file = readTestnetFile(dir);
-  const pids = file.validators.filter((v) => v.pid > 0 && isValidatorProcess(v.pid, v.configFile)).map((v) => v.pid);
+  const pids = file.validators
+    .filter((v) => v.pid > 0 && isValidatorProcess(v.pid, v.configFile))
+    .map((v) => v.pid);
   await Promise.all(pids.map((pid) => stopPid(pid, graceMs)));
   return pids;
 }

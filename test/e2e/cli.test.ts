@@ -43,7 +43,12 @@ interface Run {
 function hotshard(args: string[], timeoutMs = 90_000): Promise<Run> {
   return new Promise((resolve) => {
     execFile(process.execPath, [entry, ...args], { cwd: dir, timeout: timeoutMs }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : null;
+      const code =
+        err === null
+          ? 0
+          : typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : null;
       resolve({ code, stdout, stderr });
     });
   });
@@ -52,7 +57,10 @@ function hotshard(args: string[], timeoutMs = 90_000): Promise<Run> {
 /** Starts `hotshard testnet --dir` and resolves once it printed its endpoints. */
 function startTestnet(): Promise<{ proc: ChildProcess; out: () => string }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [entry, 'testnet', '--dir', netDir], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [entry, 'testnet', '--dir', netDir], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     proc.stdout!.on('data', (c: Buffer) => {
@@ -60,7 +68,9 @@ function startTestnet(): Promise<{ proc: ChildProcess; out: () => string }> {
       if (out.includes('Ctrl-C stops every validator')) resolve({ proc, out: () => out });
     });
     proc.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-    proc.once('exit', (code) => reject(new Error(`hotshard testnet exited (${code}) before it was ready:\n${out}\n${err}`)));
+    proc.once('exit', (code) =>
+      reject(new Error(`hotshard testnet exited (${code}) before it was ready:\n${out}\n${err}`)),
+    );
   });
 }
 
@@ -86,7 +96,16 @@ t.test('every command has --help; usage errors say what to fix', async (t) => {
   const noNet = await hotshard(['status']);
   t.equal(noNet.code, 1);
   t.match(noNet.stderr, /give --rpc URL.*--testnet DIR/);
-  const badAmount = await hotshard(['tx', 'transfer', '--from', 'x.json', '--to', '0x' + '11'.repeat(20), '--amount', '1.5']);
+  const badAmount = await hotshard([
+    'tx',
+    'transfer',
+    '--from',
+    'x.json',
+    '--to',
+    '0x' + '11'.repeat(20),
+    '--amount',
+    '1.5',
+  ]);
   t.equal(badAmount.code, 2);
   t.match(badAmount.stderr, /whole number/);
 });
@@ -112,11 +131,29 @@ t.test('a transfer sent with the CLI is committed and visible on every validator
   const [a, b] = file.accounts;
   const before = await hotshard(['account', b!.address, '--testnet', netDir, '--json']);
   t.equal(before.code, 0, before.stderr);
-  const balanceBefore = BigInt((JSON.parse(before.stdout) as { balances: Record<string, string> }).balances[file.nativeAsset]!);
+  const balanceBefore = BigInt(
+    (JSON.parse(before.stdout) as { balances: Record<string, string> }).balances[file.nativeAsset]!,
+  );
 
-  const tx = await hotshard(['tx', 'transfer', '--from', a!.keyFile, '--to', b!.address, '--amount', '12345', '--testnet', netDir, '--json']);
+  const tx = await hotshard([
+    'tx',
+    'transfer',
+    '--from',
+    a!.keyFile,
+    '--to',
+    b!.address,
+    '--amount',
+    '12345',
+    '--testnet',
+    netDir,
+    '--json',
+  ]);
   t.equal(tx.code, 0, tx.stderr);
-  const res = JSON.parse(tx.stdout) as { committed: boolean; hash: string; receipt: { height: number; status: string } };
+  const res = JSON.parse(tx.stdout) as {
+    committed: boolean;
+    hash: string;
+    receipt: { height: number; status: string };
+  };
   t.equal(res.committed, true);
   t.ok(res.receipt.height > 0);
 
@@ -134,7 +171,18 @@ t.test('a transfer sent with the CLI is committed and visible on every validator
     }
     t.ok(seen, `${v.name} shows the credited balance`);
   }
-  const human = await hotshard(['tx', 'transfer', '--from', a!.keyFile, '--to', b!.address, '--amount', '1', '--testnet', netDir]);
+  const human = await hotshard([
+    'tx',
+    'transfer',
+    '--from',
+    a!.keyFile,
+    '--to',
+    b!.address,
+    '--amount',
+    '1',
+    '--testnet',
+    netDir,
+  ]);
   t.equal(human.code, 0, human.stderr);
   t.match(human.stdout, /committed: 0x[0-9a-f]{64} in block \d+/);
 });
@@ -142,7 +190,9 @@ t.test('a transfer sent with the CLI is committed and visible on every validator
 t.test('hotshard status shows every validator up', async (t) => {
   const r = await hotshard(['status', '--testnet', netDir, '--json']);
   t.equal(r.code, 0, r.stderr);
-  const s = JSON.parse(r.stdout) as { validators: Array<{ ok: boolean; status: { committedHeight: number } }> };
+  const s = JSON.parse(r.stdout) as {
+    validators: Array<{ ok: boolean; status: { committedHeight: number } }>;
+  };
   t.equal(s.validators.length, 4);
   t.ok(s.validators.every((v) => v.ok));
   firstHeight = Math.min(...s.validators.map((v) => v.status.committedHeight));
@@ -174,19 +224,39 @@ t.test('run again: it resumes the same chain from the same directory', async (t)
   const [a, b] = file.accounts;
   const acct = await hotshard(['account', a!.keyFile, '--testnet', netDir, '--json']);
   t.equal((JSON.parse(acct.stdout) as { nonce: string }).nonce, '2', 'the sender nonce survived the restart');
-  const tx = await hotshard(['tx', 'transfer', '--from', b!.keyFile, '--to', a!.address, '--amount', '7', '--testnet', netDir, '--json']);
+  const tx = await hotshard([
+    'tx',
+    'transfer',
+    '--from',
+    b!.keyFile,
+    '--to',
+    a!.address,
+    '--amount',
+    '7',
+    '--testnet',
+    netDir,
+    '--json',
+  ]);
   t.equal(tx.code, 0, tx.stderr);
   t.equal(await stopTestnet(proc), 0);
   running = null;
 });
 
 t.test('hotshard bench --json: its last line carries the figures', async (t) => {
-  const r = await hotshard(['bench', '--rate', '40', '--duration', '3', '--warmup', '1', '--accounts', '16', '--json'], 150_000);
+  const r = await hotshard(
+    ['bench', '--rate', '40', '--duration', '3', '--warmup', '1', '--accounts', '16', '--json'],
+    150_000,
+  );
   t.equal(r.code, 0, r.stderr.slice(-2000));
   const last = r.stdout.trim().split('\n').at(-1)!;
   const j = JSON.parse(last) as Record<string, unknown>;
-  for (const k of ['tps', 'bound', 'ratio', 'p50Ms', 'p99Ms', 'rssMb']) t.type(j[k], 'number', `${k} is a number`);
+  for (const k of ['tps', 'bound', 'ratio', 'p50Ms', 'p99Ms', 'rssMb'])
+    t.type(j[k], 'number', `${k} is a number`);
   t.ok((j.tps as number) > 0, 'transfers were committed');
   t.ok((j.bound as number) > 0, 'the bound was measured');
-  t.equal((j.phases as Array<{ receiptsNotSuccess: number }>)[0]!.receiptsNotSuccess, 0, 'the sampled receipts all succeeded');
+  t.equal(
+    (j.phases as Array<{ receiptsNotSuccess: number }>)[0]!.receiptsNotSuccess,
+    0,
+    'the sampled receipts all succeeded',
+  );
 });

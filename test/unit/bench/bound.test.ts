@@ -6,7 +6,10 @@ t.test('verify rate: every thread reports, the total is their sum', async (t) =>
   t.equal(r.threads, 2);
   t.equal(r.perThread.length, 2);
   for (const x of r.perThread) t.ok(x > 0, 'each thread verified signatures');
-  t.ok(Math.abs(r.perSecond - r.perThread.reduce((a, b) => a + b, 0)) <= 2, 'total is the sum of the threads');
+  t.ok(
+    Math.abs(r.perSecond - r.perThread.reduce((a, b) => a + b, 0)) <= 2,
+    'total is the sum of the threads',
+  );
 });
 
 t.test('the bound divides by the validators that verify each transaction', async (t) => {

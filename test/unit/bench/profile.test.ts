@@ -11,10 +11,17 @@ t.test('areas: hotshard folders, packages, idle and gc', async (t) => {
   t.equal(areaOf('file:///w/dist/core/codec.js', 'x'), 'core');
   t.equal(areaOf('file:///w/node_modules/@libp2p/gossipsub/dist/src/index.js', 'x'), '@libp2p/gossipsub');
   t.equal(areaOf('file:///w/node_modules/msgpackr/pack.js', 'x'), 'msgpackr');
-  t.equal(areaOf('file:///w/node_modules/piscina/dist/worker.js', 'atomicsWaitLoop'), 'idle', 'a pool worker waiting is idle');
+  t.equal(
+    areaOf('file:///w/node_modules/piscina/dist/worker.js', 'atomicsWaitLoop'),
+    'idle',
+    'a pool worker waiting is idle',
+  );
   t.equal(areaOf('', '(idle)'), 'idle');
   t.equal(areaOf('', '(garbage collector)'), 'gc');
   t.equal(areaOf('node:internal/streams', 'x'), 'node internals');
+  t.equal(areaOf('node:internal/crypto/sig', 'verifyOneShot'), 'node:crypto ed25519 verify');
+  t.equal(areaOf('node:internal/crypto/hash', 'hash'), 'node:crypto sha256');
+  t.equal(areaOf('', 'writeBuffer'), 'native: writeBuffer');
 });
 
 t.test('summary adds self time per area over every profile file', async (t) => {

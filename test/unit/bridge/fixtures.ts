@@ -21,7 +21,7 @@ import { BridgeContract, ETH } from '../../../bridge/contract.js';
 import { deployBridge, type BridgeDeployParams } from '../../../bridge/deploy.js';
 import { devCommittee, signByMembers, type DevCommittee } from '../../../bridge/devnet.js';
 import { GENESIS_DEPOSIT_HASH } from '../../../bridge/deposits.js';
-import { connectL1, deployContract, revertOf, writeContract, type L1 } from '../../../bridge/l1.js';
+import { connectL1, deployContract, revertOf, waitForReceipt, writeContract, type L1 } from '../../../bridge/l1.js';
 import { assembleSubmission, type Submission } from '../../../bridge/signatures.js';
 import { WithdrawalTree } from '../../../bridge/withdrawals.js';
 
@@ -174,7 +174,7 @@ export async function execute(bridge: BridgeContract, l1: L1, call: Call, atTime
   }
   if (atTime !== undefined) await setNextTimestamp(l1, atTime);
   const hash = await l1.wallet!.sendTransaction({ account: l1.account!, chain: l1.chain, to: address, data, value: call.value, gas: 8_000_000n });
-  const receipt = await l1.public.waitForTransactionReceipt({ hash });
+  const receipt = await waitForReceipt(l1, hash);
   if ((receipt.status === 'success') !== (reason === undefined)) {
     throw new Error(`${call.functionName}: simulation said ${reason?.name ?? 'success'} but the chain said ${receipt.status}`);
   }

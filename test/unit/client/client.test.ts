@@ -18,7 +18,10 @@ interface Req {
   params: unknown[];
 }
 
-async function serve(handler: Handler, opts: { reverseBatch?: boolean; delayMs?: number } = {}): Promise<{ url: string; server: Server }> {
+async function serve(
+  handler: Handler,
+  opts: { reverseBatch?: boolean; delayMs?: number } = {},
+): Promise<{ url: string; server: Server }> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     let body = '';
     req.on('data', (c) => (body += c));
@@ -28,7 +31,11 @@ async function serve(handler: Handler, opts: { reverseBatch?: boolean; delayMs?:
           return { jsonrpc: '2.0', id: r.id, result: handler(r.method, r.params) };
         } catch (err) {
           const e = err as { rpcCode?: number; message: string; data?: unknown };
-          return { jsonrpc: '2.0', id: r.id, error: { code: e.rpcCode ?? -32000, message: e.message, data: e.data } };
+          return {
+            jsonrpc: '2.0',
+            id: r.id,
+            error: { code: e.rpcCode ?? -32000, message: e.message, data: e.data },
+          };
         }
       };
       const parsed = JSON.parse(body) as Req | Req[];
@@ -61,7 +68,10 @@ t.test('typed results: bigints from decimal strings, hex lower-cased', async (t)
         ...((params[1] as { proof?: boolean } | undefined)?.proof ? { proof: { siblings: [] } } : {}),
       };
     }
-    if (method === 'hs_getReceipt') return params[0] === '0x01' ? null : { txHash: params[0], status: 'success', height: 3, blockId: '0x02', index: 0, fee: '10' };
+    if (method === 'hs_getReceipt')
+      return params[0] === '0x01'
+        ? null
+        : { txHash: params[0], status: 'success', height: 3, blockId: '0x02', index: 0, fee: '10' };
     throw new Error('unknown method');
   });
   t.teardown(() => server.close());
@@ -82,7 +92,10 @@ t.test('typed results: bigints from decimal strings, hex lower-cased', async (t)
 
 t.test('a JSON-RPC error keeps its typed data code', async (t) => {
   const { url, server } = await serve(() => {
-    throw Object.assign(new Error('nonce too low'), { rpcCode: -32010, data: { code: 'NONCE_TOO_LOW', expected: '3' } });
+    throw Object.assign(new Error('nonce too low'), {
+      rpcCode: -32010,
+      data: { code: 'NONCE_TOO_LOW', expected: '3' },
+    });
   });
   t.teardown(() => server.close());
   const c = new HotshardClient(url);
@@ -98,7 +111,8 @@ t.test('a JSON-RPC error keeps its typed data code', async (t) => {
 t.test('batches are matched by id, whatever order the server answers in', async (t) => {
   const { url, server } = await serve(
     (method, params) => {
-      if (params[0] === '0x0bad') throw Object.assign(new Error('bad transaction'), { data: { code: 'MALFORMED' } });
+      if (params[0] === '0x0bad')
+        throw Object.assign(new Error('bad transaction'), { data: { code: 'MALFORMED' } });
       return { hash: '0x' + String(params[0]).slice(2).padStart(64, '0') };
     },
     { reverseBatch: true },
@@ -109,12 +123,22 @@ t.test('batches are matched by id, whatever order the server answers in', async 
   const out = await c.sendTransactions(['0x01', '0x0bad', '0x03']);
   t.equal(out.length, 3);
   t.same(out[0], { hash: '0x' + '1'.padStart(64, '0') });
-  t.ok(out[1] instanceof RpcError && out[1].context.dataCode === 'MALFORMED', 'the failed one carries its own error');
+  t.ok(
+    out[1] instanceof RpcError && out[1].context.dataCode === 'MALFORMED',
+    'the failed one carries its own error',
+  );
   t.same(out[2], { hash: '0x' + '3'.padStart(64, '0') });
 });
 
 t.test('a malformed result is BAD_RESPONSE, naming the field', async (t) => {
-  const { url, server } = await serve(() => ({ address: ADDR, shard: 0, nonce: -1, balances: {}, height: 1, stateRoot: '0x00' }));
+  const { url, server } = await serve(() => ({
+    address: ADDR,
+    shard: 0,
+    nonce: -1,
+    balances: {},
+    height: 1,
+    stateRoot: '0x00',
+  }));
   t.teardown(() => server.close());
   const c = new HotshardClient(url);
   t.teardown(() => c.close());
@@ -150,7 +174,9 @@ t.test('waitForReceipt polls until the receipt exists', async (t) => {
   let calls = 0;
   const { url, server } = await serve(() => {
     calls++;
-    return calls < 3 ? null : { txHash: '0x0a', status: 'success', height: 5, blockId: '0x0b', index: 2, fee: '1' };
+    return calls < 3
+      ? null
+      : { txHash: '0x0a', status: 'success', height: 5, blockId: '0x0b', index: 2, fee: '1' };
   });
   t.teardown(() => server.close());
   const c = new HotshardClient(url);

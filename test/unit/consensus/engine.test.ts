@@ -5,12 +5,12 @@
  * state sync keep it so; inbound messages get the right verdicts.
  */
 import t from 'tap';
-import { equalBytes, toHex } from '../../../core/bytes.js';
+import { equalBytes } from '../../../core/bytes.js';
 import { blockId } from '../../../consensus/messages.js';
 import { ConsensusEngine, type EngineEvent } from '../../../consensus/engine.js';
 import { InMemorySafetyStorage } from '../../../consensus/safety-rules.js';
 import { ed25519Scheme, makeSigner } from '../../../consensus/signing.js';
-import type { Block, ConsensusMessage, QuorumCert, TimeoutCert } from '../../../consensus/types.js';
+import type { Block, ConsensusMessage } from '../../../consensus/types.js';
 import {
   CountingExecutor,
   FakeClock,

@@ -48,14 +48,25 @@ export function testGenesis(opts: { genesisTime?: number; baseRoundTimeoutMs?: n
     chainId: CHAIN_ID,
     ethereumChainId: 31337,
     shardCount: 1,
-    validators: VALIDATORS.map((v) => ({ publicKey: v.ed25519.publicKey, ethAddress: v.secp256k1.ethAddress })),
+    validators: VALIDATORS.map((v) => ({
+      publicKey: v.ed25519.publicKey,
+      ethAddress: v.secp256k1.ethAddress,
+    })),
     genesisTime: opts.genesisTime ?? GENESIS_TIME,
     funds: USERS.map((u) => ({ address: u.address, amount: INITIAL })),
-    ...(opts.baseRoundTimeoutMs !== undefined ? { consensus: { baseRoundTimeoutMs: opts.baseRoundTimeoutMs } } : {}),
+    ...(opts.baseRoundTimeoutMs !== undefined
+      ? { consensus: { baseRoundTimeoutMs: opts.baseRoundTimeoutMs } }
+      : {}),
   });
 }
 
-export function transfer(from: User, nonce: bigint, to: Uint8Array, amount: bigint, expiry = Number.MAX_SAFE_INTEGER): SignedTransaction {
+export function transfer(
+  from: User,
+  nonce: bigint,
+  to: Uint8Array,
+  amount: bigint,
+  expiry = Number.MAX_SAFE_INTEGER,
+): SignedTransaction {
   return signTransaction(
     {
       chainId: CHAIN_ID,
@@ -79,7 +90,12 @@ export function validatorSet(): ValidatorSet {
 }
 
 /** A QC over `block` (its parent's info taken from `parent`) signed by `signers` (default: all four). */
-export function certify(domain: ConsensusDomain, block: Block, parent: Block, signers: readonly number[] = [0, 1, 2, 3]): QuorumCert {
+export function certify(
+  domain: ConsensusDomain,
+  block: Block,
+  parent: Block,
+  signers: readonly number[] = [0, 1, 2, 3],
+): QuorumCert {
   const b = blockInfo(block);
   const p = blockInfo(parent);
   const voteData: VoteData = { block: b, parent: p, commit: block.round === parent.round + 1 ? p : null };
@@ -94,7 +110,14 @@ export function certify(domain: ConsensusDomain, block: Block, parent: Block, si
 }
 
 /** A block on `parent` with `payload`, carrying `qc` (the parent's certificate). */
-export function makeBlock(chain: Chain, parent: Block, qc: QuorumCert, payload: Uint8Array, round: number, timestamp: number): Block {
+export function makeBlock(
+  chain: Chain,
+  parent: Block,
+  qc: QuorumCert,
+  payload: Uint8Array,
+  round: number,
+  timestamp: number,
+): Block {
   return {
     version: BLOCK_VERSION,
     chainId: chain.domain.chainId,
@@ -129,7 +152,7 @@ export async function openChain(disk: MemoryDisk, genesis: Genesis): Promise<Ope
   const p = chain.params;
   const mempool = createShardMempool(
     { chainId: p.chainId, shardId: p.shardId, shardMap: p.shardMap, fees: p.fees },
-    { verifier, state: accountReaderOf(chain.committedView()), now: () => GENESIS_TIME },
+    { verifier, state: chain.accounts, now: () => GENESIS_TIME },
   );
   chain.attachMempool(mempool);
   return {

@@ -14,7 +14,18 @@ import { hasCode } from '../../../core/errors.js';
 import { decodeShardPayload, encodeShardPayload } from '../../../shards/payload.js';
 import { MemoryDisk } from '../../../node/storage/index.js';
 import { decodeReceipt, ReceiptStatus } from '../../../shards/receipt.js';
-import { GENESIS_TIME, INITIAL, FEE, USERS, balanceOf, certify, makeBlock, openChain, testGenesis, transfer } from './chain-fixtures.js';
+import {
+  GENESIS_TIME,
+  INITIAL,
+  FEE,
+  USERS,
+  balanceOf,
+  certify,
+  makeBlock,
+  openChain,
+  testGenesis,
+  transfer,
+} from './chain-fixtures.js';
 
 const genesis = testGenesis();
 const [alice, bob, carol] = USERS as [(typeof USERS)[0], (typeof USERS)[0], (typeof USERS)[0]];
@@ -30,7 +41,12 @@ async function failsWith(p: Promise<unknown>, code: string): Promise<boolean> {
 }
 
 /** Builds a block as a leader does: payload from the mempool on `parent`, then the block around it. */
-async function propose(c: Awaited<ReturnType<typeof openChain>>, parent: Block, qc: QuorumCert, round: number): Promise<Block> {
+async function propose(
+  c: Awaited<ReturnType<typeof openChain>>,
+  parent: Block,
+  qc: QuorumCert,
+  round: number,
+): Promise<Block> {
   const ts = GENESIS_TIME + round * 1000;
   const payload = await c.chain.buildPayload(parent, round, parent.height + 1, ts);
   return makeBlock(c.chain, parent, qc, payload, round, ts);
@@ -49,7 +65,10 @@ t.test('genesis: block, state and metadata are written once; another genesis is 
   t.equal(again.chain.tip.height, 0);
   await again.close();
   const other = testGenesis({ genesisTime: GENESIS_TIME + 1 });
-  t.ok(await failsWith(openChain(disk, other), 'GENESIS_MISMATCH'), 'another genesis is refused: GENESIS_MISMATCH');
+  t.ok(
+    await failsWith(openChain(disk, other), 'GENESIS_MISMATCH'),
+    'another genesis is refused: GENESIS_MISMATCH',
+  );
 });
 
 t.test('execute before the vote, overlays, one atomic commit, receipts and indexes', async (t) => {
@@ -59,9 +78,16 @@ t.test('execute before the vote, overlays, one atomic commit, receipts and index
   const g = leader.chain.genesisBlock;
   const domain = leader.chain.domain;
 
-  const txs = [transfer(alice, 0n, bob.address, 500n), transfer(alice, 1n, carol.address, 700n), transfer(bob, 0n, carol.address, 100n)];
+  const txs = [
+    transfer(alice, 0n, bob.address, 500n),
+    transfer(alice, 1n, carol.address, 700n),
+    transfer(bob, 0n, carol.address, 100n),
+  ];
   const admitted = await leader.mempool.addBatch(txs.map((x) => x.bytes));
-  t.ok(admitted.every((r) => r.ok), 'the mempool admits the transfers');
+  t.ok(
+    admitted.every((r) => r.ok),
+    'the mempool admits the transfers',
+  );
 
   // Height 1: the leader builds, both execute; the roots agree.
   const b1 = await propose(leader, g, genesisQc(g), 1);
@@ -76,13 +102,20 @@ t.test('execute before the vote, overlays, one atomic commit, receipts and index
   // Height 2 on the overlay of height 1: the same sender continues with nonce 2.
   await leader.mempool.addBatch([transfer(alice, 2n, bob.address, 1n).bytes]);
   const b2 = await propose(leader, b1, certify(domain, b1, g), 2);
-  t.equal(decodeShardPayload(b2.payload).transactions.length, 1, 'transactions of the uncommitted parent are not selected again');
+  t.equal(
+    decodeShardPayload(b2.payload).transactions.length,
+    1,
+    'transactions of the uncommitted parent are not selected again',
+  );
   t.same(await leader.chain.execute(b2), { ok: true });
   t.same(await peer.chain.execute(b2), { ok: true });
 
   // A block whose claimed state root differs is refused and leaves no trace.
   const { header, transactions } = decodeShardPayload(b2.payload);
-  const forged = encodeShardPayload({ header: { ...header, stateRoot: new Uint8Array(32).fill(7) }, transactions });
+  const forged = encodeShardPayload({
+    header: { ...header, stateRoot: new Uint8Array(32).fill(7) },
+    transactions,
+  });
   const bad = makeBlock(peer.chain, b1, certify(domain, b1, g), forged, 3, GENESIS_TIME + 3000);
   const verdict = await peer.chain.execute(bad);
   t.equal(verdict.ok, false);
@@ -96,7 +129,10 @@ t.test('execute before the vote, overlays, one atomic commit, receipts and index
   t.equal(leader.store.committedHeight(), 1);
   t.equal(balanceOf(leader.chain, bob.address), INITIAL + 500n - 100n - FEE);
   t.equal(balanceOf(leader.chain, alice.address), INITIAL - 500n - 700n - 2n * FEE);
-  t.ok(equalBytes((await leader.store.commitCerts.get(1))!.voteData.commit!.id, blockId(b1)), 'the commit certificate is stored at the height');
+  t.ok(
+    equalBytes((await leader.store.commitCerts.get(1))!.voteData.commit!.id, blockId(b1)),
+    'the commit certificate is stored at the height',
+  );
   const receipt = decodeReceipt((await leader.store.receipts.get(txs[0]!.hash))!);
   t.equal(receipt.status, ReceiptStatus.SUCCESS);
   t.same(await leader.store.txLocations.get(txs[1]!.hash), { height: 1, index: 1 });
@@ -107,51 +143,72 @@ t.test('execute before the vote, overlays, one atomic commit, receipts and index
   await leader.chain.commit([b1], qc2);
   t.equal(leader.chain.tip.height, 1);
   const rival = makeBlock(leader.chain, g, genesisQc(g), b1.payload, 1, b1.timestamp + 1);
-  t.ok(await failsWith(leader.chain.commit([rival], qc2), 'COMMIT_CONFLICT'), 'another block at a committed height is refused: COMMIT_CONFLICT');
+  t.ok(
+    await failsWith(leader.chain.commit([rival], qc2), 'COMMIT_CONFLICT'),
+    'another block at a committed height is refused: COMMIT_CONFLICT',
+  );
 
   await leader.close();
   await peer.close();
 });
 
-t.test('recovery: a restarted chain re-executes its uncommitted blocks and reaches the same state root', async (t) => {
-  const disk = new MemoryDisk();
-  const a = await openChain(disk, genesis);
-  const g = a.chain.genesisBlock;
-  const domain = a.chain.domain;
-  await a.mempool.addBatch([transfer(carol, 0n, alice.address, 42n).bytes]);
-  const b1 = await propose(a, g, genesisQc(g), 1);
-  await a.chain.execute(b1);
-  a.chain.persistUncommitted(b1);
-  await a.mempool.addBatch([transfer(carol, 1n, bob.address, 43n).bytes]);
-  const qc1 = certify(domain, b1, g);
-  const b2 = await propose(a, b1, qc1, 2);
-  await a.chain.execute(b2);
-  a.chain.persistUncommitted(b2);
-  const qc2 = certify(domain, b2, b1);
-  a.chain.persistHighQc(qc2);
-  await a.chain.commit([b1], qc2);
-  const b3 = await propose(a, b2, qc2, 3);
-  await a.chain.execute(b3);
-  a.chain.persistUncommitted(b3);
-  const rootBefore = a.chain.viewOf(blockId(b3))!.root;
-  await a.close();
+t.test(
+  'recovery: a restarted chain re-executes its uncommitted blocks and reaches the same state root',
+  async (t) => {
+    const disk = new MemoryDisk();
+    const a = await openChain(disk, genesis);
+    const g = a.chain.genesisBlock;
+    const domain = a.chain.domain;
+    await a.mempool.addBatch([transfer(carol, 0n, alice.address, 42n).bytes]);
+    const b1 = await propose(a, g, genesisQc(g), 1);
+    await a.chain.execute(b1);
+    a.chain.persistUncommitted(b1);
+    await a.mempool.addBatch([transfer(carol, 1n, bob.address, 43n).bytes]);
+    const qc1 = certify(domain, b1, g);
+    const b2 = await propose(a, b1, qc1, 2);
+    await a.chain.execute(b2);
+    a.chain.persistUncommitted(b2);
+    const qc2 = certify(domain, b2, b1);
+    a.chain.persistHighQc(qc2);
+    await a.chain.commit([b1], qc2);
+    const b3 = await propose(a, b2, qc2, 3);
+    await a.chain.execute(b3);
+    a.chain.persistUncommitted(b3);
+    const rootBefore = a.chain.viewOf(blockId(b3))!.root;
+    await a.close();
 
-  // Restart on the same disk: the committed tip and the uncommitted blocks come back.
-  const b = await openChain(disk, genesis);
-  t.equal(b.chain.tip.height, 1, 'resumes at the committed height');
-  const rec = await b.chain.recovery();
-  t.ok(equalBytes(blockId(rec.root), blockId(b1)));
-  t.ok(equalBytes(rec.rootCommitQc.voteData.commit!.id, blockId(b1)));
-  t.same(rec.blocks.map((x) => x.height), [2, 3], 'blocks at or below the committed height are not replayed');
-  t.equal(rec.highQc?.voteData.block.round, 2);
-  for (const blk of rec.blocks) t.same(await b.chain.execute(blk), { ok: true });
-  t.equal(toHex(b.chain.viewOf(blockId(b3))!.root), toHex(rootBefore), 'the re-executed tip has the same state root');
-  await b.chain.commit([b2, b3], certify(domain, { ...b3, round: 4, height: 4, parentId: blockId(b3) } as Block, b3));
-  t.equal(b.chain.tip.height, 3);
-  t.equal(balanceOf(b.chain, bob.address), INITIAL + 43n);
-  t.same(await b.store.listUncommitted(), [], 'committed blocks left the uncommitted bucket in the same batch');
-  await b.close();
-});
+    // Restart on the same disk: the committed tip and the uncommitted blocks come back.
+    const b = await openChain(disk, genesis);
+    t.equal(b.chain.tip.height, 1, 'resumes at the committed height');
+    const rec = await b.chain.recovery();
+    t.ok(equalBytes(blockId(rec.root), blockId(b1)));
+    t.ok(equalBytes(rec.rootCommitQc.voteData.commit!.id, blockId(b1)));
+    t.same(
+      rec.blocks.map((x) => x.height),
+      [2, 3],
+      'blocks at or below the committed height are not replayed',
+    );
+    t.equal(rec.highQc?.voteData.block.round, 2);
+    for (const blk of rec.blocks) t.same(await b.chain.execute(blk), { ok: true });
+    t.equal(
+      toHex(b.chain.viewOf(blockId(b3))!.root),
+      toHex(rootBefore),
+      'the re-executed tip has the same state root',
+    );
+    await b.chain.commit(
+      [b2, b3],
+      certify(domain, { ...b3, round: 4, height: 4, parentId: blockId(b3) } as Block, b3),
+    );
+    t.equal(b.chain.tip.height, 3);
+    t.equal(balanceOf(b.chain, bob.address), INITIAL + 43n);
+    t.same(
+      await b.store.listUncommitted(),
+      [],
+      'committed blocks left the uncommitted bucket in the same batch',
+    );
+    await b.close();
+  },
+);
 
 t.test('a commit is all or nothing across a power cut', async (t) => {
   const disk = new MemoryDisk();

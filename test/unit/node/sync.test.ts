@@ -24,12 +24,27 @@ import {
   type CommittedResponse,
 } from '../../../node/sync/index.js';
 import { decodeShardPayload, encodeShardPayload } from '../../../shards/payload.js';
-import { GENESIS_TIME, USERS, certify, makeBlock, openChain, testGenesis, transfer, validatorSet, type OpenedChain } from './chain-fixtures.js';
+import {
+  GENESIS_TIME,
+  USERS,
+  certify,
+  makeBlock,
+  openChain,
+  testGenesis,
+  transfer,
+  validatorSet,
+  type OpenedChain,
+} from './chain-fixtures.js';
 
 const genesis = testGenesis();
 
 function verifyContext(c: OpenedChain): VerifyContext {
-  return { domain: c.chain.domain, validators: validatorSet(), scheme: ed25519Scheme, genesisQc: genesisQc(c.chain.genesisBlock) };
+  return {
+    domain: c.chain.domain,
+    validators: validatorSet(),
+    scheme: ed25519Scheme,
+    genesisQc: genesisQc(c.chain.genesisBlock),
+  };
 }
 
 /**
@@ -53,12 +68,22 @@ async function sourceChain(n: number): Promise<{ src: OpenedChain; blocks: Block
     // qc certifies `block` and commits its parent; height 3 waits to be committed with 4.
     if (h >= 2 && h - 1 !== 3) await src.chain.commit(h - 1 === 4 ? [blocks[3]!, blocks[4]!] : [parent], qc);
   }
-  const server = new SyncServer({ store: src.store, committedHeight: () => src.chain.tip.height, serveFromEngine: () => ({ blocks: [] }) });
+  const server = new SyncServer({
+    store: src.store,
+    committedHeight: () => src.chain.tip.height,
+    serveFromEngine: () => ({ blocks: [] }),
+  });
   return { src, blocks, server };
 }
 
-async function committedResponse(server: SyncServer, from: number, count: number): Promise<CommittedResponse> {
-  const r = decodeSyncResponse(await server.handle(encodeSyncRequest({ type: 'committed', value: { from, count } })));
+async function committedResponse(
+  server: SyncServer,
+  from: number,
+  count: number,
+): Promise<CommittedResponse> {
+  const r = decodeSyncResponse(
+    await server.handle(encodeSyncRequest({ type: 'committed', value: { from, count } })),
+  );
   if (r.type !== 'committed') throw new Error('unexpected response kind');
   return r.value;
 }
@@ -68,7 +93,9 @@ function syncErrorCode(fn: () => unknown): string | null {
     fn();
     return null;
   } catch (err) {
-    return hasCode(err, String((err as { code?: string }).code)) ? String((err as { code: string }).code) : 'UNTYPED';
+    return hasCode(err, String((err as { code?: string }).code))
+      ? String((err as { code: string }).code)
+      : 'UNTYPED';
   }
 }
 
@@ -80,36 +107,78 @@ t.test('verification: certified blocks pass; without a valid commit certificate 
   const digest = (p: Uint8Array): Uint8Array => dst.chain.payloadDigest(p);
   const resp = await committedResponse(server, 1, 6);
   t.equal(resp.tip, 6);
-  t.same(resp.blocks.map((b) => b.height), [1, 2, 3, 4, 5, 6]);
-  t.same(resp.certs.map((c) => c.height), [1, 2, 4, 5, 6], 'no certificate is stored at height 3 (committed with 4)');
+  t.same(
+    resp.blocks.map((b) => b.height),
+    [1, 2, 3, 4, 5, 6],
+  );
+  t.same(
+    resp.certs.map((c) => c.height),
+    [1, 2, 4, 5, 6],
+    'no certificate is stored at height 3 (committed with 4)',
+  );
 
   const segments = verifyCommittedResponse(ctx, tip, resp, digest);
-  t.same(segments.map((s) => s.blocks.map((b) => b.height)), [[1], [2], [3, 4], [5], [6]], 'height 3 is proven by its hash link to 4');
+  t.same(
+    segments.map((s) => s.blocks.map((b) => b.height)),
+    [[1], [2], [3, 4], [5], [6]],
+    'height 3 is proven by its hash link to 4',
+  );
 
   // No certificate at all: refused.
-  t.equal(syncErrorCode(() => verifyCommittedResponse(ctx, tip, { ...resp, certs: [] }, digest)), 'NO_CERTIFICATE');
+  t.equal(
+    syncErrorCode(() => verifyCommittedResponse(ctx, tip, { ...resp, certs: [] }, digest)),
+    'NO_CERTIFICATE',
+  );
   // A certificate with one signature altered: refused.
   const c0 = resp.certs[0]!;
   const sig = new Uint8Array(c0.qc.signatures[0]!);
   sig[5]! ^= 1;
   const forged = { ...c0, qc: { ...c0.qc, signatures: [sig, ...c0.qc.signatures.slice(1)] } };
-  t.equal(syncErrorCode(() => verifyCommittedResponse(ctx, tip, { ...resp, certs: [forged] }, digest)), 'BAD_CERTIFICATE');
+  t.equal(
+    syncErrorCode(() => verifyCommittedResponse(ctx, tip, { ...resp, certs: [forged] }, digest)),
+    'BAD_CERTIFICATE',
+  );
   // Two of four signers hold no quorum: refused.
   const b1 = resp.blocks[0]!;
   const weak = { height: 1, qc: certify(dst.chain.domain, resp.blocks[1]!, b1, [0, 1]) };
-  t.equal(syncErrorCode(() => verifyCommittedResponse(ctx, tip, { ...resp, blocks: [b1, resp.blocks[1]!], certs: [weak] }, digest)), 'BAD_CERTIFICATE');
+  t.equal(
+    syncErrorCode(() =>
+      verifyCommittedResponse(ctx, tip, { ...resp, blocks: [b1, resp.blocks[1]!], certs: [weak] }, digest),
+    ),
+    'BAD_CERTIFICATE',
+  );
   // A certificate that names another block than the one at its height: refused.
-  t.equal(syncErrorCode(() => verifyCommittedResponse(ctx, tip, { ...resp, certs: [{ height: 2, qc: c0.qc }] }, digest)), 'BAD_CERTIFICATE');
+  t.equal(
+    syncErrorCode(() =>
+      verifyCommittedResponse(ctx, tip, { ...resp, certs: [{ height: 2, qc: c0.qc }] }, digest),
+    ),
+    'BAD_CERTIFICATE',
+  );
   // A block that does not extend our tip: refused.
-  t.equal(syncErrorCode(() => verifyCommittedResponse(ctx, tip, { ...resp, blocks: resp.blocks.slice(1) }, digest)), 'NOT_LINKED');
+  t.equal(
+    syncErrorCode(() => verifyCommittedResponse(ctx, tip, { ...resp, blocks: resp.blocks.slice(1) }, digest)),
+    'NOT_LINKED',
+  );
   // A payload whose header is not the one the block id commits to: refused.
   const { header, transactions } = decodeShardPayload(b1.payload);
-  const altered = encodeShardPayload({ header: { ...header, stateRoot: new Uint8Array(32).fill(9) }, transactions });
+  const altered = encodeShardPayload({
+    header: { ...header, stateRoot: new Uint8Array(32).fill(9) },
+    transactions,
+  });
   const swapped = { ...b1, payload: altered };
-  t.equal(syncErrorCode(() => verifyCommittedResponse(ctx, tip, { ...resp, blocks: [swapped] }, digest)), 'PAYLOAD_DIGEST');
+  t.equal(
+    syncErrorCode(() => verifyCommittedResponse(ctx, tip, { ...resp, blocks: [swapped] }, digest)),
+    'PAYLOAD_DIGEST',
+  );
   // Requests that do not decode are refused with a typed error (the peer is scored down by the network).
-  t.equal(syncErrorCode(() => decodeSyncRequest(new Uint8Array([0x93, 1, 2, 3]))), 'MALFORMED');
-  t.equal(syncErrorCode(() => decodeSyncRequest(new Uint8Array(5000))), 'MALFORMED');
+  t.equal(
+    syncErrorCode(() => decodeSyncRequest(new Uint8Array([0x93, 1, 2, 3]))),
+    'MALFORMED',
+  );
+  t.equal(
+    syncErrorCode(() => decodeSyncRequest(new Uint8Array(5000))),
+    'MALFORMED',
+  );
   await src.close();
   await dst.close();
 });
@@ -151,12 +220,20 @@ t.test('a node that is behind catches up to the same height and state root', asy
   t.equal(dst.chain.tip.height, 9, 'caught up to the source committed height');
   t.equal(toHex(dst.chain.tip.header.stateRoot), toHex(src.chain.tip.header.stateRoot), 'same state root');
   t.equal(toHex(dst.chain.tip.id), toHex(src.chain.tip.id), 'same block');
-  t.ok(roots.length >= 3 && roots.every((r) => r.height === r.qcHeight), "the engine's root follows each synced batch with its certificate");
+  t.ok(
+    roots.length >= 3 && roots.every((r) => r.height === r.qcHeight),
+    "the engine's root follows each synced batch with its certificate",
+  );
   t.ok(penalized.includes('MALFORMED'), 'the peer that answered garbage was scored down');
   t.ok(penalized.includes('EXECUTION_FAILED'), 'the peer that altered a payload was scored down');
   t.ok(await dst.store.commitCerts.get(2), 'certificates are kept at their heights for the next node');
   t.equal(await dst.store.commitCerts.get(3), null);
-  t.equal(toHex((await dst.store.blockAtHeight(5)) ? blockId((await dst.store.blockAtHeight(5))!) : new Uint8Array(0)), toHex(blockId((await src.store.blockAtHeight(5))!)));
+  t.equal(
+    toHex(
+      (await dst.store.blockAtHeight(5)) ? blockId((await dst.store.blockAtHeight(5))!) : new Uint8Array(0),
+    ),
+    toHex(blockId((await src.store.blockAtHeight(5))!)),
+  );
   await src.close();
   await dst.close();
 });

@@ -50,7 +50,11 @@ function configOf(i: number, p2pPort = 0, peers: string[] = []): NodeConfig {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until(what: string, cond: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
+async function until(
+  what: string,
+  cond: () => Promise<boolean> | boolean,
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -78,23 +82,33 @@ t.test('four validators over libp2p and LevelDB commit transfers; a restarted on
   const endpoints = [];
   for (const v of validators) endpoints.push(await v.start());
   // Full mesh (the network dials each pair from one side).
-  for (let i = 0; i < 4; i++) for (let j = i + 1; j < 4; j++) validators[i]!.network.addStaticPeer(endpoints[j]!.p2p);
+  for (let i = 0; i < 4; i++)
+    for (let j = i + 1; j < 4; j++) validators[i]!.network.addStaticPeer(endpoints[j]!.p2p);
   const rpcs = endpoints.map((e) => new JsonRpcTransport(e.rpc));
   t.teardown(async () => {
     for (const r of rpcs) r.close();
     for (const v of validators) await v.stop();
   });
 
-  await until('every validator commits', async () => (await Promise.all(rpcs.map(status))).every((s) => s.committedHeight >= 2));
+  await until('every validator commits', async () =>
+    (await Promise.all(rpcs.map(status))).every((s) => s.committedHeight >= 2),
+  );
 
   // Transfers through different validators' RPC: alice -> bob, carol -> dave.
-  const [alice, bob, carol, dave] = USERS as unknown as [(typeof USERS)[0], (typeof USERS)[0], (typeof USERS)[0], (typeof USERS)[0]];
+  const [alice, bob, carol, dave] = USERS as unknown as [
+    (typeof USERS)[0],
+    (typeof USERS)[0],
+    (typeof USERS)[0],
+    (typeof USERS)[0],
+  ];
   const sent: string[] = [];
   for (let n = 0; n < 10; n++) {
     const a = transfer(alice, BigInt(n), bob.address, 10n);
     const c = transfer(carol, BigInt(n), dave.address, 20n);
     const ra = (await rpcs[n % 4]!.call('hs_sendTransaction', ['0x' + toHex(a.bytes)])) as { hash: string };
-    const rc = (await rpcs[(n + 1) % 4]!.call('hs_sendTransaction', ['0x' + toHex(c.bytes)])) as { hash: string };
+    const rc = (await rpcs[(n + 1) % 4]!.call('hs_sendTransaction', ['0x' + toHex(c.bytes)])) as {
+      hash: string;
+    };
     t.equal(ra.hash, '0x' + toHex(a.hash));
     sent.push(ra.hash, rc.hash);
   }
@@ -107,10 +121,14 @@ t.test('four validators over libp2p and LevelDB commit transfers; a restarted on
     t.equal((err as RpcError).context.dataCode, 'MALFORMED', 'malformed transaction: MALFORMED');
   }
   // Garbage on the proposals topic is rejected by every receiver (a scored-down REJECT).
-  await validators[0]!.network.publish(gossipTopic(CHAIN_ID, 0, 'proposals'), new Uint8Array([0xc1, 0xc1, 0xc1]));
+  await validators[0]!.network.publish(
+    gossipTopic(CHAIN_ID, 0, 'proposals'),
+    new Uint8Array([0xc1, 0xc1, 0xc1]),
+  );
 
   await until('every transfer is committed on every validator', async () => {
-    for (const rpc of rpcs) for (const h of sent) if ((await rpc.call('hs_getReceipt', [h])) === null) return false;
+    for (const rpc of rpcs)
+      for (const h of sent) if ((await rpc.call('hs_getReceipt', [h])) === null) return false;
     return true;
   });
   const receipt = (await rpcs[2]!.call('hs_getReceipt', [sent[0]])) as { status: string; fee: string };
@@ -123,7 +141,13 @@ t.test('four validators over libp2p and LevelDB commit transfers; a restarted on
     t.equal((err as RpcError).context.dataCode, 'NONCE_TOO_LOW', 'replay: NONCE_TOO_LOW');
   }
   await until('the garbage proposal is counted as rejected', () =>
-    validators.slice(1).some((v) => /hotshard_gossip_messages_total\{topic="0\/proposals",verdict="reject"\} [1-9]/.test(v.metrics.expose())),
+    validators
+      .slice(1)
+      .some((v) =>
+        /hotshard_gossip_messages_total\{topic="0\/proposals",verdict="reject"\} [1-9]/.test(
+          v.metrics.expose(),
+        ),
+      ),
   );
 
   // Stop validator 3, keep the network going without it, start it again from its data directory.
@@ -131,10 +155,23 @@ t.test('four validators over libp2p and LevelDB commit transfers; a restarted on
   const heightAtStop = (await status(rpcs[3]!)).committedHeight;
   await validators[3]!.stop();
   rpcs[3]!.close();
-  for (let n = 10; n < 15; n++) await rpcs[n % 3]!.call('hs_sendTransaction', ['0x' + toHex(transfer(alice, BigInt(n), bob.address, 10n).bytes)]);
-  await until('the other three keep committing', async () => (await status(rpcs[0]!)).committedHeight >= heightAtStop + 10);
+  for (let n = 10; n < 15; n++)
+    await rpcs[n % 3]!.call('hs_sendTransaction', [
+      '0x' + toHex(transfer(alice, BigInt(n), bob.address, 10n).bytes),
+    ]);
+  await until(
+    'the other three keep committing',
+    async () => (await status(rpcs[0]!)).committedHeight >= heightAtStop + 10,
+  );
 
-  const restarted = await Validator.create(configOf(3, v3port, endpoints.slice(0, 3).map((e) => e.p2p)), { logger });
+  const restarted = await Validator.create(
+    configOf(
+      3,
+      v3port,
+      endpoints.slice(0, 3).map((e) => e.p2p),
+    ),
+    { logger },
+  );
   validators[3] = restarted;
   t.ok(restarted.chain.tip.height >= heightAtStop, 'the restarted validator resumes from its own database');
   const e3 = await restarted.start();
@@ -143,21 +180,34 @@ t.test('four validators over libp2p and LevelDB commit transfers; a restarted on
   const alice15 = INITIAL - 15n * (10n + FEE);
   await until('the restarted validator catches up', async () => {
     const s = await status(rpcs[3]!);
-    const bal = (await rpcs[3]!.call('hs_getAccount', ['0x' + toHex(alice.address)])) as { balances: Record<string, string> };
-    return s.committedHeight >= heightAtStop + 10 && BigInt(Object.values(bal.balances)[0] ?? '0') === alice15;
+    const bal = (await rpcs[3]!.call('hs_getAccount', ['0x' + toHex(alice.address)])) as {
+      balances: Record<string, string>;
+    };
+    return (
+      s.committedHeight >= heightAtStop + 10 && BigInt(Object.values(bal.balances)[0] ?? '0') === alice15
+    );
   });
 
   // Everyone agrees: the same state root at one height, and the same balances (no transfer lost or doubled).
   const statuses = await Promise.all(rpcs.map(status));
   const h = Math.min(...statuses.map((s) => s.committedHeight));
   const roots = await Promise.all(rpcs.map((r) => stateRootAt(r, h)));
-  t.ok(roots.every((r) => r !== null && r === roots[0]), `same state root at height ${h} on all four`);
+  t.ok(
+    roots.every((r) => r !== null && r === roots[0]),
+    `same state root at height ${h} on all four`,
+  );
   for (const rpc of rpcs) {
-    const a = (await rpc.call('hs_getAccount', ['0x' + toHex(alice.address), { proof: true }])) as { nonce: string; balances: Record<string, string>; proof?: string };
+    const a = (await rpc.call('hs_getAccount', ['0x' + toHex(alice.address), { proof: true }])) as {
+      nonce: string;
+      balances: Record<string, string>;
+      proof?: string;
+    };
     t.equal(a.nonce, '15');
     t.same(Object.values(a.balances), [alice15.toString()]);
     t.ok(typeof a.proof === 'string' && a.proof.startsWith('0x'), 'a proof is returned on request');
   }
-  const d = (await rpcs[3]!.call('hs_getAccount', ['0x' + toHex(dave.address)])) as { balances: Record<string, string> };
+  const d = (await rpcs[3]!.call('hs_getAccount', ['0x' + toHex(dave.address)])) as {
+    balances: Record<string, string>;
+  };
   t.same(Object.values(d.balances), [(INITIAL + 200n).toString()]);
 });

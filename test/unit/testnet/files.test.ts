@@ -1,13 +1,27 @@
 /** The files of a testnet directory: creation, resume, conflicts, and the node configs it writes. */
 import t from 'tap';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toHex } from '../../../core/bytes.js';
 import { readGenesisFile } from '../../../genesis/json.js';
 import { readKeyFile } from '../../../genesis/keyfile.js';
 import { parseNodeConfig } from '../../../node/config.js';
-import { choosePorts, openTestnetFiles, validatorConfig, writeValidatorConfigs } from '../../../node/testnet/files.js';
+import {
+  choosePorts,
+  openTestnetFiles,
+  validatorConfig,
+  writeValidatorConfigs,
+} from '../../../node/testnet/files.js';
 import { readTestnetFile, writeTestnetFile } from '../../../node/testnet/file.js';
 import { TestnetLayout } from '../../../node/testnet/layout.js';
 import { freePort } from '../../../node/testnet/ports.js';
@@ -56,7 +70,10 @@ t.test('resume: the same keys and genesis, never recreated', async (t) => {
 t.test('options that contradict the directory are refused, naming them', async (t) => {
   const dir = join(tempDir(t), 'net');
   await openTestnetFiles({ dir });
-  await t.rejects(openTestnetFiles({ dir, validatorsPerShard: 7 }), { code: 'DIR_CONFLICT', message: /validators per shard 7 \(the directory has 4\)/ });
+  await t.rejects(openTestnetFiles({ dir, validatorsPerShard: 7 }), {
+    code: 'DIR_CONFLICT',
+    message: /validators per shard 7 \(the directory has 4\)/,
+  });
   await t.resolves(openTestnetFiles({ dir, validatorsPerShard: 4 }), 'the same value is fine');
 });
 
@@ -70,7 +87,10 @@ t.test('a non-empty directory without a testnet is refused', async (t) => {
 
 t.test('bad counts are refused before anything is written', async (t) => {
   const dir = join(tempDir(t), 'net');
-  await t.rejects(openTestnetFiles({ dir, validatorsPerShard: 3 }), { code: 'BAD_OPTIONS', message: /validators per shard/ });
+  await t.rejects(openTestnetFiles({ dir, validatorsPerShard: 3 }), {
+    code: 'BAD_OPTIONS',
+    message: /validators per shard/,
+  });
   await t.rejects(openTestnetFiles({ dir, shards: 0 }), { code: 'BAD_OPTIONS' });
   t.notOk(existsSync(dir));
 });
@@ -90,7 +110,11 @@ t.test('configs: valid for node/config.ts, relative paths, every other validator
   const files = await openTestnetFiles({ dir });
   const ports = await choosePorts(files.layout, 4, '127.0.0.1');
   t.equal(new Set(ports.flatMap((p) => [p.p2p, p.rpc])).size, 8, 'eight distinct ports');
-  writeValidatorConfigs(files, ports, { host: '127.0.0.1', logLevel: 'info', tuning: { verifierThreads: 0 } });
+  writeValidatorConfigs(files, ports, {
+    host: '127.0.0.1',
+    logLevel: 'info',
+    tuning: { verifierThreads: 0 },
+  });
   for (const v of files.validators) {
     const paths = files.layout.validator(v.index);
     const json = JSON.parse(readFileSync(paths.configFile, 'utf8')) as unknown;
@@ -101,7 +125,10 @@ t.test('configs: valid for node/config.ts, relative paths, every other validator
     t.equal(cfg.rpc.port, ports[v.index]!.rpc);
     t.equal(cfg.tuning.verifierThreads, 0);
     t.equal(cfg.peers.length, 3);
-    t.notOk(cfg.peers.some((p) => p.endsWith(v.peerId)), 'not itself');
+    t.notOk(
+      cfg.peers.some((p) => p.endsWith(v.peerId)),
+      'not itself',
+    );
   }
   // Resume keeps the ports that are still free, and replaces one that is taken.
   const again = await choosePorts(files.layout, 4, '127.0.0.1');
@@ -114,7 +141,10 @@ t.test('configs: valid for node/config.ts, relative paths, every other validator
   t.not(moved[1]!.rpc, ports[1]!.rpc, 'a taken port is replaced');
   t.same(moved[0], ports[0]);
   const cfg0 = validatorConfig(files, 0, moved, { host: '127.0.0.1', logLevel: 'info' });
-  t.ok((cfg0.peers as string[]).some((p) => p.includes(`/tcp/${moved[1]!.p2p}/`)), 'peers follow the new ports');
+  t.ok(
+    (cfg0.peers as string[]).some((p) => p.includes(`/tcp/${moved[1]!.p2p}/`)),
+    'peers follow the new ports',
+  );
 });
 
 t.test('testnet.json round trip, and endpoint resolution for the CLI', async (t) => {
@@ -129,11 +159,24 @@ t.test('testnet.json round trip, and endpoint resolution for the CLI', async (t)
     genesisHash: '0x00',
     nativeAsset: '0x' + 'ff'.repeat(20),
     startedAt: new Date().toISOString(),
-    validators: [{ name: 'validator-0', shard: 0, rpc: `http://127.0.0.1:${port}`, pid: 1, p2p: '', publicKey: '0x', configFile: '', logFile: '' }],
+    validators: [
+      {
+        name: 'validator-0',
+        shard: 0,
+        rpc: `http://127.0.0.1:${port}`,
+        pid: 1,
+        p2p: '',
+        publicKey: '0x',
+        configFile: '',
+        logFile: '',
+      },
+    ],
     accounts: [{ address: '0x' + '11'.repeat(20), keyFile: 'k', shard: 0, balance: '5' }],
   });
   t.equal(readTestnetFile(dir).validators[0]!.rpc, `http://127.0.0.1:${port}`);
-  t.same(resolveEndpoints({ testnet: dir }).endpoints, [{ name: 'validator-0', rpc: `http://127.0.0.1:${port}`, shard: 0 }]);
+  t.same(resolveEndpoints({ testnet: dir }).endpoints, [
+    { name: 'validator-0', rpc: `http://127.0.0.1:${port}`, shard: 0 },
+  ]);
   t.same(resolveEndpoints({ rpc: 'http://127.0.0.1:1' }).endpoints[0]!.rpc, 'http://127.0.0.1:1');
   t.throws(() => resolveEndpoints({ rpc: 'http://x', testnet: dir }), { code: 'BAD_OPTIONS' });
   t.throws(() => readTestnetFile(join(dir, 'nope')), { code: 'BAD_DIR', message: /hotshard testnet/ });
