@@ -68,11 +68,26 @@ async function breakdown(l1: L1, hash: Hex): Promise<Breakdown> {
   const res = await fetch(l1.rpcUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'debug_traceTransaction', params: [hash, { disableStorage: true, disableMemory: true }] }),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'debug_traceTransaction',
+      params: [hash, { disableStorage: true, disableMemory: true }],
+    }),
   });
   const trace = ((await res.json()) as { result: { structLogs: StructLog[] } }).result;
   const logs = trace.structLogs;
-  const b: Breakdown = { gasUsed: receipt.gasUsed, intrinsic: 21_000n, calldata: calldataGas(tx.input), ecrecover: 0n, sstore: 0n, sload: 0n, keccak: 0n, logs: 0n, other: 0n };
+  const b: Breakdown = {
+    gasUsed: receipt.gasUsed,
+    intrinsic: 21_000n,
+    calldata: calldataGas(tx.input),
+    ecrecover: 0n,
+    sstore: 0n,
+    sload: 0n,
+    keccak: 0n,
+    logs: 0n,
+    other: 0n,
+  };
   for (let i = 0; i < logs.length; i++) {
     const s = logs[i]!;
     const next = logs[i + 1];
@@ -89,7 +104,11 @@ async function breakdown(l1: L1, hash: Hex): Promise<Breakdown> {
   return b;
 }
 
-function checkpoint(sequence: bigint, withdrawals: { root: Hex; count: bigint } = { root: EMPTY_WITHDRAWALS_ROOT, count: 0n }, extra: Partial<Checkpoint> = {}): Checkpoint {
+function checkpoint(
+  sequence: bigint,
+  withdrawals: { root: Hex; count: bigint } = { root: EMPTY_WITHDRAWALS_ROOT, count: 0n },
+  extra: Partial<Checkpoint> = {},
+): Checkpoint {
   return {
     chainId: 1n,
     sequence,
@@ -108,10 +127,18 @@ function checkpoint(sequence: bigint, withdrawals: { root: Hex; count: bigint } 
   };
 }
 
-async function submit(l1: L1, bridge: Awaited<ReturnType<typeof deployBridge>>['contract'], dev: DevCommittee, cp: Checkpoint, signers: number) {
+async function submit(
+  l1: L1,
+  bridge: Awaited<ReturnType<typeof deployBridge>>['contract'],
+  dev: DevCommittee,
+  cp: Checkpoint,
+  signers: number,
+) {
   const indices = Array.from({ length: signers }, (_, i) => i);
   const sigs = await signByMembers(dev, cp, bridge.domain, indices);
-  const packed = packSignatures(indices.map((index, k) => ({ index, ...compactSignature(sigs[k]!.signature) })));
+  const packed = packSignatures(
+    indices.map((index, k) => ({ index, ...compactSignature(sigs[k]!.signature) })),
+  );
   const r = await bridge.submitCheckpoint(cp, dev.committee.words, packed);
   if (r.outcome !== 'accepted') throw new Error(`checkpoint ${cp.sequence} was ${r.outcome}`);
   return r.receipt;
@@ -120,17 +147,27 @@ async function submit(l1: L1, bridge: Awaited<ReturnType<typeof deployBridge>>['
 const fmt = (n: bigint | number): string => n.toLocaleString('en-US');
 
 // Steps tracing makes debug_traceTransaction return the opcode trace the breakdown needs.
-const anvil = await startAnvil({ extraArgs: ["--steps-tracing"] });
+const anvil = await startAnvil({ extraArgs: ['--steps-tracing'] });
 try {
   const l1 = await connectL1(anvil.rpcUrl, { privateKey: anvil.privateKeys[0]!, pollingIntervalMs: 10 });
   const user = await connectL1(anvil.rpcUrl, { privateKey: anvil.privateKeys[1]!, pollingIntervalMs: 10 });
   const a = await artifact('HotshardBridge');
   log(`bridge gas on anvil (HotshardBridge ${fmt(a.runtimeSize)} bytes of runtime code)`);
   log('');
-  log('checkpoints: a later one (not the first), equal stakes of 10^18, committee and signatures in calldata');
-  log('signers      gasUsed   intrinsic  calldata  ecrecover   SSTORE   SLOAD  keccak   logs   other     floor');
+  log(
+    'checkpoints: a later one (not the first), equal stakes of 10^18, committee and signatures in calldata',
+  );
+  log(
+    'signers      gasUsed   intrinsic  calldata  ecrecover   SSTORE   SLOAD  keccak   logs   other     floor',
+  );
 
-  const result: { checkpoint: Record<string, number>; depositEth: number; depositErc20: number; withdraw: number; withdrawFirst: number } = {
+  const result: {
+    checkpoint: Record<string, number>;
+    depositEth: number;
+    depositErc20: number;
+    withdraw: number;
+    withdrawFirst: number;
+  } = {
     checkpoint: {},
     depositEth: 0,
     depositErc20: 0,
@@ -138,7 +175,10 @@ try {
     withdrawFirst: 0,
   };
   for (const [size, signers] of CASES) {
-    const dev = devCommittee(Array.from({ length: size }, () => STAKE), `bench-${size}`);
+    const dev = devCommittee(
+      Array.from({ length: size }, () => STAKE),
+      `bench-${size}`,
+    );
     const { contract } = await deployBridge(l1, dev.committee, {
       sidechainChainId: 1n,
       genesisHash: keccak256(toHex('bench genesis')),
@@ -148,8 +188,20 @@ try {
       limits: [],
     });
     // The first checkpoint pays for the state slot going from zero; measure the second.
-    await submit(l1, contract, dev, checkpoint(1n, { root: keccak256(toHex('root 1')), count: 10n }), signers);
-    const receipt = await submit(l1, contract, dev, checkpoint(2n, { root: keccak256(toHex('root 2')), count: 20n }), signers);
+    await submit(
+      l1,
+      contract,
+      dev,
+      checkpoint(1n, { root: keccak256(toHex('root 1')), count: 10n }),
+      signers,
+    );
+    const receipt = await submit(
+      l1,
+      contract,
+      dev,
+      checkpoint(2n, { root: keccak256(toHex('root 2')), count: 20n }),
+      signers,
+    );
     const b = await breakdown(l1, receipt.transactionHash);
     // Floor of this design: intrinsic, calldata, 3,000 + 100 per ecrecover, two new slots, the state slot.
     const floor = b.intrinsic + b.calldata + BigInt(signers) * 3_100n + 2n * 22_100n + 5_000n;
@@ -159,7 +211,9 @@ try {
     );
   }
   const g67 = result.checkpoint['67']!;
-  log(`67 of 100: ${fmt(g67)} gas; goal < 450,000 ${g67 < 450_000 ? 'met' : 'MISSED'}, stretch < 400,000 ${g67 < 400_000 ? 'met' : 'missed'}; Polygon PoS's stake-weighted check: about 508,000`);
+  log(
+    `67 of 100: ${fmt(g67)} gas; goal < 450,000 ${g67 < 450_000 ? 'met' : 'MISSED'}, stretch < 400,000 ${g67 < 400_000 ? 'met' : 'missed'}; Polygon PoS's stake-weighted check: about 508,000`,
+  );
   log('');
 
   // Deposits and withdrawals on a bridge of 4.
@@ -173,8 +227,14 @@ try {
     limits: [],
   });
   const client = new BridgeClient(contract.connect(user), deployBlock);
-  const token = (await deployContract(l1, await artifact('TestToken'), ['Bench', 'BNC'], 'TestToken')).address;
-  await writeContract(l1, { address: token, abi: (await artifact('TestToken')).abi, functionName: 'mint', args: [user.account!.address, parseEther('1000')] });
+  const token = (await deployContract(l1, await artifact('TestToken'), ['Bench', 'BNC'], 'TestToken'))
+    .address;
+  await writeContract(l1, {
+    address: token,
+    abi: (await artifact('TestToken')).abi,
+    functionName: 'mint',
+    args: [user.account!.address, parseEther('1000')],
+  });
   const recipient: Hex = `0x${'5a'.repeat(20)}`;
   const eth1 = await client.depositEth(recipient, parseEther('1'));
   const eth2 = await client.depositEth(recipient, parseEther('1'));
@@ -187,7 +247,12 @@ try {
   log(`  ERC-20  first ${fmt(erc1.gasUsed)}, later ${fmt(erc2.gasUsed)}`);
 
   // Two withdrawals at leaves 0 and 1 of a tree of 2^20 leaves: 20-level proofs, random siblings above.
-  const to = (i: number): WithdrawalLeaf => ({ id: BigInt(i), recipient: `0x${(0xbeef00 + i).toString(16).padStart(40, '0')}`, token: ETH, amount: parseEther('0.1') });
+  const to = (i: number): WithdrawalLeaf => ({
+    id: BigInt(i),
+    recipient: `0x${(0xbeef00 + i).toString(16).padStart(40, '0')}`,
+    token: ETH,
+    amount: parseEther('0.1'),
+  });
   const size = 2 ** 20;
   const upper = Array.from({ length: 19 }, (_, i) => hexToBytes(keccak256(toHex(`sibling ${i}`))));
   const h0 = withdrawalLeafHash(to(0));
@@ -195,17 +260,41 @@ try {
   const proof0 = [h1, ...upper];
   const proof1 = [h0, ...upper];
   const root = rootFromProof(h0, 0, size, proof0)!;
-  if (bytesToHex(rootFromProof(h1, 1, size, proof1)!) !== bytesToHex(root)) throw new Error('the two proofs disagree');
-  const cp = checkpoint(1n, { root: bytesToHex(root), count: BigInt(size) }, { depositNonce: 4n, depositHash: erc2.depositHash });
+  if (bytesToHex(rootFromProof(h1, 1, size, proof1)!) !== bytesToHex(root))
+    throw new Error('the two proofs disagree');
+  const cp = checkpoint(
+    1n,
+    { root: bytesToHex(root), count: BigInt(size) },
+    { depositNonce: 4n, depositHash: erc2.depositHash },
+  );
   const sigs = await signByMembers(dev, cp, contract.domain, [0, 1, 2]);
-  await contract.submitCheckpoint(cp, dev.committee.words, packSignatures([0, 1, 2].map((index, k) => ({ index, ...compactSignature(sigs[k]!.signature) }))));
-  await l1.public.request({ method: 'evm_increaseTime' as never, params: [Number(TESTNET_TIMING.withdrawalDelay) + 1] as never });
+  await contract.submitCheckpoint(
+    cp,
+    dev.committee.words,
+    packSignatures([0, 1, 2].map((index, k) => ({ index, ...compactSignature(sigs[k]!.signature) }))),
+  );
+  await l1.public.request({
+    method: 'evm_increaseTime' as never,
+    params: [Number(TESTNET_TIMING.withdrawalDelay) + 1] as never,
+  });
   await l1.public.request({ method: 'evm_mine' as never, params: [] as never });
-  const w0 = await client.withdraw(bytesToHex(root), { withdrawal: to(0), index: 0, size, proof: proof0.map((p) => bytesToHex(p)) });
-  const w1 = await client.withdraw(bytesToHex(root), { withdrawal: to(1), index: 1, size, proof: proof1.map((p) => bytesToHex(p)) });
+  const w0 = await client.withdraw(bytesToHex(root), {
+    withdrawal: to(0),
+    index: 0,
+    size,
+    proof: proof0.map((p) => bytesToHex(p)),
+  });
+  const w1 = await client.withdraw(bytesToHex(root), {
+    withdrawal: to(1),
+    index: 1,
+    size,
+    proof: proof1.map((p) => bytesToHex(p)),
+  });
   result.withdrawFirst = Number(w0.gasUsed);
   result.withdraw = Number(w1.gasUsed);
-  log(`withdrawal of ETH with a 20-level proof (tree of 2^20 leaves): first ${fmt(w0.gasUsed)} (new paid-bitmap word and period counter), later ${fmt(w1.gasUsed)}`);
+  log(
+    `withdrawal of ETH with a 20-level proof (tree of 2^20 leaves): first ${fmt(w0.gasUsed)} (new paid-bitmap word and period counter), later ${fmt(w1.gasUsed)}`,
+  );
   log('');
   console.log(JSON.stringify(result));
 } finally {

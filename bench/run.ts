@@ -45,7 +45,8 @@ export const BENCH_DEFAULTS = {
   durationSec: 20,
   warmupSec: 5,
   accounts: 1024,
-  maxPending: 8000,
+  /** Two full blocks (2,000 transactions each): enough to keep the proposer fed; more only queues. */
+  maxPending: 4000,
   batchSize: 100, // the node's largest JSON-RPC batch (node/rpc RPC_DEFAULTS.maxBatch)
   boundMs: 2000,
 } as const;

@@ -53,9 +53,17 @@ function anvilCommand(): { command: string; prefix: string[] } {
     }
   }
   try {
-    return { command: process.execPath, prefix: [join(dirname(require.resolve('@foundry-rs/anvil/package.json')), 'bin.mjs')] };
+    return {
+      command: process.execPath,
+      prefix: [join(dirname(require.resolve('@foundry-rs/anvil/package.json')), 'bin.mjs')],
+    };
   } catch (err) {
-    throw new BridgeError('ANVIL', 'anvil is not installed: run `npm install` (it comes with @foundry-rs/anvil)', {}, { cause: err });
+    throw new BridgeError(
+      'ANVIL',
+      'anvil is not installed: run `npm install` (it comes with @foundry-rs/anvil)',
+      {},
+      { cause: err },
+    );
   }
 }
 
@@ -93,7 +101,13 @@ export async function startAnvil(opts: AnvilOptions = {}): Promise<Anvil> {
   let output = '';
   const ready = await new Promise<{ port: number; keys: Hex[] }>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new BridgeError('ANVIL', `anvil did not start within ${opts.startTimeoutMs ?? 15_000} ms: ${output.slice(-500)}`)),
+      () =>
+        reject(
+          new BridgeError(
+            'ANVIL',
+            `anvil did not start within ${opts.startTimeoutMs ?? 15_000} ms: ${output.slice(-500)}`,
+          ),
+        ),
       opts.startTimeoutMs ?? 15_000,
     );
     const onData = (chunk: Buffer): void => {

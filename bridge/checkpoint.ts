@@ -3,14 +3,23 @@
  * verifies `hashTypedData(domain, Checkpoint)`; the checkpoint's own hash (what the contract keeps and the
  * next checkpoint names as `previousCheckpoint`) is the domain-independent EIP-712 struct hash.
  */
-import { hashStruct, hashTypedData, isHex, zeroHash, type Address, type Hex, type TypedDataDomain } from 'viem';
+import {
+  hashStruct,
+  hashTypedData,
+  isHex,
+  zeroHash,
+  type Address,
+  type Hex,
+  type TypedDataDomain,
+} from 'viem';
 import { BridgeError } from './errors.js';
 
 export const EIP712_NAME = 'hotshard bridge';
 export const EIP712_VERSION = '1';
 
 /** The sha256 of nothing: the root of an empty withdrawals tree (RFC 6962), never a root that pays. */
-export const EMPTY_WITHDRAWALS_ROOT: Hex = '0xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+export const EMPTY_WITHDRAWALS_ROOT: Hex =
+  '0xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 export interface Checkpoint {
   /** The sidechain's chain id. */
@@ -111,7 +120,9 @@ export function checkpointDigest(cp: Checkpoint, domain: BridgeDomain): Hex {
 }
 
 /** JSON form: integers as decimal strings, so that files and RPC keep them exact. */
-export type CheckpointJson = { [K in keyof Checkpoint]: Checkpoint[K] extends bigint ? string : Checkpoint[K] };
+export type CheckpointJson = {
+  [K in keyof Checkpoint]: Checkpoint[K] extends bigint ? string : Checkpoint[K];
+};
 
 export function checkpointToJson(cp: Checkpoint): CheckpointJson {
   const out: Record<string, unknown> = { ...cp };
@@ -120,12 +131,14 @@ export function checkpointToJson(cp: Checkpoint): CheckpointJson {
 }
 
 export function checkpointFromJson(json: unknown): Checkpoint {
-  if (typeof json !== 'object' || json === null) throw new BridgeError('BAD_CHECKPOINT', 'a checkpoint is an object');
+  if (typeof json !== 'object' || json === null)
+    throw new BridgeError('BAD_CHECKPOINT', 'a checkpoint is an object');
   const j = json as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const f of UINT64_FIELDS) {
     const v = j[f];
-    if (typeof v !== 'string' && typeof v !== 'number') throw new BridgeError('BAD_CHECKPOINT', `${f} is missing`);
+    if (typeof v !== 'string' && typeof v !== 'number')
+      throw new BridgeError('BAD_CHECKPOINT', `${f} is missing`);
     if (typeof v === 'string' && !/^(0|[1-9][0-9]*)$/.test(v)) {
       throw new BridgeError('BAD_CHECKPOINT', `${f} must be a decimal integer, got "${v}"`);
     }
@@ -136,7 +149,8 @@ export function checkpointFromJson(json: unknown): Checkpoint {
   }
   for (const f of BYTES32_FIELDS) {
     // Only the committee change is optional: every other hash must be stated.
-    if (j[f] === undefined && f !== 'nextCommitteeHash') throw new BridgeError('BAD_CHECKPOINT', `${f} is missing`);
+    if (j[f] === undefined && f !== 'nextCommitteeHash')
+      throw new BridgeError('BAD_CHECKPOINT', `${f} is missing`);
     out[f] = j[f] ?? zeroHash;
   }
   out.unpause = j.unpause ?? false;
@@ -169,7 +183,10 @@ export function buildCheckpoint(i: CheckpointInput): Checkpoint {
     throw new BridgeError('BAD_CHECKPOINT', 'an empty withdrawals tree has the empty root, and only it');
   }
   if (i.beaconHeightFrom > i.beaconHeightTo) {
-    throw new BridgeError('BAD_CHECKPOINT', `beacon height range ${i.beaconHeightFrom}..${i.beaconHeightTo} is reversed`);
+    throw new BridgeError(
+      'BAD_CHECKPOINT',
+      `beacon height range ${i.beaconHeightFrom}..${i.beaconHeightTo} is reversed`,
+    );
   }
   return validateCheckpoint({
     chainId: i.chainId,

@@ -58,7 +58,8 @@ export class BridgeClient {
   /** Approves the bridge when needed, then locks `amount` of `token` (the credit is what the bridge receives). */
   async depositErc20(token: Address, amount: bigint, recipient: Hex): Promise<DepositReceipt> {
     const owner = this.bridge.l1.account?.address;
-    if (owner === undefined) throw new BridgeError('BAD_CONFIG', 'depositing needs a key: give --key-file or set HOTSHARD_L1_KEY');
+    if (owner === undefined)
+      throw new BridgeError('BAD_CONFIG', 'depositing needs a key: give --key-file or set HOTSHARD_L1_KEY');
     let allowance: bigint;
     try {
       allowance = await this.bridge.l1.public.readContract({
@@ -71,15 +72,25 @@ export class BridgeClient {
       throw toBridgeError(err, `allowance of ${token}`);
     }
     if (allowance < amount) {
-      await writeContract(this.bridge.l1, { address: token, abi: erc20Abi, functionName: 'approve', args: [this.bridge.address, amount] });
+      await writeContract(this.bridge.l1, {
+        address: token,
+        abi: erc20Abi,
+        functionName: 'approve',
+        args: [this.bridge.address, amount],
+      });
     }
     const { receipt } = await this.bridge.depositErc20(token, amount, recipient);
     return this.depositReceipt(receipt);
   }
 
   private depositReceipt(receipt: TransactionReceipt): DepositReceipt {
-    const [log] = parseEventLogs({ abi: this.bridge.abi, logs: receipt.logs, eventName: 'Deposited' as never });
-    const args = (log as unknown as { args: { nonce: bigint; amount: bigint; depositHash: Hex } } | undefined)?.args;
+    const [log] = parseEventLogs({
+      abi: this.bridge.abi,
+      logs: receipt.logs,
+      eventName: 'Deposited' as never,
+    });
+    const args = (log as unknown as { args: { nonce: bigint; amount: bigint; depositHash: Hex } } | undefined)
+      ?.args;
     if (args === undefined) throw new BridgeError('RPC', `no Deposited event in ${receipt.transactionHash}`);
     return {
       nonce: args.nonce,

@@ -41,7 +41,10 @@ export function makeCommittee(members: readonly { address: string; stake: bigint
   if (members.length > 0xffff) throw new BridgeError('BAD_COMMITTEE', 'more than 65,535 members');
   const checked = members.map((m, i): BridgeMember => {
     if (typeof m.address !== 'string' || !isAddress(m.address, { strict: false })) {
-      throw new BridgeError('BAD_COMMITTEE', `member ${i}: "${String(m.address)}" is not an Ethereum address`);
+      throw new BridgeError(
+        'BAD_COMMITTEE',
+        `member ${i}: "${String(m.address)}" is not an Ethereum address`,
+      );
     }
     if (typeof m.stake !== 'bigint' || m.stake < 0n || m.stake > MAX_STAKE) {
       throw new BridgeError('BAD_COMMITTEE', `member ${i}: stake ${String(m.stake)} is not in 0 .. 2^96-1`);
@@ -50,7 +53,9 @@ export function makeCommittee(members: readonly { address: string; stake: bigint
     if (BigInt(address) === 0n) throw new BridgeError('BAD_COMMITTEE', `member ${i}: the zero address`);
     return { address, stake: m.stake };
   });
-  checked.sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : BigInt(a.address) > BigInt(b.address) ? 1 : 0));
+  checked.sort((a, b) =>
+    BigInt(a.address) < BigInt(b.address) ? -1 : BigInt(a.address) > BigInt(b.address) ? 1 : 0,
+  );
   for (let i = 1; i < checked.length; i++) {
     if (checked[i]!.address === checked[i - 1]!.address) {
       throw new BridgeError('BAD_COMMITTEE', `address ${checked[i]!.address} appears twice`);

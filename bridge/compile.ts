@@ -43,7 +43,8 @@ export function projectRoot(): string {
   for (;;) {
     if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'bridge', 'contracts'))) return dir;
     const up = dirname(dir);
-    if (up === dir) throw new BridgeError('COMPILE_FAILED', 'cannot find bridge/contracts above ' + import.meta.url);
+    if (up === dir)
+      throw new BridgeError('COMPILE_FAILED', 'cannot find bridge/contracts above ' + import.meta.url);
     dir = up;
   }
 }
@@ -58,7 +59,9 @@ export function artifactsPath(): string {
 
 function listSources(dir: string, root = dir): Record<string, { content: string }> {
   const out: Record<string, { content: string }> = {};
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+    a.name.localeCompare(b.name),
+  )) {
     const full = join(dir, entry.name);
     if (entry.isDirectory()) Object.assign(out, listSources(full, root));
     else if (entry.name.endsWith('.sol')) {
@@ -73,7 +76,8 @@ function openZeppelinDir(): string {
 }
 
 function solcPackageVersion(): string {
-  return (JSON.parse(readFileSync(require.resolve('solc/package.json'), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(require.resolve('solc/package.json'), 'utf8')) as { version: string })
+    .version;
 }
 
 /** The cache key: sources, compiler version, OpenZeppelin version and settings. */
@@ -82,7 +86,8 @@ export function sourceKey(sources = listSources(contractsDir())): string {
   h.update(solcPackageVersion() + '\n');
   h.update(readFileSync(join(openZeppelinDir(), 'package.json')));
   h.update(JSON.stringify(SOLC_SETTINGS));
-  for (const [name, { content }] of Object.entries(sources)) h.update(`\n${name}\n${content.length}\n${content}`);
+  for (const [name, { content }] of Object.entries(sources))
+    h.update(`\n${name}\n${content.length}\n${content}`);
   return h.digest('hex');
 }
 
@@ -104,11 +109,14 @@ export async function compileContracts(): Promise<Artifacts> {
     const prefix = '@openzeppelin/contracts/';
     if (!path.startsWith(prefix)) return { error: `unknown import ${path}` };
     const file = join(oz, path.slice(prefix.length));
-    if (!file.startsWith(oz + sep) || !existsSync(file)) return { error: `not found in node_modules: ${path}` };
+    if (!file.startsWith(oz + sep) || !existsSync(file))
+      return { error: `not found in node_modules: ${path}` };
     return { contents: readFileSync(file, 'utf8') };
   };
   const input = { language: 'Solidity', sources, settings: SOLC_SETTINGS };
-  const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImports }) as string) as SolcOutput;
+  const output = JSON.parse(
+    solc.compile(JSON.stringify(input), { import: findImports }) as string,
+  ) as SolcOutput;
   const errors = (output.errors ?? []).filter((e) => e.severity === 'error');
   if (errors.length > 0) {
     throw new BridgeError('COMPILE_FAILED', errors.map((e) => e.formattedMessage).join('\n'));
@@ -160,7 +168,8 @@ export async function loadArtifacts(): Promise<Artifacts> {
 /** One contract's artifact; throws when the name is unknown. */
 export async function artifact(name: string): Promise<ContractArtifact> {
   const a = (await loadArtifacts()).contracts[name];
-  if (a === undefined) throw new BridgeError('COMPILE_FAILED', `no contract named ${name} in bridge/contracts`);
+  if (a === undefined)
+    throw new BridgeError('COMPILE_FAILED', `no contract named ${name} in bridge/contracts`);
   return a;
 }
 

@@ -64,7 +64,10 @@ export class BridgeContract {
       throw toBridgeError(err, 'getCode');
     });
     if (code === undefined || code === '0x') {
-      throw new BridgeError('BAD_CONFIG', `no contract at ${addr} on chain ${l1.chain.id}: check the address in bridge.json`);
+      throw new BridgeError(
+        'BAD_CONFIG',
+        `no contract at ${addr} on chain ${l1.chain.id}: check the address in bridge.json`,
+      );
     }
     return new BridgeContract(l1, addr, a.abi);
   }
@@ -81,13 +84,22 @@ export class BridgeContract {
 
   async read<T>(functionName: string, args: readonly unknown[] = []): Promise<T> {
     try {
-      return (await this.l1.public.readContract({ address: this.address, abi: this.abi, functionName, args } as never)) as T;
+      return (await this.l1.public.readContract({
+        address: this.address,
+        abi: this.abi,
+        functionName,
+        args,
+      } as never)) as T;
     } catch (err) {
       throw toBridgeError(err, functionName);
     }
   }
 
-  write<T = unknown>(functionName: string, args: readonly unknown[], value?: bigint): Promise<WriteResult<T>> {
+  write<T = unknown>(
+    functionName: string,
+    args: readonly unknown[],
+    value?: bigint,
+  ): Promise<WriteResult<T>> {
     return writeContract<T>(this.l1, { address: this.address, abi: this.abi, functionName, args, value });
   }
 
@@ -131,17 +143,32 @@ export class BridgeContract {
   }
 
   async immutables(): Promise<BridgeImmutables> {
-    const [sidechainChainId, genesisHash, guardian, withdrawalDelay, pauseTimelock, limitPeriod, defaultLimit] =
-      await Promise.all([
-        this.read<bigint>('sidechainChainId'),
-        this.read<Hex>('genesisHash'),
-        this.read<Address>('guardian'),
-        this.read<bigint>('withdrawalDelay'),
-        this.read<bigint>('pauseTimelock'),
-        this.read<bigint>('limitPeriod'),
-        this.read<bigint>('defaultLimit'),
-      ]);
-    return { sidechainChainId, genesisHash, guardian, withdrawalDelay, pauseTimelock, limitPeriod, defaultLimit };
+    const [
+      sidechainChainId,
+      genesisHash,
+      guardian,
+      withdrawalDelay,
+      pauseTimelock,
+      limitPeriod,
+      defaultLimit,
+    ] = await Promise.all([
+      this.read<bigint>('sidechainChainId'),
+      this.read<Hex>('genesisHash'),
+      this.read<Address>('guardian'),
+      this.read<bigint>('withdrawalDelay'),
+      this.read<bigint>('pauseTimelock'),
+      this.read<bigint>('limitPeriod'),
+      this.read<bigint>('defaultLimit'),
+    ]);
+    return {
+      sidechainChainId,
+      genesisHash,
+      guardian,
+      withdrawalDelay,
+      pauseTimelock,
+      limitPeriod,
+      defaultLimit,
+    };
   }
 
   /** The contract's own hash of a checkpoint (equals checkpointHash() of bridge/checkpoint.ts). */

@@ -31,7 +31,11 @@ export interface BridgeDeployParams {
 /** DESIGN.md Defaults: a withdrawal delay of 1 minute and a guardian timelock of 10 minutes in the testnet. */
 export const TESTNET_TIMING = { withdrawalDelay: 60n, pauseTimelock: 600n, limitPeriod: 3_600n } as const;
 /** Hours of withdrawal delay, 7 days of guardian timelock, daily limits. */
-export const PRODUCTION_TIMING = { withdrawalDelay: 6n * 3_600n, pauseTimelock: 7n * 86_400n, limitPeriod: 86_400n } as const;
+export const PRODUCTION_TIMING = {
+  withdrawalDelay: 6n * 3_600n,
+  pauseTimelock: 7n * 86_400n,
+  limitPeriod: 86_400n,
+} as const;
 
 export interface Deployment {
   readonly contract: BridgeContract;
@@ -42,7 +46,8 @@ export interface Deployment {
 
 export function validateDeployParams(p: BridgeDeployParams): void {
   const u64 = (name: string, v: bigint): void => {
-    if (typeof v !== 'bigint' || v < 0n || v >= 1n << 64n) throw new BridgeError('BAD_CONFIG', `${name} ${String(v)} is not a uint64`);
+    if (typeof v !== 'bigint' || v < 0n || v >= 1n << 64n)
+      throw new BridgeError('BAD_CONFIG', `${name} ${String(v)} is not a uint64`);
   };
   u64('sidechainChainId', p.sidechainChainId);
   u64('withdrawalDelay', p.withdrawalDelay);
@@ -52,11 +57,13 @@ export function validateDeployParams(p: BridgeDeployParams): void {
   if (!isHex(p.genesisHash, { strict: true }) || p.genesisHash.length !== 66) {
     throw new BridgeError('BAD_CONFIG', `the genesis hash must be 32 bytes of 0x-hex, got ${p.genesisHash}`);
   }
-  if (!isAddress(p.guardian, { strict: false })) throw new BridgeError('BAD_CONFIG', `guardian ${p.guardian} is not an address`);
+  if (!isAddress(p.guardian, { strict: false }))
+    throw new BridgeError('BAD_CONFIG', `guardian ${p.guardian} is not an address`);
   if (p.defaultLimit < 0n) throw new BridgeError('BAD_CONFIG', 'the default limit is negative');
   const seen = new Set<string>();
   for (const l of p.limits) {
-    if (!isAddress(l.token, { strict: false })) throw new BridgeError('BAD_CONFIG', `limit token ${l.token} is not an address`);
+    if (!isAddress(l.token, { strict: false }))
+      throw new BridgeError('BAD_CONFIG', `limit token ${l.token} is not an address`);
     if (l.limit <= 0n) throw new BridgeError('BAD_CONFIG', `the limit of ${l.token} must be positive`);
     if (seen.has(l.token.toLowerCase())) throw new BridgeError('BAD_CONFIG', `two limits for ${l.token}`);
     seen.add(l.token.toLowerCase());
@@ -64,7 +71,11 @@ export function validateDeployParams(p: BridgeDeployParams): void {
 }
 
 /** Deploys HotshardBridge with the genesis committee and parameters. */
-export async function deployBridge(l1: L1, committee: BridgeCommittee, params: BridgeDeployParams): Promise<Deployment> {
+export async function deployBridge(
+  l1: L1,
+  committee: BridgeCommittee,
+  params: BridgeDeployParams,
+): Promise<Deployment> {
   validateDeployParams(params);
   const a = await artifact('HotshardBridge');
   const config = {
@@ -79,7 +90,12 @@ export async function deployBridge(l1: L1, committee: BridgeCommittee, params: B
   const { address, receipt } = await deployContract(
     l1,
     a,
-    [config, committee.words, params.limits.map((l) => getAddress(l.token)), params.limits.map((l) => l.limit)],
+    [
+      config,
+      committee.words,
+      params.limits.map((l) => getAddress(l.token)),
+      params.limits.map((l) => l.limit),
+    ],
     'HotshardBridge',
   );
   return {
@@ -124,7 +140,12 @@ export function readNetworkConfig(path: string): BridgeNetworkConfig {
   try {
     j = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
   } catch (err) {
-    throw new BridgeError('BAD_CONFIG', `cannot read the bridge configuration ${path}: run \`hotshard bridge deploy\` first`, {}, { cause: err });
+    throw new BridgeError(
+      'BAD_CONFIG',
+      `cannot read the bridge configuration ${path}: run \`hotshard bridge deploy\` first`,
+      {},
+      { cause: err },
+    );
   }
   const need = (k: string): unknown => {
     if (j[k] === undefined) throw new BridgeError('BAD_CONFIG', `${path}: "${k}" is missing`);
@@ -136,7 +157,10 @@ export function readNetworkConfig(path: string): BridgeNetworkConfig {
   }
   const int = (k: string): bigint => {
     const v = need(k);
-    if ((typeof v !== 'string' || !/^[0-9]+$/.test(v)) && !(typeof v === 'number' && Number.isSafeInteger(v))) {
+    if (
+      (typeof v !== 'string' || !/^[0-9]+$/.test(v)) &&
+      !(typeof v === 'number' && Number.isSafeInteger(v))
+    ) {
       throw new BridgeError('BAD_CONFIG', `${path}: "${k}" must be a non-negative integer`);
     }
     return BigInt(v as string | number);

@@ -28,7 +28,9 @@ const DEPOSIT_ABI = [
 
 /** h[n] from h[n-1] and deposit n. */
 export function nextDepositHash(previous: Hex, d: Deposit): Hex {
-  return sha256(concat([previous, encodeAbiParameters(DEPOSIT_ABI, [d.nonce, d.token, d.sender, d.recipient, d.amount])]));
+  return sha256(
+    concat([previous, encodeAbiParameters(DEPOSIT_ABI, [d.nonce, d.token, d.sender, d.recipient, d.amount])]),
+  );
 }
 
 /** h[n] of a whole sequence of deposits 1..n, in nonce order. */

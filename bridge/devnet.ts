@@ -22,7 +22,9 @@ export function devKey(seed: string, i: number): Hex {
 /** A committee whose member j (before sorting) has stake `stakes[j]` and key devKey(seed, j). */
 export function devCommittee(stakes: readonly bigint[], seed = 'hotshard-dev'): DevCommittee {
   const keys = stakes.map((_, j) => devKey(seed, j));
-  const byAddress = new Map(keys.map((k, j) => [privateKeyToAccount(k).address, { key: k, stake: stakes[j]! }]));
+  const byAddress = new Map(
+    keys.map((k, j) => [privateKeyToAccount(k).address, { key: k, stake: stakes[j]! }]),
+  );
   const committee = makeCommittee([...byAddress].map(([address, v]) => ({ address, stake: v.stake })));
   return { committee, keys: committee.members.map((m) => byAddress.get(m.address)!.key) };
 }

@@ -33,7 +33,12 @@ export async function readEvents(
     } catch (err) {
       throw toBridgeError(err, `eth_getLogs ${from}..${to}`);
     }
-    const parsed = parseEventLogs({ abi: bridge.abi, logs, eventName: eventName as never, strict: true }) as unknown as (Log & {
+    const parsed = parseEventLogs({
+      abi: bridge.abi,
+      logs,
+      eventName: eventName as never,
+      strict: true,
+    }) as unknown as (Log & {
       eventName: string;
       args: Record<string, unknown>;
     })[];

@@ -47,7 +47,10 @@ export async function connectL1(rpcUrl: string, opts: ConnectOptions = {}): Prom
   try {
     url = new URL(rpcUrl);
   } catch {
-    throw new BridgeError('BAD_CONFIG', `"${rpcUrl}" is not a URL: give the Ethereum JSON-RPC endpoint, e.g. http://127.0.0.1:8545`);
+    throw new BridgeError(
+      'BAD_CONFIG',
+      `"${rpcUrl}" is not a URL: give the Ethereum JSON-RPC endpoint, e.g. http://127.0.0.1:8545`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new BridgeError('BAD_CONFIG', `the L1 RPC must be http(s), got ${url.protocol}`);
@@ -97,7 +100,9 @@ export function revertOf(err: unknown): RevertInfo | undefined {
 }
 
 function stringify(v: unknown): string {
-  return typeof v === 'bigint' ? v.toString() : JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+  return typeof v === 'bigint'
+    ? v.toString()
+    : JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
 }
 
 /** Turns a viem failure into a BridgeError: CONTRACT_REVERT with the reason, or RPC. */
@@ -130,7 +135,8 @@ export async function waitForReceipt(l1: L1, hash: Hex, timeoutMs = 180_000): Pr
     } catch (err) {
       if (!(err instanceof TransactionReceiptNotFoundError)) throw err;
     }
-    if (Date.now() > deadline) throw new BridgeError('RPC', `transaction ${hash} was not mined within ${timeoutMs / 1000} s`);
+    if (Date.now() > deadline)
+      throw new BridgeError('RPC', `transaction ${hash} was not mined within ${timeoutMs / 1000} s`);
     await sleep(interval);
   }
 }
@@ -150,7 +156,10 @@ export async function writeContract<T = unknown>(
   call: { address: Address; abi: Abi; functionName: string; args?: readonly unknown[]; value?: bigint },
 ): Promise<WriteResult<T>> {
   if (l1.wallet === undefined || l1.account === undefined) {
-    throw new BridgeError('BAD_CONFIG', `${call.functionName} needs a key: give --key-file or set HOTSHARD_L1_KEY`);
+    throw new BridgeError(
+      'BAD_CONFIG',
+      `${call.functionName} needs a key: give --key-file or set HOTSHARD_L1_KEY`,
+    );
   }
   try {
     const sim = await l1.public.simulateContract({ ...call, account: l1.account } as never);
@@ -158,7 +167,10 @@ export async function writeContract<T = unknown>(
     const hash = await l1.wallet.writeContract(request as never);
     const receipt = await waitForReceipt(l1, hash);
     if (receipt.status !== 'success') {
-      throw new BridgeError('CONTRACT_REVERT', `${call.functionName} reverted on chain in ${hash}`, { reason: 'unknown', args: [] });
+      throw new BridgeError('CONTRACT_REVERT', `${call.functionName} reverted on chain in ${hash}`, {
+        reason: 'unknown',
+        args: [],
+      });
     }
     return { receipt, result };
   } catch (err) {
@@ -174,7 +186,10 @@ export async function deployContract(
   name = 'contract',
 ): Promise<{ address: Address; receipt: TransactionReceipt }> {
   if (l1.wallet === undefined || l1.account === undefined) {
-    throw new BridgeError('BAD_CONFIG', `deploying ${name} needs a key: give --key-file or set HOTSHARD_L1_KEY`);
+    throw new BridgeError(
+      'BAD_CONFIG',
+      `deploying ${name} needs a key: give --key-file or set HOTSHARD_L1_KEY`,
+    );
   }
   try {
     const hash = await l1.wallet.deployContract({
@@ -186,7 +201,10 @@ export async function deployContract(
     } as never);
     const receipt = await waitForReceipt(l1, hash);
     if (receipt.status !== 'success' || receipt.contractAddress == null) {
-      throw new BridgeError('CONTRACT_REVERT', `deploying ${name} failed in ${hash}`, { reason: 'unknown', args: [] });
+      throw new BridgeError('CONTRACT_REVERT', `deploying ${name} failed in ${hash}`, {
+        reason: 'unknown',
+        args: [],
+      });
     }
     return { address: getAddress(receipt.contractAddress), receipt };
   } catch (err) {

@@ -22,8 +22,13 @@ export class Relayer {
   /** Submits an assembled checkpoint unless the contract already has it. */
   async relay(sub: Submission): Promise<RelayResult> {
     const hash = checkpointHash(sub.checkpoint);
-    if ((await this.bridge.checkpointHashOf(sub.checkpoint.sequence)) === hash) return { outcome: 'already-accepted' };
-    const { receipt, outcome } = await this.bridge.submitCheckpoint(sub.checkpoint, sub.members, sub.signatures);
+    if ((await this.bridge.checkpointHashOf(sub.checkpoint.sequence)) === hash)
+      return { outcome: 'already-accepted' };
+    const { receipt, outcome } = await this.bridge.submitCheckpoint(
+      sub.checkpoint,
+      sub.members,
+      sub.signatures,
+    );
     return {
       outcome: outcome === 'accepted' ? 'submitted' : outcome === 'frozen' ? 'froze' : 'already-accepted',
       transactionHash: receipt.transactionHash,
@@ -39,6 +44,8 @@ export class Relayer {
   ): Promise<RelayResult> {
     const hash = checkpointHash(cp);
     if ((await this.bridge.checkpointHashOf(cp.sequence)) === hash) return { outcome: 'already-accepted' };
-    return this.relay(await assembleSubmission(committee, cp, this.bridge.domain, signatures, { trimToQuorum: true }));
+    return this.relay(
+      await assembleSubmission(committee, cp, this.bridge.domain, signatures, { trimToQuorum: true }),
+    );
   }
 }

@@ -32,7 +32,9 @@ export function committeeFromGenesis(g: Genesis): BridgeCommittee {
       );
     }
   });
-  return makeCommittee(g.beaconCommittee.map((m) => ({ address: `0x${toHex(m.ethAddress)}`, stake: m.stake })));
+  return makeCommittee(
+    g.beaconCommittee.map((m) => ({ address: `0x${toHex(m.ethAddress)}`, stake: m.stake })),
+  );
 }
 
 /**
@@ -69,22 +71,40 @@ export function readCommitteeFile(path: string): BridgeCommittee {
   try {
     j = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new BridgeError('BAD_CONFIG', `cannot read the committee file ${path}: ${(err as Error).message}`, {}, { cause: err });
+    throw new BridgeError(
+      'BAD_CONFIG',
+      `cannot read the committee file ${path}: ${(err as Error).message}`,
+      {},
+      { cause: err },
+    );
   }
   const list = Array.isArray(j) ? j : (j as { members?: unknown } | null)?.members;
-  if (!Array.isArray(list)) throw new BridgeError('BAD_CONFIG', `${path}: expected {"members": [{"address": "0x..", "stake": "1000"}, ...]}`);
+  if (!Array.isArray(list))
+    throw new BridgeError(
+      'BAD_CONFIG',
+      `${path}: expected {"members": [{"address": "0x..", "stake": "1000"}, ...]}`,
+    );
   return makeCommittee(
     list.map((m: unknown, i: number) => {
       const o = m as { address?: unknown; stake?: unknown } | null;
       const stake = o?.stake;
-      if (!((typeof stake === 'string' && /^[0-9]+$/.test(stake)) || (typeof stake === 'number' && Number.isSafeInteger(stake)))) {
-        throw new BridgeError('BAD_CONFIG', `${path}: members[${i}].stake must be a decimal string such as "1000"`);
+      if (!(
+        (typeof stake === 'string' && /^[0-9]+$/.test(stake)) ||
+        (typeof stake === 'number' && Number.isSafeInteger(stake))
+      )) {
+        throw new BridgeError(
+          'BAD_CONFIG',
+          `${path}: members[${i}].stake must be a decimal string such as "1000"`,
+        );
       }
       return { address: String(o?.address), stake: BigInt(stake) };
     }),
   );
 }
 
-export function committeeToJson(c: BridgeCommittee): { members: { address: string; stake: string }[]; hash: Hex } {
+export function committeeToJson(c: BridgeCommittee): {
+  members: { address: string; stake: string }[];
+  hash: Hex;
+} {
   return { members: c.members.map((m) => ({ address: m.address, stake: m.stake.toString() })), hash: c.hash };
 }

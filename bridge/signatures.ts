@@ -13,7 +13,14 @@ import {
   type Hex,
 } from 'viem';
 import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
-import { checkpointDigest, checkpointHash, CHECKPOINT_TYPES, eip712Domain, type BridgeDomain, type Checkpoint } from './checkpoint.js';
+import {
+  checkpointDigest,
+  checkpointHash,
+  CHECKPOINT_TYPES,
+  eip712Domain,
+  type BridgeDomain,
+  type Checkpoint,
+} from './checkpoint.js';
 import { hasQuorum, memberIndex, type BridgeCommittee } from './committee.js';
 import { BridgeError } from './errors.js';
 
@@ -74,11 +81,15 @@ export class CheckpointSigner {
     const hash = checkpointHash(cp);
     const previous = await this.store.get(cp.sequence);
     if (previous !== undefined && previous !== hash) {
-      throw new BridgeError('BAD_CHECKPOINT', `already signed another checkpoint with sequence ${cp.sequence}`, {
-        sequence: cp.sequence.toString(),
-        signed: previous,
-        asked: hash,
-      });
+      throw new BridgeError(
+        'BAD_CHECKPOINT',
+        `already signed another checkpoint with sequence ${cp.sequence}`,
+        {
+          sequence: cp.sequence.toString(),
+          signed: previous,
+          asked: hash,
+        },
+      );
     }
     if (previous === undefined) await this.store.put(cp.sequence, hash);
     const signature = await this.account.signTypedData({
@@ -97,7 +108,12 @@ export function compactSignature(signature: Hex): { r: Hex; yParityAndS: Hex } {
   try {
     parsed = parseSignature(signature);
   } catch (err) {
-    throw new BridgeError('BAD_SIGNATURE', `not a 65-byte signature: ${signature.slice(0, 20)}...`, {}, { cause: err });
+    throw new BridgeError(
+      'BAD_SIGNATURE',
+      `not a 65-byte signature: ${signature.slice(0, 20)}...`,
+      {},
+      { cause: err },
+    );
   }
   let s = BigInt(parsed.s);
   let yParity = parsed.yParity ?? 0;
@@ -181,10 +197,14 @@ export async function assembleSubmission(
   chosen.sort((a, b) => a.index - b.index);
   const signedStake = chosen.reduce((s, e) => s + committee.members[e.index]!.stake, 0n);
   if (!hasQuorum(committee, signedStake)) {
-    throw new BridgeError('NO_QUORUM', `signatures carry ${signedStake} of ${committee.totalStake} stake, not more than two thirds`, {
-      signedStake: signedStake.toString(),
-      totalStake: committee.totalStake.toString(),
-    });
+    throw new BridgeError(
+      'NO_QUORUM',
+      `signatures carry ${signedStake} of ${committee.totalStake} stake, not more than two thirds`,
+      {
+        signedStake: signedStake.toString(),
+        totalStake: committee.totalStake.toString(),
+      },
+    );
   }
   return {
     checkpoint: cp,

@@ -64,10 +64,23 @@ export class DepositWatcher {
     }
     const deposits: ObservedDeposit[] = [];
     if (block.number !== null && block.hash !== null && block.number >= this.nextBlock) {
-      const logs = await readEvents(this.bridge, 'Deposited', this.nextBlock, block.number, this.opts.maxBlockRange ?? DEFAULT_MAX_BLOCK_RANGE);
+      const logs = await readEvents(
+        this.bridge,
+        'Deposited',
+        this.nextBlock,
+        block.number,
+        this.opts.maxBlockRange ?? DEFAULT_MAX_BLOCK_RANGE,
+      );
       const found = logs
         .map((l): ObservedDeposit => {
-          const a = l.args as { nonce: bigint; token: Address; sender: Address; recipient: Hex; amount: bigint; depositHash: Hex };
+          const a = l.args as {
+            nonce: bigint;
+            token: Address;
+            sender: Address;
+            recipient: Hex;
+            amount: bigint;
+            depositHash: Hex;
+          };
           return {
             nonce: a.nonce,
             token: a.token,
@@ -84,14 +97,21 @@ export class DepositWatcher {
       for (const d of found) {
         if (d.nonce <= this.lastNonce) continue; // resumed inside a block range already read
         if (d.nonce !== this.lastNonce + 1n) {
-          throw new BridgeError('DEPOSIT_GAP', `deposit ${this.lastNonce + 1n} is missing before ${d.nonce}`, {
-            expected: (this.lastNonce + 1n).toString(),
-            found: d.nonce.toString(),
-          });
+          throw new BridgeError(
+            'DEPOSIT_GAP',
+            `deposit ${this.lastNonce + 1n} is missing before ${d.nonce}`,
+            {
+              expected: (this.lastNonce + 1n).toString(),
+              found: d.nonce.toString(),
+            },
+          );
         }
         const h = nextDepositHash(this.lastHash, d);
         if (h !== d.hash) {
-          throw new BridgeError('DEPOSIT_GAP', `deposit ${d.nonce} does not chain: computed ${h}, the contract says ${d.hash}`);
+          throw new BridgeError(
+            'DEPOSIT_GAP',
+            `deposit ${d.nonce} does not chain: computed ${h}, the contract says ${d.hash}`,
+          );
         }
         deposits.push(d);
         this.lastNonce = d.nonce;
@@ -101,7 +121,13 @@ export class DepositWatcher {
       this.finalized = { number: block.number, hash: block.hash };
     }
     const f = this.finalized ?? { number: this.nextBlock - 1n, hash: GENESIS_DEPOSIT_HASH };
-    return { blockNumber: f.number, blockHash: f.hash, lastNonce: this.lastNonce, lastHash: this.lastHash, deposits };
+    return {
+      blockNumber: f.number,
+      blockHash: f.hash,
+      lastNonce: this.lastNonce,
+      lastHash: this.lastHash,
+      deposits,
+    };
   }
 
   /** Deposits one by one in nonce order, as their blocks finalize, until `signal` aborts. */

@@ -4,7 +4,15 @@
  * RFC 6962 leaf/node separation of core/merkle.ts. A checkpoint names the root and size of a prefix of it;
  * a proof of leaf `index` is taken against that prefix.
  */
-import { bytesToHex, encodeAbiParameters, getAddress, hexToBytes, isAddress, type Address, type Hex } from 'viem';
+import {
+  bytesToHex,
+  encodeAbiParameters,
+  getAddress,
+  hexToBytes,
+  isAddress,
+  type Address,
+  type Hex,
+} from 'viem';
 import { hashLeaf, inclusionProof, rootFromLeafHashes } from '../core/merkle.js';
 import { BridgeError } from './errors.js';
 
@@ -71,7 +79,8 @@ export class WithdrawalTree {
   /** Appends a withdrawal and returns its leaf index; an id already in the tree is refused. */
   append(w: WithdrawalLeaf): number {
     const v = validateWithdrawal(w);
-    if (this.indexById.has(v.id)) throw new BridgeError('BAD_WITHDRAWAL', `withdrawal id ${v.id} is already in the tree`);
+    if (this.indexById.has(v.id))
+      throw new BridgeError('BAD_WITHDRAWAL', `withdrawal id ${v.id} is already in the tree`);
     const index = this.leaves.length;
     this.leaves.push(v);
     this.hashes.push(withdrawalLeafHash(v));
@@ -81,7 +90,8 @@ export class WithdrawalTree {
 
   leaf(index: number): WithdrawalLeaf {
     const w = this.leaves[index];
-    if (w === undefined) throw new BridgeError('BAD_WITHDRAWAL', `no leaf ${index} in a tree of ${this.size}`);
+    if (w === undefined)
+      throw new BridgeError('BAD_WITHDRAWAL', `no leaf ${index} in a tree of ${this.size}`);
     return w;
   }
 
@@ -102,7 +112,10 @@ export class WithdrawalTree {
     this.checkSize(size);
     const index = this.indexOf(id);
     if (index >= size) {
-      throw new BridgeError('BAD_WITHDRAWAL', `withdrawal ${id} is leaf ${index}, not in the first ${size} leaves`);
+      throw new BridgeError(
+        'BAD_WITHDRAWAL',
+        `withdrawal ${id} is leaf ${index}, not in the first ${size} leaves`,
+      );
     }
     const path = inclusionProof(this.hashes.slice(0, size), index).map((h) => bytesToHex(h));
     return { withdrawal: this.leaves[index]!, index, size, proof: path };

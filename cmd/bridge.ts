@@ -108,7 +108,8 @@ function integer(v: string | undefined, flag: string, dflt?: bigint): bigint {
 
 function address(v: string | undefined, flag: string): Address {
   if (v === undefined) throw new UsageError(`--${flag} is required`);
-  if (!isAddress(v, { strict: false })) throw new UsageError(`--${flag} must be an Ethereum address (0x + 40 hex digits), got "${v}"`);
+  if (!isAddress(v, { strict: false }))
+    throw new UsageError(`--${flag} must be an Ethereum address (0x + 40 hex digits), got "${v}"`);
   return getAddress(v);
 }
 
@@ -121,10 +122,12 @@ function readJson(path: string, what: string): unknown {
 }
 
 function l1Key(values: Values): Hex {
-  const text = values['key-file'] !== undefined ? readFileSync(values['key-file'], 'utf8') : process.env.HOTSHARD_L1_KEY;
+  const text =
+    values['key-file'] !== undefined ? readFileSync(values['key-file'], 'utf8') : process.env.HOTSHARD_L1_KEY;
   if (text === undefined) throw new UsageError(`this needs an Ethereum key. ${KEY_HELP}`);
   const key = text.trim();
-  if (!isHex(key) || key.length !== 66) throw new UsageError('the Ethereum key must be 0x followed by 64 hex digits');
+  if (!isHex(key) || key.length !== 66)
+    throw new UsageError('the Ethereum key must be 0x followed by 64 hex digits');
   return key as Hex;
 }
 
@@ -134,11 +137,16 @@ async function openBridge(values: Values, withKey: boolean) {
   const { BridgeContract } = await import('../bridge/contract.js');
   const { BridgeClient } = await import('../bridge/client.js');
   const path = values.config ?? 'bridge.json';
-  if (!existsSync(path)) throw new UsageError(`no bridge configuration at ${path}: give --config, or run \`hotshard bridge deploy\` first`);
+  if (!existsSync(path))
+    throw new UsageError(
+      `no bridge configuration at ${path}: give --config, or run \`hotshard bridge deploy\` first`,
+    );
   const config = readNetworkConfig(path);
   const l1 = await connectL1(values['l1-rpc'] ?? config.l1Rpc, withKey ? { privateKey: l1Key(values) } : {});
   if (l1.chain.id !== config.chainId) {
-    throw new UsageError(`${path} is for Ethereum chain ${config.chainId}, but ${l1.rpcUrl} is chain ${l1.chain.id}`);
+    throw new UsageError(
+      `${path} is for Ethereum chain ${config.chainId}, but ${l1.rpcUrl} is chain ${l1.chain.id}`,
+    );
   }
   const bridge = await BridgeContract.at(l1, config.address);
   return { config, l1, bridge, client: new BridgeClient(bridge, config.deployBlock) };
@@ -151,7 +159,8 @@ async function deploy(values: Values): Promise<number> {
     throw new UsageError('deploy needs exactly one of --genesis FILE or --committee FILE');
   }
   const { connectL1 } = await import('../bridge/l1.js');
-  const { deployBridge, writeNetworkConfig, TESTNET_TIMING, PRODUCTION_TIMING } = await import('../bridge/deploy.js');
+  const { deployBridge, writeNetworkConfig, TESTNET_TIMING, PRODUCTION_TIMING } =
+    await import('../bridge/deploy.js');
   const { setupFromGenesis, readCommitteeFile } = await import('../bridge/setup.js');
   const l1 = await connectL1(rpc, { privateKey: l1Key(values) });
   const defaultLimit = integer(values['default-limit'], 'default-limit', 0n);
@@ -159,21 +168,35 @@ async function deploy(values: Values): Promise<number> {
   let setup;
   let source: string;
   if (values.genesis !== undefined) {
-    for (const flag of ['sidechain-chain-id', 'genesis-hash', 'guardian', 'withdrawal-delay', 'pause-timelock', 'limit-period', 'limit', 'testnet'] as const) {
-      if (values[flag] !== undefined) throw new UsageError(`--${flag} comes from the genesis; drop it (or deploy with --committee)`);
+    for (const flag of [
+      'sidechain-chain-id',
+      'genesis-hash',
+      'guardian',
+      'withdrawal-delay',
+      'pause-timelock',
+      'limit-period',
+      'limit',
+      'testnet',
+    ] as const) {
+      if (values[flag] !== undefined)
+        throw new UsageError(`--${flag} comes from the genesis; drop it (or deploy with --committee)`);
     }
     const { readGenesisFile } = await import('../genesis/json.js');
     source = values.genesis;
     setup = setupFromGenesis(readGenesisFile(source), defaultLimit);
     if (setup.ethereumChainId !== l1.chain.id) {
-      throw new UsageError(`the genesis names Ethereum chain ${setup.ethereumChainId}, but ${rpc} is chain ${l1.chain.id}`);
+      throw new UsageError(
+        `the genesis names Ethereum chain ${setup.ethereumChainId}, but ${rpc} is chain ${l1.chain.id}`,
+      );
     }
   } else {
     source = values.committee!;
     const committee = readCommitteeFile(source);
     const genesisHash = values['genesis-hash'];
     if (genesisHash === undefined || !isHex(genesisHash) || genesisHash.length !== 66) {
-      throw new UsageError('with --committee, give --genesis-hash 0x + 64 hex digits (the hash the contract records)');
+      throw new UsageError(
+        'with --committee, give --genesis-hash 0x + 64 hex digits (the hash the contract records)',
+      );
     }
     const timing = values.testnet === true ? TESTNET_TIMING : PRODUCTION_TIMING;
     const limits = (values.limit ?? []).map((l) => {
@@ -189,7 +212,12 @@ async function deploy(values: Values): Promise<number> {
       params: {
         sidechainChainId,
         genesisHash: genesisHash as Hex,
-        guardian: values.guardian === undefined ? l1.account!.address : values.guardian === '0' ? zeroAddress : address(values.guardian, 'guardian'),
+        guardian:
+          values.guardian === undefined
+            ? l1.account!.address
+            : values.guardian === '0'
+              ? zeroAddress
+              : address(values.guardian, 'guardian'),
         withdrawalDelay: integer(values['withdrawal-delay'], 'withdrawal-delay', timing.withdrawalDelay),
         pauseTimelock: integer(values['pause-timelock'], 'pause-timelock', timing.pauseTimelock),
         limitPeriod: integer(values['limit-period'], 'limit-period', timing.limitPeriod),
@@ -210,13 +238,23 @@ async function deploy(values: Values): Promise<number> {
     committeeHash: setup.committee.hash,
   };
   writeNetworkConfig(out, config);
-  if (values.json === true) console.log(json({ ...config, config: out, gasUsed: d.gasUsed, transactionHash: d.transactionHash }));
+  if (values.json === true)
+    console.log(json({ ...config, config: out, gasUsed: d.gasUsed, transactionHash: d.transactionHash }));
   else {
-    console.log(`bridge deployed at ${d.contract.address} on chain ${l1.chain.id} (block ${d.deployBlock}, ${d.gasUsed} gas)`);
-    console.log(`  beacon committee: ${setup.committee.members.length} members, stake ${setup.committee.totalStake}, hash ${setup.committee.hash}`);
+    console.log(
+      `bridge deployed at ${d.contract.address} on chain ${l1.chain.id} (block ${d.deployBlock}, ${d.gasUsed} gas)`,
+    );
+    console.log(
+      `  beacon committee: ${setup.committee.members.length} members, stake ${setup.committee.totalStake}, hash ${setup.committee.hash}`,
+    );
     console.log(`  genesis hash ${setup.genesisHash}, sidechain chain id ${setup.sidechainChainId}`);
-    console.log(`  withdrawal delay ${setup.params.withdrawalDelay} s, guardian timelock ${setup.params.pauseTimelock} s, limit period ${setup.params.limitPeriod} s`);
-    if (setup.params.limits.length === 0 && defaultLimit === 0n) console.log('  warning: no asset has a limit, so every deposit will be refused; give limits in the genesis or --default-limit');
+    console.log(
+      `  withdrawal delay ${setup.params.withdrawalDelay} s, guardian timelock ${setup.params.pauseTimelock} s, limit period ${setup.params.limitPeriod} s`,
+    );
+    if (setup.params.limits.length === 0 && defaultLimit === 0n)
+      console.log(
+        '  warning: no asset has a limit, so every deposit will be refused; give limits in the genesis or --default-limit',
+      );
     console.log(`wrote ${out}`);
   }
   return 0;
@@ -224,15 +262,22 @@ async function deploy(values: Values): Promise<number> {
 
 async function deposit(values: Values): Promise<number> {
   const to = values.to;
-  if (to === undefined || !isHex(to) || to.length !== 42) throw new UsageError('--to must be a sidechain address: 0x + 40 hex digits');
+  if (to === undefined || !isHex(to) || to.length !== 42)
+    throw new UsageError('--to must be a sidechain address: 0x + 40 hex digits');
   const amount = integer(values.amount, 'amount');
   if (amount === 0n) throw new UsageError('--amount must be positive');
   const tokens = values.token ?? [];
   if (tokens.length > 1) throw new UsageError('give at most one --token');
   const { client } = await openBridge(values, true);
-  const r = tokens.length === 0 ? await client.depositEth(to as Hex, amount) : await client.depositErc20(address(tokens[0], 'token'), amount, to as Hex);
+  const r =
+    tokens.length === 0
+      ? await client.depositEth(to as Hex, amount)
+      : await client.depositErc20(address(tokens[0], 'token'), amount, to as Hex);
   if (values.json === true) console.log(json(r));
-  else console.log(`deposit ${r.nonce}: ${r.amount} credited to ${to} (h = ${r.depositHash}, tx ${r.transactionHash}, ${r.gasUsed} gas)`);
+  else
+    console.log(
+      `deposit ${r.nonce}: ${r.amount} credited to ${to} (h = ${r.depositHash}, tx ${r.transactionHash}, ${r.gasUsed} gas)`,
+    );
   return 0;
 }
 
@@ -246,8 +291,15 @@ async function withdraw(values: Values): Promise<number> {
     root?: unknown;
   };
   const w = p.withdrawal;
-  if (w === undefined || !Array.isArray(p.proof) || typeof p.index !== 'number' || typeof p.size !== 'number') {
-    throw new UsageError(`${values.proof}: expected {"withdrawal": {...}, "index": N, "size": N, "proof": ["0x..", ...]}`);
+  if (
+    w === undefined ||
+    !Array.isArray(p.proof) ||
+    typeof p.index !== 'number' ||
+    typeof p.size !== 'number'
+  ) {
+    throw new UsageError(
+      `${values.proof}: expected {"withdrawal": {...}, "index": N, "size": N, "proof": ["0x..", ...]}`,
+    );
   }
   const proof = {
     withdrawal: {
@@ -264,12 +316,18 @@ async function withdraw(values: Values): Promise<number> {
   let root = (values.root ?? p.root) as Hex | undefined;
   if (root === undefined) {
     const match = (await client.acceptedCheckpoints()).find((c) => c.withdrawalsCount === BigInt(proof.size));
-    if (match === undefined) throw new UsageError(`no accepted checkpoint has ${proof.size} withdrawals yet: wait for it, or give --root`);
+    if (match === undefined)
+      throw new UsageError(
+        `no accepted checkpoint has ${proof.size} withdrawals yet: wait for it, or give --root`,
+      );
     root = match.withdrawalsRoot;
   }
   const r = await client.withdraw(root, proof);
   if (values.json === true) console.log(json({ ...r, root }));
-  else console.log(`withdrawal ${proof.withdrawal.id} paid to ${proof.withdrawal.recipient} (tx ${r.transactionHash}, ${r.gasUsed} gas)`);
+  else
+    console.log(
+      `withdrawal ${proof.withdrawal.id} paid to ${proof.withdrawal.recipient} (tx ${r.transactionHash}, ${r.gasUsed} gas)`,
+    );
   return 0;
 }
 
@@ -286,26 +344,43 @@ async function status(values: Values): Promise<number> {
         : s.state === 'provable'
           ? ` against root ${s.root} (checkpoint ${s.sequence}, ${s.size} withdrawals)`
           : '';
-    console.log(`withdrawal ${id}: ${s.state}${extra}${s.frozen ? ' - the bridge is frozen' : s.paused ? ' - the bridge is paused' : ''}`);
+    console.log(
+      `withdrawal ${id}: ${s.state}${extra}${s.frozen ? ' - the bridge is frozen' : s.paused ? ' - the bridge is paused' : ''}`,
+    );
   }
   return 0;
 }
 
 async function relay(values: Values): Promise<number> {
   if (values.submission === undefined) throw new UsageError('relay needs --submission FILE');
-  const f = readJson(values.submission, 'the submission') as { checkpoint?: unknown; committee?: unknown; signatures?: unknown };
+  const f = readJson(values.submission, 'the submission') as {
+    checkpoint?: unknown;
+    committee?: unknown;
+    signatures?: unknown;
+  };
   const { checkpointFromJson } = await import('../bridge/checkpoint.js');
   const { makeCommittee } = await import('../bridge/committee.js');
   const { Relayer } = await import('../bridge/relayer.js');
   const members = (f.committee as { members?: { address: string; stake: string }[] } | undefined)?.members;
   if (!Array.isArray(members) || !Array.isArray(f.signatures)) {
-    throw new UsageError(`${values.submission}: expected {"checkpoint": {...}, "committee": {"members": [...]}, "signatures": [...]}`);
+    throw new UsageError(
+      `${values.submission}: expected {"checkpoint": {...}, "committee": {"members": [...]}, "signatures": [...]}`,
+    );
   }
-  const committee = makeCommittee(members.map((m) => ({ address: m.address, stake: integer(String(m.stake), 'committee stake') })));
+  const committee = makeCommittee(
+    members.map((m) => ({ address: m.address, stake: integer(String(m.stake), 'committee stake') })),
+  );
   const { bridge } = await openBridge(values, true);
-  const r = await new Relayer(bridge).relaySignatures(committee, checkpointFromJson(f.checkpoint), f.signatures as { signer: Address; signature: Hex }[]);
+  const r = await new Relayer(bridge).relaySignatures(
+    committee,
+    checkpointFromJson(f.checkpoint),
+    f.signatures as { signer: Address; signature: Hex }[],
+  );
   if (values.json === true) console.log(json(r));
-  else console.log(`checkpoint: ${r.outcome}${r.transactionHash ? ` (tx ${r.transactionHash}, ${r.gasUsed} gas)` : ''}`);
+  else
+    console.log(
+      `checkpoint: ${r.outcome}${r.transactionHash ? ` (tx ${r.transactionHash}, ${r.gasUsed} gas)` : ''}`,
+    );
   return r.outcome === 'froze' ? 1 : 0;
 }
 
@@ -323,7 +398,8 @@ async function sign(values: Values): Promise<number> {
   const cp = checkpointFromJson(cpJson.checkpoint ?? cpJson);
   const secret = `0x${toHex(keys.secp256k1.secret)}` as Hex;
   const s = await new CheckpointSigner(secret, bridge.domain).sign(cp);
-  if (privateKeyToAccount(secret).address !== s.signer) throw new UsageError('the key file does not match its own address');
+  if (privateKeyToAccount(secret).address !== s.signer)
+    throw new UsageError('the key file does not match its own address');
   console.log(json(s));
   return 0;
 }
@@ -331,16 +407,43 @@ async function sign(values: Values): Promise<number> {
 async function info(values: Values): Promise<number> {
   const { bridge, config } = await openBridge(values, false);
   const { ETH } = await import('../bridge/contract.js');
-  const [state, committeeHash, imm] = await Promise.all([bridge.state(), bridge.committeeHash(), bridge.immutables()]);
+  const [state, committeeHash, imm] = await Promise.all([
+    bridge.state(),
+    bridge.committeeHash(),
+    bridge.immutables(),
+  ]);
   const assets = [ETH, ...(values.token ?? []).map((t) => address(t, 'token'))];
-  const locked = await Promise.all(assets.map(async (a) => ({ asset: a, locked: await bridge.lockedBalance(a), limit: await bridge.limitOf(a), withdrawnThisPeriod: await bridge.withdrawnThisPeriod(a) })));
-  const out = { address: config.address, chainId: config.chainId, ...imm, committeeHash, state, assets: locked };
+  const locked = await Promise.all(
+    assets.map(async (a) => ({
+      asset: a,
+      locked: await bridge.lockedBalance(a),
+      limit: await bridge.limitOf(a),
+      withdrawnThisPeriod: await bridge.withdrawnThisPeriod(a),
+    })),
+  );
+  const out = {
+    address: config.address,
+    chainId: config.chainId,
+    ...imm,
+    committeeHash,
+    state,
+    assets: locked,
+  };
   if (values.json === true) console.log(json(out));
   else {
-    console.log(`bridge ${config.address} on chain ${config.chainId}, sidechain ${imm.sidechainChainId}, genesis ${imm.genesisHash}`);
-    console.log(`  checkpoints: latest sequence ${state.latestSequence}, epoch ${state.latestEpoch}; committee ${committeeHash}`);
-    console.log(`  deposits: ${state.depositCount}; ${state.frozen ? 'FROZEN' : state.pauseFlags === 0 ? 'open' : `paused (flags ${state.pauseFlags}) since ${state.pausedAt}`}`);
-    for (const a of locked) console.log(`  ${a.asset === ETH ? 'ETH' : a.asset}: locked ${a.locked}, limit ${a.limit} per ${imm.limitPeriod} s, withdrawn this period ${a.withdrawnThisPeriod}`);
+    console.log(
+      `bridge ${config.address} on chain ${config.chainId}, sidechain ${imm.sidechainChainId}, genesis ${imm.genesisHash}`,
+    );
+    console.log(
+      `  checkpoints: latest sequence ${state.latestSequence}, epoch ${state.latestEpoch}; committee ${committeeHash}`,
+    );
+    console.log(
+      `  deposits: ${state.depositCount}; ${state.frozen ? 'FROZEN' : state.pauseFlags === 0 ? 'open' : `paused (flags ${state.pauseFlags}) since ${state.pausedAt}`}`,
+    );
+    for (const a of locked)
+      console.log(
+        `  ${a.asset === ETH ? 'ETH' : a.asset}: locked ${a.locked}, limit ${a.limit} per ${imm.limitPeriod} s, withdrawn this period ${a.withdrawnThisPeriod}`,
+      );
   }
   return 0;
 }
@@ -349,12 +452,29 @@ async function compile(values: Values): Promise<number> {
   const { loadArtifacts, artifactsPath } = await import('../bridge/compile.js');
   const started = Date.now();
   const a = await loadArtifacts();
-  if (values.json === true) console.log(json({ solc: a.solcVersion, key: a.key, path: artifactsPath(), contracts: Object.fromEntries(Object.entries(a.contracts).map(([n, c]) => [n, c.runtimeSize])) }));
+  if (values.json === true)
+    console.log(
+      json({
+        solc: a.solcVersion,
+        key: a.key,
+        path: artifactsPath(),
+        contracts: Object.fromEntries(Object.entries(a.contracts).map(([n, c]) => [n, c.runtimeSize])),
+      }),
+    );
   else console.log(`compiled with solc ${a.solcVersion} in ${Date.now() - started} ms: ${artifactsPath()}`);
   return 0;
 }
 
-const SUBCOMMANDS: Record<string, (v: Values) => Promise<number>> = { deploy, deposit, withdraw, status, relay, sign, info, compile };
+const SUBCOMMANDS: Record<string, (v: Values) => Promise<number>> = {
+  deploy,
+  deposit,
+  withdraw,
+  status,
+  relay,
+  sign,
+  info,
+  compile,
+};
 
 const command: Command = {
   name: 'bridge',
@@ -368,9 +488,13 @@ const command: Command = {
       throw new UsageError(`bridge: ${(err as Error).message}. Run \`hotshard bridge --help\`.`);
     }
     const [sub, ...extra] = parsed.positionals;
-    if (sub === undefined) throw new UsageError('bridge: name a subcommand (deploy, deposit, withdraw, status, relay, sign, info, compile). Run `hotshard bridge --help`.');
+    if (sub === undefined)
+      throw new UsageError(
+        'bridge: name a subcommand (deploy, deposit, withdraw, status, relay, sign, info, compile). Run `hotshard bridge --help`.',
+      );
     const run = SUBCOMMANDS[sub];
-    if (run === undefined) throw new UsageError(`bridge: unknown subcommand "${sub}". Run \`hotshard bridge --help\`.`);
+    if (run === undefined)
+      throw new UsageError(`bridge: unknown subcommand "${sub}". Run \`hotshard bridge --help\`.`);
     if (extra.length > 0) throw new UsageError(`bridge ${sub}: unexpected argument "${extra[0]}"`);
     return run(parsed.values);
   },

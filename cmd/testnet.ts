@@ -178,6 +178,7 @@ async function runStart(flags: Flags): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
+    testnet.refuseIfRunning();
     if (!flags.json) console.error(`starting ${testnet.validators.length} validators in ${testnet.dir} ...`);
     const file = await testnet.start();
     if (flags.json) console.log(toJson(file));
@@ -204,7 +205,8 @@ async function runStart(flags: Flags): Promise<number> {
   } finally {
     const results = await testnet.stop();
     const forced = results.filter((r) => r.forced).map((r) => r.name);
-    if (!flags.json) {
+    const anyStarted = results.some((r) => r.code !== null || r.signal !== null);
+    if (!flags.json && anyStarted) {
       console.error(
         forced.length === 0
           ? 'all validators stopped'

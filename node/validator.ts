@@ -36,13 +36,18 @@ import type { NodeConfig } from './config.js';
 import { ConsensusTransport } from './consensus-transport.js';
 import { nullLogger, type Logger } from './logger.js';
 import { admitGossipBatch, createShardMempool, TxBatcher, type Mempool } from './mempool/index.js';
-import { MetricsRegistry, type Counter, type Gauge } from './metrics/registry.js';
+import { MetricsRegistry, type Counter, type Gauge, type Histogram } from './metrics/registry.js';
 import { GossipValidationError, Network, gossipTopic, reqRespProtocol } from './network/index.js';
 import { RpcRegistry, RpcServer } from './rpc/index.js';
 import { registerNodeMethods } from './rpc-methods.js';
 import { ChainStore, NodeDatabase } from './storage/index.js';
 import { DEFAULT_SYNC_OPTIONS, SyncError, SyncServer, SyncService } from './sync/index.js';
-import { CachedTxVerifier, createSignatureVerifier } from './verify/index.js';
+import {
+  CachedTxVerifier,
+  createSignatureVerifier,
+  type SignatureVerifier,
+  type VerifyItem,
+} from './verify/index.js';
 
 export interface ValidatorModules {
   readonly logger?: Logger;
@@ -126,6 +131,43 @@ function consensusMetrics(r: MetricsRegistry): ConsensusMetrics {
       help: 'Equivocations seen (two proposals or votes of one validator in one round)',
     }),
   };
+}
+
+/**
+ * The verifier with its batches timed (hotshard_verify_batch_seconds): the
+ * mempool's admission batches and the blocks' cache misses both go through it.
+ */
+class TimedVerifier implements SignatureVerifier {
+  private readonly seconds: Histogram;
+  private readonly signatures: Counter;
+
+  constructor(
+    private readonly inner: SignatureVerifier,
+    metrics: MetricsRegistry,
+  ) {
+    this.seconds = metrics.histogram({
+      name: 'hotshard_verify_batch_seconds',
+      help: 'Time to verify one batch of signatures (main thread or worker pool)',
+    });
+    this.signatures = metrics.counter({
+      name: 'hotshard_verify_signatures_total',
+      help: 'Signatures sent to the verifier (cache hits excluded)',
+    });
+  }
+
+  async verifyBatch(items: readonly VerifyItem[]): Promise<boolean[]> {
+    const stop = this.seconds.startTimer();
+    try {
+      return await this.inner.verifyBatch(items);
+    } finally {
+      stop();
+      this.signatures.inc(undefined, items.length);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
 }
 
 export class Validator {
@@ -333,7 +375,9 @@ export class Validator {
     try {
       const store = new ChainStore(db, config.shard);
       const threads = config.tuning.verifierThreads;
-      verifier = new CachedTxVerifier(createSignatureVerifier(threads < 0 ? {} : { threads }));
+      verifier = new CachedTxVerifier(
+        new TimedVerifier(createSignatureVerifier(threads < 0 ? {} : { threads }), metrics),
+      );
       const chain = await Chain.open({
         store,
         genesis,

@@ -52,7 +52,7 @@ library CommitteeQuorum {
     }
 
     /// @dev The hot loop, in assembly because it runs once per signer (OpenZeppelin's ECDSA.tryRecover in a
-    /// Solidity loop costs about 600 gas a signature more). It applies the same rules as that function: the
+    /// Solidity loop costs about 550 gas a signature more). It applies the same rules as that function: the
     /// EIP-2098 split of vs into yParity and s, s in the lower half of the curve order (no malleable twin),
     /// and a failed recovery counting as no signer (the precompile then returns no data).
     function _signedStake(

@@ -366,6 +366,8 @@ class Equivocator extends Byzantine {
     c.observe(msg);
     if (msg.type === 'timeout' && msg.value.round <= this.quietUntilRound) return;
     if (msg.type === 'vote' && msg.value.voteData.block.round <= this.quietUntilRound) return;
+    // In a round we forked, our engine's vote (for its own proposal, which stayed home) would void ours.
+    if (msg.type === 'vote' && this.forked.has(msg.value.voteData.block.round)) return;
     if (msg.type !== 'proposal') {
       c.ctx.network.send(node, targets, msg);
       return;
@@ -374,21 +376,21 @@ class Equivocator extends Byzantine {
     const r = p.block.round;
     this.proposedRound = Math.max(this.proposedRound, r);
     if (this.forked.has(r)) return;
-    if (!c.doubleVoted(r - 1)) {
-      if (p.block.tc === null && this.prng.chance(0.6) && this.withhold(node, p, targets)) return;
-      this.split(node, p, targets);
-      return;
-    }
-    // A validator outside the coalition voted twice in the previous round:
-    // wait a little for its second vote to complete a second certified
-    // block of that round (before GST only). With two, we can fork.
-    const deadline = this.now + Math.round(c.ctx.timing.baseTimeoutMs / 2);
+    // Before GST we take our time: a validator outside the coalition may yet
+    // vote twice in the previous round (a crashed leader proposing again),
+    // and a second certified block of that round lets us fork. We wait a
+    // little for a double vote, and a little more for its QC.
+    const base = c.ctx.timing.baseTimeoutMs;
+    const start = this.now;
     const attempt = (): void => {
-      if (node.engine === null) return;
-      if (this.forked.has(r)) return; // the siblings arrived and we forked already
+      if (node.engine === null || this.forked.has(r)) return;
+      const waited = this.now - start;
+      const async = this.now < c.ctx.network.gstAt;
       const sibling = c.qcsWhere((qc) => qcRound(qc) === r - 1 && !equalBytes(qc.voteData.block.id, p.block.parentId)).length > 0;
-      if (sibling || this.now >= deadline || this.now >= c.ctx.network.gstAt) this.split(node, p, targets);
-      else c.ctx.queue.after(5, attempt);
+      if (sibling) this.split(node, p, targets);
+      else if (async && (waited < base / 4 || (c.doubleVoted(r - 1) && waited < base / 2))) c.ctx.queue.after(5, attempt);
+      else if (p.block.tc === null && this.prng.chance(0.6) && this.withhold(node, p, targets)) return;
+      else this.split(node, p, targets);
     };
     attempt();
   }
@@ -401,7 +403,8 @@ class Equivocator extends Byzantine {
     const other = second ?? this.conflicting(node, p);
     let [a, b] = this.halves(targets);
     const r = p.block.round;
-    if (qcRound(other.block.qc) === r - 1 && !equalBytes(other.block.parentId, p.block.parentId)) {
+    const siblings = qcRound(other.block.qc) === r - 1 && !equalBytes(other.block.parentId, p.block.parentId);
+    if (siblings) {
       this.trace(node, `has two certified blocks of r${r - 1}: forks them`);
       // Two certified blocks of one round (an honest node voted twice): the
       // leader after next gets only the extension of the second one, everyone
@@ -411,7 +414,7 @@ class Equivocator extends Byzantine {
       const keeper = c.ctx.leaders.leader(r + 2);
       b = targets.filter((n) => n.index === keeper);
       a = targets.filter((n) => n.index !== keeper);
-      for (const n of c.ctx.network.instancesOf(c.ctx.leaders.leader(r + 1))) if (n.honest) net.hold(n, this.now + 8 * c.ctx.timing.maxTimeoutMs);
+      for (const n of c.ctx.network.instancesOf(c.ctx.leaders.leader(r + 1))) if (n.honest) net.hold(n, net.gstAt);
     }
     net.send(node, a, { type: 'proposal', value: p });
     net.send(node, b, { type: 'proposal', value: other });
@@ -420,9 +423,26 @@ class Equivocator extends Byzantine {
       `equivocates r${p.block.round}: ${short(blockId(p.block))} to ${a.map((n) => n.name).join(',')}, ` +
         `${short(blockId(other.block))} h${other.block.height} on ${short(other.block.parentId)} to ${b.map((n) => n.name).join(',')}`,
     );
-    c.voteFor(node, other.block, false);
-    if (second !== undefined) c.voteFor(node, p.block, false); // both are ours: our engine votes for neither
-    {
+    let ourVote: Vote | null = null;
+    if (siblings) {
+      // Only the first extension needs certifying (by the quiet next leader):
+      // our vote for the other one would get there first and void this one.
+      ourVote = c.forger.vote(node.index, Forger.voteData(p.block));
+      c.learnVote(ourVote);
+      net.send(node, net.instancesOf(c.ctx.leaders.leader(r + 1)), { type: 'vote', value: ourVote });
+    } else c.voteFor(node, other.block, false);
+    if (siblings) {
+      // Each side must keep believing its own branch: no cross copies, but
+      // repeats (messages get lost before GST).
+      for (let k = 1; k <= 6; k++) {
+        c.ctx.queue.after(k * c.ctx.timing.baseTimeoutMs, () => {
+          if (node.engine === null) return;
+          net.send(node, a, { type: 'proposal', value: p });
+          net.send(node, b, { type: 'proposal', value: other });
+          if (ourVote !== null) net.send(node, net.instancesOf(c.ctx.leaders.leader(r + 1)), { type: 'vote', value: ourVote });
+        });
+      }
+    } else {
       const later = Math.round(c.ctx.timing.baseTimeoutMs * (0.2 + 0.6 * this.prng.float()));
       c.ctx.queue.after(later, () => {
         net.send(node, b, { type: 'proposal', value: p });

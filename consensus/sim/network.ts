@@ -67,9 +67,10 @@ export class SimNetwork {
   }
 
   /**
-   * Holds what `node` sends until `until` (clamped to GST): asynchrony before
-   * GST lets the adversary delay any message, as long as it arrives by GST +
-   * delta. No effect after GST.
+   * Holds the proposals, votes and timeouts `node` sends until `until`
+   * (clamped to GST): asynchrony before GST lets the adversary delay any
+   * message, as long as it arrives by GST + delta. Block fetches pass (the
+   * held node keeps catching up). No effect after GST.
    */
   hold(node: SimNode, until: number): void {
     if (this.queue.now >= this.schedule.gstAt) return;
@@ -112,7 +113,7 @@ export class SimNetwork {
   private transmit(from: SimNode, to: SimNode, bytes: Uint8Array, round: number | null, onArrive: (m: ConsensusMessage) => void): void {
     this.stats.sent++;
     let at = deliveryTime(this.schedule, this.prng, this.queue.now, from.instance, to.instance, round);
-    const heldUntil = this.held.get(from);
+    const heldUntil = round === null ? undefined : this.held.get(from); // block fetches pass
     if (at !== null && heldUntil !== undefined && this.queue.now < heldUntil) at = Math.max(at, heldUntil + 1 + this.prng.int(this.schedule.deltaMs));
     if (at === null) {
       this.stats.dropped++;

@@ -44,6 +44,10 @@ export interface SimOptions {
   readonly gstMs: number;
   /** Message delay bound after GST (virtual ms). */
   readonly deltaMs: number;
+  /** Before GST each scenario drops messages with a probability drawn in [0, maxDropRate). */
+  readonly maxDropRate: number;
+  /** Whether scenarios have network partitions before GST. */
+  readonly partitions: boolean;
   readonly timing: SimTiming;
   /** Switched on in every engine (honest ones too): the checker must catch them. */
   readonly mutations: ConsensusMutations;
@@ -51,6 +55,8 @@ export interface SimOptions {
   readonly allowUnsafeFaults: boolean;
   /** Probability that a scenario crashes and restarts honest nodes before GST (they keep only durable data). */
   readonly honestCrashRate: number;
+  /** Most honest crash-restarts in such a scenario (1..this many). */
+  readonly honestCrashes: number;
   /** Fixed faulty validator indices (otherwise drawn per scenario). */
   readonly faultyIndices?: readonly number[];
   /** Stop a sweep at the first scenario with a safety violation. */
@@ -79,10 +85,13 @@ export const DEFAULT_OPTIONS: SimOptions = {
   rounds: 40,
   gstMs: 3000,
   deltaMs: 10,
+  maxDropRate: 0.3,
+  partitions: true,
   timing: DEFAULT_TIMING,
   mutations: {},
   allowUnsafeFaults: false,
   honestCrashRate: 0.3,
+  honestCrashes: 2,
   stopOnViolation: false,
   trace: false,
 };
@@ -111,6 +120,7 @@ export function resolveOptions(partial: Partial<SimOptions>): SimOptions {
   positiveInt(o.rounds, 'rounds', 5, 10_000);
   positiveInt(o.gstMs, 'gst', 0, 10_000_000);
   positiveInt(o.deltaMs, 'delta', 1, 60_000);
+  if (!(o.maxDropRate >= 0 && o.maxDropRate < 1)) bad(`drop rate must be in [0, 1), got ${o.maxDropRate}`);
   if (!BEHAVIOURS.includes(o.behaviour)) bad(`behaviour must be one of ${BEHAVIOURS.join(', ')}, got ${String(o.behaviour)}`);
   if (o.scheme !== 'test' && o.scheme !== 'ed25519') bad(`signer must be test or ed25519, got ${String(o.scheme)}`);
   if (Array.isArray(o.stakes)) {
@@ -122,6 +132,7 @@ export function resolveOptions(partial: Partial<SimOptions>): SimOptions {
     if (!MUTATIONS.includes(k as MutationName)) bad(`unknown mutation ${k}; known: ${MUTATIONS.join(', ')}`);
   }
   if (!(o.honestCrashRate >= 0 && o.honestCrashRate <= 1)) bad(`honest crash rate must be in [0, 1], got ${o.honestCrashRate}`);
+  positiveInt(o.honestCrashes, 'honest crashes', 1, 1000);
   const t = o.timing;
   if (!(t.baseTimeoutMs > 0 && t.maxTimeoutMs >= t.baseTimeoutMs && t.backoff >= 1)) {
     bad('timing: need baseTimeoutMs > 0, maxTimeoutMs >= baseTimeoutMs and backoff >= 1');

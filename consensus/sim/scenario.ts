@@ -85,6 +85,8 @@ export async function runScenario(o: SimOptions, seed: number): Promise<Scenario
     deltaMs: o.deltaMs,
     twinPairs,
     twinRounds: 4 * o.rounds,
+    maxDropRate: o.maxDropRate,
+    partitions: o.partitions,
   });
   const queue = new EventQueue();
   const trace: string[] = [];
@@ -158,14 +160,14 @@ export async function runScenario(o: SimOptions, seed: number): Promise<Scenario
 
   // Honest crash-restarts (crash-recovery model: a node that restarts with
   // its durable data is still honest), all before GST and back by GST. Half
-  // of them strike at a random time; half right after the node votes, in a
-  // round where a lost write would hurt most (a faulty leader's round, or its
-  // own round just before a faulty leader's: a leader then dies in the middle
-  // of broadcasting its proposal), and come back within the round.
+  // of them strike at a random time; half right after the node votes in a
+  // round whose votes a faulty leader collects (where a lost write hurts
+  // most; a leader then dies in the middle of broadcasting its proposal),
+  // and come back within the round.
   let honestCrashes = 0;
   if (faultRng.chance(o.honestCrashRate)) {
     const honest = nodes.filter((n) => n.honest);
-    const count = 1 + faultRng.int(2);
+    const count = 1 + faultRng.int(o.honestCrashes);
     // Leaders right before a faulty leader: their crash mid-proposal is the one a faulty next leader can use.
     const beforeFaulty = honest.filter((n) => leaders.schedule.some((l, i) => l === n.index && faults[leaders.leader(i + 1)] !== undefined));
     for (let k = 0; k < count && honest.length > 0; k++) {
@@ -183,7 +185,8 @@ export async function runScenario(o: SimOptions, seed: number): Promise<Scenario
         const isFaulty = (r: number): boolean => faults[leaders.leader(r)] !== undefined;
         queue.at(at, () => {
           n.crashAfterVote = {
-            when: (r) => isFaulty(r) || (leaders.leader(r) === n.index && isFaulty(r + 1)) || faulty.length === 0,
+            // A double vote helps the coalition only if a faulty leader collects the votes of that round.
+            when: (r) => isFaulty(r + 1) || faulty.length === 0,
             fire: () => {
               if (queue.now >= schedule.gstAt) return;
               // A leader that just voted for its own block is about to broadcast it: it dies mid-broadcast.

@@ -47,6 +47,8 @@ export interface ScheduleParams {
   /** Twin pairs (instance indices); when non-empty, round partitions are drawn for rounds 1..twinRounds. */
   readonly twinPairs: readonly (readonly [number, number])[];
   readonly twinRounds: number;
+  readonly maxDropRate: number;
+  readonly partitions: boolean;
 }
 
 /** Draws a random split of `n` instances into 2 or 3 non-empty groups. */
@@ -78,7 +80,7 @@ export function drawSchedule(prng: Prng, p: ScheduleParams): NetworkSchedule {
   const gstAt = Math.round(p.gstMs / 2 + prng.float() * (p.gstMs / 2));
   const partitions: TimedPartition[] = [];
   // 0..3 partitions before GST; the last one (if any) heals exactly at GST.
-  const count = prng.int(4);
+  const count = p.partitions ? prng.int(4) : 0;
   const cuts = Array.from({ length: count * 2 - 1 }, () => Math.round(prng.float() * gstAt)).sort((a, b) => a - b);
   for (let i = 0; i < count; i++) {
     const from = cuts[2 * i]!;
@@ -98,7 +100,7 @@ export function drawSchedule(prng: Prng, p: ScheduleParams): NetworkSchedule {
   return {
     gstAt,
     deltaMs: p.deltaMs,
-    dropRate: prng.float() * 0.3,
+    dropRate: prng.float() * p.maxDropRate,
     maxDelayMs: prng.range(p.deltaMs, 10 * p.deltaMs),
     longDelayRate: prng.float() * 0.05,
     longDelayMs: 50 * p.deltaMs,

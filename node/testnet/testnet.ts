@@ -233,7 +233,8 @@ export class Testnet {
     });
   }
 
-  private refuseIfRunning(): void {
+  /** Throws ALREADY_RUNNING when validators of this directory still run (from an earlier process). */
+  refuseIfRunning(): void {
     let previous: TestnetFile;
     try {
       previous = readTestnetFile(this.dir);

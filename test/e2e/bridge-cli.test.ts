@@ -53,7 +53,8 @@ async function cli(args: string[]): Promise<{ code: number; out: string }> {
     console.log = log;
   }
 }
-const cliJson = async <T = Record<string, unknown>>(args: string[]): Promise<T> => JSON.parse((await cli([...args, '--json'])).out) as T;
+const cliJson = async <T = Record<string, unknown>>(args: string[]): Promise<T> =>
+  JSON.parse((await cli([...args, '--json'])).out) as T;
 
 t.before(async () => {
   anvil = await startAnvil();
@@ -69,11 +70,17 @@ t.test('deploy from a genesis file writes bridge.json next to it', async (t) => 
   const out = await cliJson(['deploy', '--l1-rpc', anvil.rpcUrl, '--genesis', genesisFile]);
   t.equal(out.config, config);
   const written = JSON.parse(readFileSync(config, 'utf8')) as Record<string, string | number>;
-  for (const k of ['address', 'l1Rpc', 'chainId', 'deployBlock', 'genesisHash']) t.ok(k in written, `bridge.json has ${k}`);
+  for (const k of ['address', 'l1Rpc', 'chainId', 'deployBlock', 'genesisHash'])
+    t.ok(k in written, `bridge.json has ${k}`);
   t.equal(written.genesisHash, bytesToHex(genesisHash(genesis)));
   t.equal(written.chainId, 31337);
   t.equal(written.committeeHash, committeeFromGenesis(genesis).hash);
-  const info = await cliJson<{ genesisHash: string; sidechainChainId: string; committeeHash: string; withdrawalDelay: string }>(['info', '--config', config]);
+  const info = await cliJson<{
+    genesisHash: string;
+    sidechainChainId: string;
+    committeeHash: string;
+    withdrawalDelay: string;
+  }>(['info', '--config', config]);
   t.equal(info.genesisHash, bytesToHex(genesisHash(genesis)), 'the contract stores the genesis hash');
   t.equal(info.sidechainChainId, '77');
   t.equal(info.committeeHash, committeeFromGenesis(genesis).hash);
@@ -81,11 +88,21 @@ t.test('deploy from a genesis file writes bridge.json next to it', async (t) => 
 });
 
 t.test('deposit, sign, relay twice, status, withdraw, info', async (t) => {
-  const dep = await cliJson<{ nonce: string; depositHash: Hex }>(['deposit', '--config', config, '--to', `0x${'42'.repeat(20)}`, '--amount', '5000']);
+  const dep = await cliJson<{ nonce: string; depositHash: Hex }>([
+    'deposit',
+    '--config',
+    config,
+    '--to',
+    `0x${'42'.repeat(20)}`,
+    '--amount',
+    '5000',
+  ]);
   t.equal(dep.nonce, '1');
 
   const recipient = toChecksumAddress(keys[0]!.secp256k1.ethAddress) as Hex;
-  const tree = new WithdrawalTree([{ id: 0n, recipient, token: '0x0000000000000000000000000000000000000000', amount: 1200n }]);
+  const tree = new WithdrawalTree([
+    { id: 0n, recipient, token: '0x0000000000000000000000000000000000000000', amount: 1200n },
+  ]);
   const b = JSON.parse(readFileSync(config, 'utf8')) as { address: string };
   t.ok(b.address);
   const cp = {
@@ -106,30 +123,66 @@ t.test('deposit, sign, relay twice, status, withdraw, info', async (t) => {
   t.not(cp.withdrawalsRoot, EMPTY_WITHDRAWALS_ROOT);
   const cpFile = join(dir, 'checkpoint.json');
   writeFileSync(cpFile, JSON.stringify(checkpointToJson(cp)));
-  t.equal((await cliJson<{ state: string }>(['status', '--config', config, '--id', '0'])).state, 'not yet checkpointed');
+  t.equal(
+    (await cliJson<{ state: string }>(['status', '--config', config, '--id', '0'])).state,
+    'not yet checkpointed',
+  );
 
   const signatures = [];
-  for (let i = 0; i < 3; i++) signatures.push(await cliJson(['sign', '--config', config, '--checkpoint', cpFile, '--validator-key', join(dir, `validator-${i}.json`)]));
+  for (let i = 0; i < 3; i++)
+    signatures.push(
+      await cliJson([
+        'sign',
+        '--config',
+        config,
+        '--checkpoint',
+        cpFile,
+        '--validator-key',
+        join(dir, `validator-${i}.json`),
+      ]),
+    );
   const submission = join(dir, 'submission.json');
-  writeFileSync(submission, JSON.stringify({ checkpoint: checkpointToJson(cp), committee: committeeToJson(committeeFromGenesis(genesis)), signatures }));
-  t.equal((await cliJson<{ outcome: string }>(['relay', '--config', config, '--submission', submission])).outcome, 'submitted');
-  t.equal((await cliJson<{ outcome: string }>(['relay', '--config', config, '--submission', submission])).outcome, 'already-accepted');
+  writeFileSync(
+    submission,
+    JSON.stringify({
+      checkpoint: checkpointToJson(cp),
+      committee: committeeToJson(committeeFromGenesis(genesis)),
+      signatures,
+    }),
+  );
+  t.equal(
+    (await cliJson<{ outcome: string }>(['relay', '--config', config, '--submission', submission])).outcome,
+    'submitted',
+  );
+  t.equal(
+    (await cliJson<{ outcome: string }>(['relay', '--config', config, '--submission', submission])).outcome,
+    'already-accepted',
+  );
 
-  t.equal((await cliJson<{ state: string }>(['status', '--config', config, '--id', '0'])).state, 'in its delay');
+  t.equal(
+    (await cliJson<{ state: string }>(['status', '--config', config, '--id', '0'])).state,
+    'in its delay',
+  );
   const l1 = await connectL1(anvil.rpcUrl, { pollingIntervalMs: 10 });
   await increaseTime(l1, genesis.bridge.withdrawalDelaySeconds + 1);
   t.equal((await cliJson<{ state: string }>(['status', '--config', config, '--id', '0'])).state, 'provable');
 
   const p = tree.proof(0n);
   const proofFile = join(dir, 'proof.json');
-  writeFileSync(proofFile, JSON.stringify({ ...p, withdrawal: { ...p.withdrawal, id: '0', amount: '1200' } }));
+  writeFileSync(
+    proofFile,
+    JSON.stringify({ ...p, withdrawal: { ...p.withdrawal, id: '0', amount: '1200' } }),
+  );
   const before = await l1.public.getBalance({ address: recipient });
   const w = await cli(['withdraw', '--config', config, '--proof', proofFile]);
   t.equal(w.code, 0);
   t.match(w.out, /withdrawal 0 paid/);
   t.equal((await l1.public.getBalance({ address: recipient })) - before, 1200n);
   t.equal((await cliJson<{ state: string }>(['status', '--config', config, '--id', '0'])).state, 'paid');
-  const info = await cliJson<{ state: { depositCount: string; latestSequence: string }; assets: { locked: string }[] }>(['info', '--config', config]);
+  const info = await cliJson<{
+    state: { depositCount: string; latestSequence: string };
+    assets: { locked: string }[];
+  }>(['info', '--config', config]);
   t.equal(info.state.depositCount, '1');
   t.equal(info.state.latestSequence, '1');
   t.equal(info.assets[0]!.locked, '3800', '5000 deposited - 1200 withdrawn');
@@ -143,28 +196,48 @@ t.test('errors say what to fix', async (t) => {
   await usage([], /name a subcommand/);
   await usage(['launch'], /unknown subcommand "launch"/);
   await usage(['deploy', '--genesis', genesisFile], /--l1-rpc/);
-  await usage(['deploy', '--l1-rpc', anvil.rpcUrl, '--genesis', genesisFile, '--testnet'], /comes from the genesis/);
+  await usage(
+    ['deploy', '--l1-rpc', anvil.rpcUrl, '--genesis', genesisFile, '--testnet'],
+    /comes from the genesis/,
+  );
   await usage(['deploy', '--l1-rpc', anvil.rpcUrl], /exactly one of --genesis FILE or --committee FILE/);
   await usage(['deposit', '--config', config, '--to', '0x12', '--amount', '1'], /sidechain address/);
-  await usage(['deposit', '--config', join(dir, 'missing.json'), '--to', `0x${'42'.repeat(20)}`, '--amount', '1'], /run `hotshard bridge deploy` first/);
+  await usage(
+    ['deposit', '--config', join(dir, 'missing.json'), '--to', `0x${'42'.repeat(20)}`, '--amount', '1'],
+    /run `hotshard bridge deploy` first/,
+  );
   await usage(['status', '--config', config], /--id is required/);
   await usage(['deposit', '--bogus'], /Unknown option '--bogus'/);
   const other = { ...genesis, ethereumChainId: 1 };
   const otherFile = join(dir, 'other-genesis.json');
   writeGenesisFile(otherFile, other);
-  await usage(['deploy', '--l1-rpc', anvil.rpcUrl, '--genesis', otherFile], /names Ethereum chain 1, but .* is chain 31337/);
+  await usage(
+    ['deploy', '--l1-rpc', anvil.rpcUrl, '--genesis', otherFile],
+    /names Ethereum chain 1, but .* is chain 31337/,
+  );
   const saved = process.env.HOTSHARD_L1_KEY;
   delete process.env.HOTSHARD_L1_KEY;
-  await usage(['deposit', '--config', config, '--to', `0x${'42'.repeat(20)}`, '--amount', '1'], /HOTSHARD_L1_KEY/);
+  await usage(
+    ['deposit', '--config', config, '--to', `0x${'42'.repeat(20)}`, '--amount', '1'],
+    /HOTSHARD_L1_KEY/,
+  );
   process.env.HOTSHARD_L1_KEY = saved;
-  await t.rejects(cli(['deploy', '--l1-rpc', 'http://127.0.0.1:1', '--genesis', genesisFile]), { code: 'RPC' }, 'no node at that URL');
+  await t.rejects(
+    cli(['deploy', '--l1-rpc', 'http://127.0.0.1:1', '--genesis', genesisFile]),
+    { code: 'RPC' },
+    'no node at that URL',
+  );
 });
 
 t.test('a real `hotshard bridge` process', async (t) => {
   const run = promisify(execFile);
-  const { stdout } = await run(process.execPath, ['--loader', 'ts-node/esm', 'cmd/hotshard.ts', 'bridge', 'info', '--config', config, '--json'], {
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', NODE_NO_WARNINGS: '1' },
-  });
+  const { stdout } = await run(
+    process.execPath,
+    ['--loader', 'ts-node/esm', 'cmd/hotshard.ts', 'bridge', 'info', '--config', config, '--json'],
+    {
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', NODE_NO_WARNINGS: '1' },
+    },
+  );
   const info = JSON.parse(stdout) as { state: { depositCount: string } };
   t.equal(info.state.depositCount, '1');
 });

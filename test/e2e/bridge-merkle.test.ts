@@ -18,7 +18,9 @@ interface Vectors {
   leafHashes: Hex[];
   trees: { size: number; root: Hex; proofs: { index: number; path: Hex[] }[] }[];
 }
-const vectors = JSON.parse(readFileSync(new URL('../vectors/merkle-rfc6962.json', import.meta.url), 'utf8')) as Vectors;
+const vectors = JSON.parse(
+  readFileSync(new URL('../vectors/merkle-rfc6962.json', import.meta.url), 'utf8'),
+) as Vectors;
 
 let anvil: Anvil;
 let l1: L1;
@@ -46,7 +48,11 @@ t.test('leaf and node hashes', async (t) => {
   }
   const [a, b] = [vectors.leafHashes[0]!, vectors.leafHashes[1]!];
   t.equal(await read<Hex>('hashNode', [a, b]), bytesToHex(hashNode(hexToBytes(a), hexToBytes(b))));
-  t.equal(vectors.trees[1]!.root, await read<Hex>('hashNode', [a, b]), 'the root of two leaves is their node');
+  t.equal(
+    vectors.trees[1]!.root,
+    await read<Hex>('hashNode', [a, b]),
+    'the root of two leaves is their node',
+  );
 });
 
 t.test('every proof of every tree of 1..17 leaves gives the root, in Solidity and in core/', async (t) => {
@@ -56,10 +62,22 @@ t.test('every proof of every tree of 1..17 leaves gives the root, in Solidity an
     await Promise.all(
       tree.proofs.map(async ({ index, path }) => {
         const leaf = vectors.leafHashes[index]!;
-        const [ok, root] = await read<[boolean, Hex]>('rootFromProof', [leaf, BigInt(index), BigInt(tree.size), path]);
-        const ts = rootFromProof(hexToBytes(leaf), index, tree.size, path.map((p) => hexToBytes(p)));
-        if (!ok || root !== tree.root || ts === null || bytesToHex(ts) !== tree.root) t.fail(`size ${tree.size} index ${index}`);
-        if (!(await read<boolean>('verify', [tree.root, leaf, BigInt(index), BigInt(tree.size), path]))) t.fail(`verify ${tree.size}/${index}`);
+        const [ok, root] = await read<[boolean, Hex]>('rootFromProof', [
+          leaf,
+          BigInt(index),
+          BigInt(tree.size),
+          path,
+        ]);
+        const ts = rootFromProof(
+          hexToBytes(leaf),
+          index,
+          tree.size,
+          path.map((p) => hexToBytes(p)),
+        );
+        if (!ok || root !== tree.root || ts === null || bytesToHex(ts) !== tree.root)
+          t.fail(`size ${tree.size} index ${index}`);
+        if (!(await read<boolean>('verify', [tree.root, leaf, BigInt(index), BigInt(tree.size), path])))
+          t.fail(`verify ${tree.size}/${index}`);
         checked++;
       }),
     );
@@ -85,7 +103,12 @@ t.test('altered proofs never give the root, in either implementation', async (t)
         jobs.push(
           (async () => {
             const sol = await read<boolean>('verify', [tree.root, leaf, i, size, p]);
-            const ts = rootFromProof(hexToBytes(leaf), Number(i), Number(size), p.map((x) => hexToBytes(x)));
+            const ts = rootFromProof(
+              hexToBytes(leaf),
+              Number(i),
+              Number(size),
+              p.map((x) => hexToBytes(x)),
+            );
             const tsOk = ts !== null && bytesToHex(ts) === tree.root;
             if (sol || tsOk) t.fail(`${what}: size ${tree.size} index ${index} verified`);
             checked++;
@@ -96,5 +119,9 @@ t.test('altered proofs never give the root, in either implementation', async (t)
   }
   await Promise.all(jobs);
   t.ok(checked > 600, `${checked} altered proofs refused`);
-  t.equal(await read<boolean>('verify', [vectors.emptyRoot, vectors.leafHashes[0], 0n, 0n, []]), false, 'nothing verifies in an empty tree');
+  t.equal(
+    await read<boolean>('verify', [vectors.emptyRoot, vectors.leafHashes[0], 0n, 0n, []]),
+    false,
+    'nothing verifies in an empty tree',
+  );
 });

@@ -14,7 +14,16 @@ import { toHex } from '../../core/bytes.js';
 
 export const MERKLE_VECTORS_PATH = new URL('../vectors/merkle-rfc6962.json', import.meta.url);
 
-const RFC6962_LEAVES = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'];
+const RFC6962_LEAVES = [
+  '',
+  '00',
+  '10',
+  '2021',
+  '3031',
+  '40414243',
+  '5051525354555657',
+  '606162636465666768696a6b6c6d6e6f',
+];
 const MAX_SIZE = 17;
 
 export function generateMerkleVectors(): unknown {
@@ -51,7 +60,9 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   const text = JSON.stringify(generateMerkleVectors(), null, 1) + '\n';
   if (process.argv.includes('--check')) {
     const same = readFileSync(MERKLE_VECTORS_PATH, 'utf8') === text;
-    console.log(same ? 'merkle-rfc6962.json is up to date' : 'merkle-rfc6962.json differs from core/merkle.ts');
+    console.log(
+      same ? 'merkle-rfc6962.json is up to date' : 'merkle-rfc6962.json differs from core/merkle.ts',
+    );
     process.exitCode = same ? 0 : 1;
   } else {
     writeFileSync(MERKLE_VECTORS_PATH, text);

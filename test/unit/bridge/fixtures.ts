@@ -16,12 +16,24 @@ import {
 } from 'viem';
 import { startAnvil, type Anvil } from '../../../bridge/anvil.js';
 import { artifact } from '../../../bridge/compile.js';
-import { buildCheckpoint, checkpointHash, EMPTY_WITHDRAWALS_ROOT, type Checkpoint } from '../../../bridge/checkpoint.js';
+import {
+  buildCheckpoint,
+  checkpointHash,
+  EMPTY_WITHDRAWALS_ROOT,
+  type Checkpoint,
+} from '../../../bridge/checkpoint.js';
 import { BridgeContract, ETH } from '../../../bridge/contract.js';
 import { deployBridge, type BridgeDeployParams } from '../../../bridge/deploy.js';
 import { devCommittee, signByMembers, type DevCommittee } from '../../../bridge/devnet.js';
 import { GENESIS_DEPOSIT_HASH } from '../../../bridge/deposits.js';
-import { connectL1, deployContract, revertOf, waitForReceipt, writeContract, type L1 } from '../../../bridge/l1.js';
+import {
+  connectL1,
+  deployContract,
+  revertOf,
+  waitForReceipt,
+  writeContract,
+  type L1,
+} from '../../../bridge/l1.js';
 import { assembleSubmission, type Submission } from '../../../bridge/signatures.js';
 import { WithdrawalTree } from '../../../bridge/withdrawals.js';
 
@@ -56,7 +68,11 @@ export interface EnvOptions {
 export async function startBridgeEnv(opts: EnvOptions = {}): Promise<BridgeEnv> {
   const anvil = opts.anvil ?? (await startAnvil());
   try {
-    const l1s = await Promise.all(anvil.privateKeys.slice(0, 5).map((k) => connectL1(anvil.rpcUrl, { privateKey: k, pollingIntervalMs: 10 })));
+    const l1s = await Promise.all(
+      anvil.privateKeys
+        .slice(0, 5)
+        .map((k) => connectL1(anvil.rpcUrl, { privateKey: k, pollingIntervalMs: 10 })),
+    );
     const deployer = l1s[0]!;
     const dev = devCommittee(opts.stakes ?? [1n, 1n, 1n, 1n], opts.seed);
     const params: BridgeDeployParams = {
@@ -89,11 +105,20 @@ export async function startBridgeEnv(opts: EnvOptions = {}): Promise<BridgeEnv> 
 
 export type TestContract = 'TestToken' | 'FeeOnTransferToken' | 'ReentrantToken' | 'MerkleHarness';
 
-export async function deployTest(l1: L1, name: TestContract, args: readonly unknown[] = []): Promise<Address> {
+export async function deployTest(
+  l1: L1,
+  name: TestContract,
+  args: readonly unknown[] = [],
+): Promise<Address> {
   return (await deployContract(l1, await artifact(name), args, name)).address;
 }
 
-export async function callToken(l1: L1, token: Address, functionName: string, args: readonly unknown[]): Promise<void> {
+export async function callToken(
+  l1: L1,
+  token: Address,
+  functionName: string,
+  args: readonly unknown[],
+): Promise<void> {
   const a = await artifact('ReentrantToken'); // every test token has mint and the ERC-20 functions
   await writeContract(l1, { address: token, abi: a.abi, functionName, args });
 }
@@ -139,7 +164,9 @@ export interface Call {
   readonly abi?: import('viem').Abi;
 }
 
-export type Outcome = { ok: true; receipt: TransactionReceipt } | { ok: false; reason: string; args: readonly unknown[]; receipt: TransactionReceipt };
+export type Outcome =
+  | { ok: true; receipt: TransactionReceipt }
+  | { ok: false; reason: string; args: readonly unknown[]; receipt: TransactionReceipt };
 
 /**
  * Runs `call` as `l1`: simulates it (at `atTime` when given, the timestamp the block will have) to learn the
@@ -173,12 +200,23 @@ export async function execute(bridge: BridgeContract, l1: L1, call: Call, atTime
     }
   }
   if (atTime !== undefined) await setNextTimestamp(l1, atTime);
-  const hash = await l1.wallet!.sendTransaction({ account: l1.account!, chain: l1.chain, to: address, data, value: call.value, gas: 8_000_000n });
+  const hash = await l1.wallet!.sendTransaction({
+    account: l1.account!,
+    chain: l1.chain,
+    to: address,
+    data,
+    value: call.value,
+    gas: 8_000_000n,
+  });
   const receipt = await waitForReceipt(l1, hash);
   if ((receipt.status === 'success') !== (reason === undefined)) {
-    throw new Error(`${call.functionName}: simulation said ${reason?.name ?? 'success'} but the chain said ${receipt.status}`);
+    throw new Error(
+      `${call.functionName}: simulation said ${reason?.name ?? 'success'} but the chain said ${receipt.status}`,
+    );
   }
-  return reason === undefined ? { ok: true, receipt } : { ok: false, reason: reason.name, args: reason.args, receipt };
+  return reason === undefined
+    ? { ok: true, receipt }
+    : { ok: false, reason: reason.name, args: reason.args, receipt };
 }
 
 function findRevertData(err: unknown): Hex | undefined {
@@ -186,7 +224,8 @@ function findRevertData(err: unknown): Hex | undefined {
   for (let i = 0; i < 10 && e !== undefined && e !== null; i++) {
     const d = (e as { data?: unknown }).data;
     if (typeof d === 'string' && d.startsWith('0x') && d.length >= 10) return d as Hex;
-    if (typeof d === 'object' && d !== null && typeof (d as { data?: unknown }).data === 'string') return (d as { data: Hex }).data;
+    if (typeof d === 'object' && d !== null && typeof (d as { data?: unknown }).data === 'string')
+      return (d as { data: Hex }).data;
     e = (e as { cause?: unknown }).cause;
   }
   return undefined;
@@ -256,7 +295,12 @@ export class CheckpointChain {
 }
 
 /** The committee's signatures by `indices`, assembled (checked) for submission. */
-export async function signed(env: BridgeEnv, cp: Checkpoint, indices: readonly number[], dev: DevCommittee = env.dev): Promise<Submission> {
+export async function signed(
+  env: BridgeEnv,
+  cp: Checkpoint,
+  indices: readonly number[],
+  dev: DevCommittee = env.dev,
+): Promise<Submission> {
   const sigs = await signByMembers(dev, cp, env.bridge.domain, indices);
   return assembleSubmission(dev.committee, cp, env.bridge.domain, sigs);
 }

@@ -27,7 +27,8 @@ t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 
 // Quiet logs (warnings and errors go to the test output).
 const logger = createLogger({ level: 'error', sink: (line) => process.stderr.write(line + '\n') });
-const genesis = testGenesis({ genesisTime: Date.now() - 60_000 });
+// A short round timeout: while one validator is stopped, its rounds time out quickly.
+const genesis = testGenesis({ genesisTime: Date.now() - 60_000, baseRoundTimeoutMs: 300 });
 writeGenesisFile(join(dir, 'genesis.json'), genesis);
 
 function configOf(i: number, p2pPort = 0, peers: string[] = []): NodeConfig {
