@@ -114,10 +114,12 @@ function printTable(file: TestnetFile, created: boolean): void {
   }
   console.log('');
   const first = file.accounts[0];
+  // A recipient on the sender's shard: a cross-shard transfer pays another fee and travels through the beacon.
+  const second = file.accounts.find((a) => a !== first && a.shard === first?.shard);
   const dirFlag = rel(file.dir) === DEFAULT_TESTNET_DIR ? '' : ` --testnet ${rel(file.dir)}`;
-  if (first !== undefined && file.accounts[1] !== undefined) {
+  if (first !== undefined && second !== undefined) {
     console.log(
-      `  try: hotshard tx transfer --from ${rel(first.keyFile)} --to ${file.accounts[1].address} --amount 1000${dirFlag}`,
+      `  try: hotshard tx transfer --from ${rel(first.keyFile)} --to ${second.address} --amount 1000${dirFlag}`,
     );
     console.log(`       hotshard status${dirFlag}`);
   }

@@ -188,7 +188,9 @@ export async function runScenario(o: SimOptions, seed: number): Promise<Scenario
             // A double vote helps the coalition only if a faulty leader collects the votes of that round.
             when: (r) => isFaulty(r + 1) || faulty.length === 0,
             fire: () => {
-              if (queue.now >= schedule.gstAt) return;
+              // Not too close to GST: the node must be back, and what it does
+              // twice must matter, while the network is still asynchronous.
+              if (queue.now >= schedule.gstAt - 4 * o.timing.baseTimeoutMs) return;
               // A leader that just voted for its own block is about to broadcast it: it dies mid-broadcast.
               n.partialBroadcast = true;
               queue.after(0, () => {
