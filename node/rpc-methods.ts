@@ -34,8 +34,8 @@ export interface NodeRpcDeps {
   readonly committee: readonly CommitteeMember[];
   readonly self: number;
   readonly engineStatus: () => EngineStatus | null;
-  /** Height of the highest certified block the engine knows. */
-  readonly highestCertifiedHeight: () => number;
+  /** The highest height known: certified blocks of the engine, committed heights peers reported to sync. */
+  readonly highestKnownHeight: () => number;
   readonly peerCount: () => number;
   readonly syncing: () => boolean;
 }
@@ -202,7 +202,7 @@ export function registerNodeMethods(registry: RpcRegistry, deps: NodeRpcDeps): v
         self: deps.self,
         selfPublicKey: deps.committee[deps.self]?.publicKey ?? null,
         round: s?.round ?? 0,
-        height: Math.max(tip.height, deps.highestCertifiedHeight()),
+        height: Math.max(tip.height, deps.highestKnownHeight()),
         committedHeight: tip.height,
         lastCommittedId: tip.id,
         stateRoot: tip.header.stateRoot,

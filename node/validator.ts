@@ -302,12 +302,14 @@ export class Validator {
       committee,
       self,
       engineStatus: () => (this.started ? engine!.status() : null),
-      highestCertifiedHeight: () => {
+      highestKnownHeight: () => {
+        let certified = 0;
         try {
-          return engine!.certificates().highQc.voteData.block.height;
+          certified = engine!.certificates().highQc.voteData.block.height;
         } catch {
-          return 0;
+          // not started
         }
+        return Math.max(certified, sync!.highestKnownHeight);
       },
       peerCount: () => network.peerCount(),
       syncing: () => sync!.syncing,

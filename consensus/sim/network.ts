@@ -30,6 +30,19 @@ export interface NetworkStats {
   fetches: number;
 }
 
+/** Encoded bytes in flight, and their decoding once the first copy arrived. */
+interface Wire {
+  readonly bytes: Uint8Array;
+  decoded: ConsensusMessage | null;
+}
+
+/** Freezes a decoded message and everything in it (byte arrays cannot be frozen and are left as they are). */
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value) || Object.isFrozen(value)) return value;
+  for (const v of Object.values(value)) deepFreeze(v);
+  return Object.freeze(value);
+}
+
 /** The round a message belongs to (for Twins round partitions), or null. */
 export function messageRound(msg: ConsensusMessage): number | null {
   switch (msg.type) {
@@ -81,11 +94,17 @@ export class SimNetwork {
     return this.schedule.gstAt;
   }
 
-  /** Encodes `msg` once and sends it from `from` to each of `targets`. */
+  /**
+   * Encodes `msg` once and sends it from `from` to each of `targets`. The
+   * bytes are decoded once, on first arrival, and every receiver gets that
+   * decoded value, deeply frozen: a receiver that tried to change a message
+   * would throw instead of corrupting what the others got.
+   */
   send(from: SimNode, targets: readonly SimNode[], msg: ConsensusMessage): void {
     const bytes = encodeConsensusMessage(msg);
     const round = messageRound(msg);
-    for (const to of targets) this.transmit(from, to, bytes, round, (decoded) => this.deliver(from, to, decoded));
+    const wire: Wire = { bytes, decoded: null };
+    for (const to of targets) this.transmit(from, to, wire, round, (decoded) => this.deliver(from, to, decoded));
   }
 
   /** The ConsensusNetwork of one incarnation; it goes quiet when the incarnation dies. */
@@ -110,7 +129,8 @@ export class SimNetwork {
     };
   }
 
-  private transmit(from: SimNode, to: SimNode, bytes: Uint8Array, round: number | null, onArrive: (m: ConsensusMessage) => void): void {
+  private transmit(from: SimNode, to: SimNode, wire: Wire, round: number | null, onArrive: (m: ConsensusMessage) => void): void {
+    const bytes = wire.bytes;
     this.stats.sent++;
     let at = deliveryTime(this.schedule, this.prng, this.queue.now, from.instance, to.instance, round);
     const heldUntil = round === null ? undefined : this.held.get(from); // block fetches pass
@@ -125,16 +145,17 @@ export class SimNetwork {
         this.stats.dropped++;
         return;
       }
-      let decoded: ConsensusMessage;
-      try {
-        decoded = decodeConsensusMessage(bytes);
-      } catch (err) {
-        this.stats.decodeErrors++;
-        if (!(err instanceof ConsensusError)) throw err;
-        return;
+      if (wire.decoded === null) {
+        try {
+          wire.decoded = deepFreeze(decodeConsensusMessage(bytes));
+        } catch (err) {
+          this.stats.decodeErrors++;
+          if (!(err instanceof ConsensusError)) throw err;
+          return;
+        }
       }
       this.stats.delivered++;
-      onArrive(decoded);
+      onArrive(wire.decoded);
     });
   }
 
@@ -159,11 +180,11 @@ export class SimNetwork {
       if (candidates.length === 0 || node.incarnation !== incarnation) return;
       const target = candidates.length === 1 ? candidates[0]! : this.prng.pick(candidates);
       const request: ConsensusMessage = { type: 'blockRequest', value: { blockId, count } };
-      this.transmit(node, target, encodeConsensusMessage(request), null, (req) => {
+      this.transmit(node, target, { bytes: encodeConsensusMessage(request), decoded: null }, null, (req) => {
         if (req.type !== 'blockRequest' || target.engine === null) return;
         if (target.adversary !== null && !target.adversary.answersFetches) return;
         const response: ConsensusMessage = { type: 'blockResponse', value: target.engine.serveBlocks(req.value) };
-        this.transmit(target, node, encodeConsensusMessage(response), null, (resp) => {
+        this.transmit(target, node, { bytes: encodeConsensusMessage(response), decoded: null }, null, (resp) => {
           if (resp.type !== 'blockResponse' || node.incarnation !== incarnation || node.engine === null) return;
           node.adversary?.inbound(node, resp, target.index);
           resolve([...resp.value.blocks]);

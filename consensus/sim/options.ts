@@ -63,6 +63,8 @@ export interface SimOptions {
   readonly stopOnViolation: boolean;
   /** Keep an event log per scenario (for replaying one scenario). */
   readonly trace: boolean;
+  /** Worker threads that run the scenarios of a sweep (1: all on this thread). Results do not depend on it. */
+  readonly workers: number;
 }
 
 export const DEFAULT_TIMING: SimTiming = {
@@ -94,6 +96,7 @@ export const DEFAULT_OPTIONS: SimOptions = {
   honestCrashes: 2,
   stopOnViolation: false,
   trace: false,
+  workers: 1,
 };
 
 function bad(message: string): never {
@@ -133,6 +136,7 @@ export function resolveOptions(partial: Partial<SimOptions>): SimOptions {
   }
   if (!(o.honestCrashRate >= 0 && o.honestCrashRate <= 1)) bad(`honest crash rate must be in [0, 1], got ${o.honestCrashRate}`);
   positiveInt(o.honestCrashes, 'honest crashes', 1, 1000);
+  positiveInt(o.workers, 'workers', 1, 64);
   const t = o.timing;
   if (!(t.baseTimeoutMs > 0 && t.maxTimeoutMs >= t.baseTimeoutMs && t.backoff >= 1)) {
     bad('timing: need baseTimeoutMs > 0, maxTimeoutMs >= baseTimeoutMs and backoff >= 1');

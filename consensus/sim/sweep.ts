@@ -4,6 +4,9 @@
  * `--scenario-seed` replays exactly that scenario.
  */
 import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import { SimError } from './errors.js';
+import type { WorkerInput } from './sweep-worker.js';
 import { resolveOptions, expectsViolations, type SimOptions } from './options.js';
 import { scenarioSeed } from './prng.js';
 import { runScenario, type ScenarioResult } from './scenario.js';
@@ -54,6 +57,45 @@ export interface SweepHooks {
   readonly onScenario?: (r: ScenarioResult, index: number) => void;
 }
 
+/** Runs the scenarios, on this thread or on worker threads; results in scenario order (undefined: not run, after a stop). */
+async function runAll(o: SimOptions, seeds: readonly number[], hooks: SweepHooks): Promise<(ScenarioResult | undefined)[]> {
+  const results: (ScenarioResult | undefined)[] = new Array(seeds.length);
+  const workers = Math.min(o.workers, seeds.length);
+  if (workers <= 1) {
+    for (const [i, seed] of seeds.entries()) {
+      const r = await runScenario(o, seed);
+      results[i] = r;
+      hooks.onScenario?.(r, i);
+      if (o.stopOnViolation && r.safetyViolations.length > 0) break;
+    }
+    return results;
+  }
+  // Round-robin split: neighbouring scenarios cost about the same.
+  const url = new URL('./sweep-worker' + (import.meta.url.endsWith('.ts') ? '.ts' : '.js'), import.meta.url);
+  const threads = Array.from({ length: workers }, (_, w) => {
+    const jobs = seeds.map((seed, index) => ({ index, seed })).filter((j) => j.index % workers === w);
+    const input: WorkerInput = { options: { ...o, workers: 1 }, jobs };
+    return new Worker(url, { workerData: input });
+  });
+  await Promise.all(
+    threads.map(
+      (t) =>
+        new Promise<void>((resolve, reject) => {
+          t.on('message', (m: { index?: number; result?: ScenarioResult; done?: boolean }) => {
+            if (m.done === true) return;
+            const r = m.result!;
+            results[m.index!] = r;
+            hooks.onScenario?.(r, m.index!);
+            if (o.stopOnViolation && r.safetyViolations.length > 0) for (const other of threads) other.postMessage('stop');
+          });
+          t.on('error', reject);
+          t.on('exit', (code) => (code === 0 ? resolve() : reject(new SimError('ENGINE_THREW', `a sweep worker exited with code ${code}`))));
+        }),
+    ),
+  );
+  return results;
+}
+
 export async function runSweep(partial: Partial<SimOptions>, hooks: SweepHooks = {}): Promise<SweepResult> {
   const o = resolveOptions(partial);
   const seeds = o.scenarioSeed !== undefined ? [o.scenarioSeed] : Array.from({ length: o.scenarios }, (_, i) => scenarioSeed(o.seed, i));
@@ -70,8 +112,9 @@ export async function runSweep(partial: Partial<SimOptions>, hooks: SweepHooks =
   const kinds: Record<string, number> = {};
   const failing: FailingScenario[] = [];
   let ran = 0;
-  for (const [i, seed] of seeds.entries()) {
-    const r = await runScenario(o, seed);
+  const results = await runAll(o, seeds, hooks);
+  for (const r of results) {
+    if (r === undefined) continue;
     ran++;
     committedBlocks += r.committedHeight;
     messages += r.network.sent;
@@ -85,14 +128,12 @@ export async function runSweep(partial: Partial<SimOptions>, hooks: SweepHooks =
       unsafeScenarios++;
       safetyViolations += r.safetyViolations.length;
       for (const v of r.safetyViolations) kinds[v.kind] = (kinds[v.kind] ?? 0) + 1;
-      if (failing.length < 10) failing.push({ seed, kind: 'safety', detail: r.safetyViolations[0]!.detail });
+      if (failing.length < 10) failing.push({ seed: r.seed, kind: 'safety', detail: r.safetyViolations[0]!.detail });
     }
     if (r.livenessFailures.length > 0) {
       livenessFailures++;
-      if (failing.length < 10 && !expectsViolations(o)) failing.push({ seed, kind: 'liveness', detail: r.livenessFailures[0]!.detail });
+      if (failing.length < 10 && !expectsViolations(o)) failing.push({ seed: r.seed, kind: 'liveness', detail: r.livenessFailures[0]!.detail });
     }
-    hooks.onScenario?.(r, i);
-    if (o.stopOnViolation && r.safetyViolations.length > 0) break;
   }
   const elapsedMs = performance.now() - started;
   return {

@@ -79,7 +79,7 @@ export class SyncService {
   private timer: NodeJS.Timeout | null = null;
   private lastCheckedHeight = -1;
   private rotation = 0;
-  /** Highest committed height a peer reported (status output). */
+  /** Highest committed height a verified certificate proved (status output). */
   private bestKnown = 0;
 
   constructor(
@@ -122,7 +122,7 @@ export class SyncService {
     return this.running !== null;
   }
 
-  /** The highest committed height any peer reported. */
+  /** The highest committed height a verified commit certificate proved (ours included). */
   get highestKnownHeight(): number {
     return Math.max(this.bestKnown, this.deps.chain.tip.height);
   }
@@ -219,7 +219,6 @@ export class SyncService {
         const resp = decodeSyncResponse(bytes);
         if (resp.type !== 'committed')
           throw new SyncError('MALFORMED', `a committed request was answered with ${resp.type}`);
-        if (resp.value.tip > this.bestKnown) this.bestKnown = resp.value.tip;
         segments = verifyCommittedResponse(this.deps.verify, tip, resp.value, (p) =>
           this.deps.chain.payloadDigest(p),
         );
@@ -234,6 +233,10 @@ export class SyncService {
         }
         continue;
       }
+      // Only what a verified certificate proves counts (the response's own `tip` is a claim).
+      const proven =
+        segments.length === 0 ? 0 : segments[segments.length - 1]!.commitQc.voteData.commit!.height;
+      if (proven > this.bestKnown) this.bestKnown = proven;
       if (segments.length === 0) {
         this.metrics?.requests.inc({ result: 'empty' });
         continue;

@@ -1,6 +1,6 @@
 /**
  * The README's main command, end to end: `hotshard testnet` on defaults
- * (here in a temporary --dir), a transfer sent with `hotshard tx transfer`
+ * (run in a temporary working directory, so ./testnet is there), a transfer sent with `hotshard tx transfer`
  * committed and visible on every validator via `hotshard account`,
  * `hotshard status`, Ctrl-C stopping every validator cleanly, and a second
  * run resuming the same chain. Also: --help everywhere, and usage errors that
@@ -54,10 +54,10 @@ function hotshard(args: string[], timeoutMs = 90_000): Promise<Run> {
   });
 }
 
-/** Starts `hotshard testnet --dir` and resolves once it printed its endpoints. */
+/** Starts `hotshard testnet` on its defaults (./testnet in the working directory) and resolves once it printed its endpoints. */
 function startTestnet(): Promise<{ proc: ChildProcess; out: () => string }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [entry, 'testnet', '--dir', netDir], {
+    const proc = spawn(process.execPath, [entry, 'testnet'], {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -129,7 +129,7 @@ t.test('hotshard testnet starts 4 validators and writes testnet.json', async (t)
 
 t.test('a transfer sent with the CLI is committed and visible on every validator', async (t) => {
   const [a, b] = file.accounts;
-  const before = await hotshard(['account', b!.address, '--testnet', netDir, '--json']);
+  const before = await hotshard(['account', b!.address, '--json']); // ./testnet by default
   t.equal(before.code, 0, before.stderr);
   const balanceBefore = BigInt(
     (JSON.parse(before.stdout) as { balances: Record<string, string> }).balances[file.nativeAsset]!,
@@ -171,18 +171,7 @@ t.test('a transfer sent with the CLI is committed and visible on every validator
     }
     t.ok(seen, `${v.name} shows the credited balance`);
   }
-  const human = await hotshard([
-    'tx',
-    'transfer',
-    '--from',
-    a!.keyFile,
-    '--to',
-    b!.address,
-    '--amount',
-    '1',
-    '--testnet',
-    netDir,
-  ]);
+  const human = await hotshard(['tx', 'transfer', '--from', a!.keyFile, '--to', b!.address, '--amount', '1']);
   t.equal(human.code, 0, human.stderr);
   t.match(human.stdout, /committed: 0x[0-9a-f]{64} in block \d+/);
 });
@@ -196,7 +185,7 @@ t.test('hotshard status shows every validator up', async (t) => {
   t.equal(s.validators.length, 4);
   t.ok(s.validators.every((v) => v.ok));
   firstHeight = Math.min(...s.validators.map((v) => v.status.committedHeight));
-  const table = await hotshard(['status', '--testnet', netDir]);
+  const table = await hotshard(['status']); // ./testnet by default
   t.match(table.stdout, /validator-3/);
 });
 
