@@ -23,4 +23,5 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'account', summary: "Show an account's balances and nonce", load: async () => (await import('./account.js')).default },
   { name: 'bench', summary: 'Benchmark transfers on a testnet of its own (TPS, latency, bound)', load: async () => (await import('./bench.js')).default },
   { name: 'bridge', summary: 'Deploy and use the bridge to Ethereum (deploy, deposit, withdraw, status, relay)', load: async () => (await import('./bridge.js')).default },
+  { name: 'sim', summary: 'Run seeded consensus scenarios in the deterministic simulator (safety and liveness)', load: async () => (await import('./sim.js')).default },
 ];

@@ -98,6 +98,8 @@ interface ConsensusMetrics {
   readonly equivocations: Counter;
   readonly rss: Gauge;
   readonly heapUsed: Gauge;
+  readonly heapTotal: Gauge;
+  readonly external: Gauge;
 }
 
 function consensusMetrics(r: MetricsRegistry): ConsensusMetrics {
@@ -126,6 +128,11 @@ function consensusMetrics(r: MetricsRegistry): ConsensusMetrics {
       help: 'Resident memory of the process (worker threads included)',
     }),
     heapUsed: r.gauge({ name: 'nodejs_heap_used_bytes', help: 'V8 heap in use on the main thread' }),
+    heapTotal: r.gauge({ name: 'nodejs_heap_total_bytes', help: 'V8 heap reserved on the main thread' }),
+    external: r.gauge({
+      name: 'nodejs_external_memory_bytes',
+      help: 'Memory of the main thread outside the V8 heap (Buffers, ArrayBuffers)',
+    }),
     equivocations: r.counter({
       name: 'hotshard_consensus_equivocations_total',
       help: 'Equivocations seen (two proposals or votes of one validator in one round)',
@@ -338,6 +345,8 @@ export class Validator {
       const mem = process.memoryUsage();
       this.cmetrics.rss.set(undefined, mem.rss);
       this.cmetrics.heapUsed.set(undefined, mem.heapUsed);
+      this.cmetrics.heapTotal.set(undefined, mem.heapTotal);
+      this.cmetrics.external.set(undefined, mem.external);
     });
   }
 
@@ -371,7 +380,21 @@ export class Validator {
     const log = logger.child('validator', { shard: config.shard, index: self });
 
     mkdirSync(config.dataDir, { recursive: true });
-    const db = await NodeDatabase.open(join(config.dataDir, 'db'), { metrics, logger });
+    const dbPath = join(config.dataDir, 'db');
+    let db: NodeDatabase;
+    try {
+      db = await NodeDatabase.open(dbPath, { metrics, logger });
+    } catch (err) {
+      if ((err as { context?: { levelCode?: string } }).context?.levelCode === 'LEVEL_LOCKED') {
+        throw new ChainError(
+          'LOCKED',
+          `the database ${dbPath} is in use by another process: is this validator already running? Stop it, or give another --data-dir`,
+          {},
+          { cause: err },
+        );
+      }
+      throw err;
+    }
     let verifier: CachedTxVerifier | null = null;
     let network: Network | null = null;
     try {

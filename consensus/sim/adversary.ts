@@ -380,6 +380,8 @@ class Equivocator extends Byzantine {
     // vote twice in the previous round (a crashed leader proposing again),
     // and a second certified block of that round lets us fork. We wait a
     // little for a double vote, and a little more for its QC.
+    // Or we withhold the proposal (see withhold), when the round allows it.
+    if (!c.doubleVoted(r - 1) && p.block.tc === null && this.prng.chance(0.6) && this.withhold(node, p, targets)) return;
     const base = c.ctx.timing.baseTimeoutMs;
     const start = this.now;
     const attempt = (): void => {
@@ -387,9 +389,7 @@ class Equivocator extends Byzantine {
       const waited = this.now - start;
       const async = this.now < c.ctx.network.gstAt;
       const sibling = c.qcsWhere((qc) => qcRound(qc) === r - 1 && !equalBytes(qc.voteData.block.id, p.block.parentId)).length > 0;
-      if (sibling) this.split(node, p, targets);
-      else if (async && (waited < base / 4 || (c.doubleVoted(r - 1) && waited < base / 2))) c.ctx.queue.after(5, attempt);
-      else if (p.block.tc === null && this.prng.chance(0.6) && this.withhold(node, p, targets)) return;
+      if (!sibling && async && (waited < base / 4 || (c.doubleVoted(r - 1) && waited < base / 2))) c.ctx.queue.after(5, attempt);
       else this.split(node, p, targets);
     };
     attempt();

@@ -12,6 +12,8 @@
 import type { Block, BlockId, ConsensusMessage, ConsensusNetwork, Proposal, TimeoutMsg, ValidatorIndex, Vote } from '../types.js';
 import { decodeConsensusMessage, encodeConsensusMessage } from '../messages.js';
 import { ConsensusError } from '../errors.js';
+import { toHex } from '../../core/bytes.js';
+import { sha256 } from '../../core/hash.js';
 import type { EventQueue } from './scheduler.js';
 import type { Prng } from './prng.js';
 import { deliveryTime, type NetworkSchedule } from './schedule.js';
@@ -28,12 +30,16 @@ export interface NetworkStats {
   /** Messages that failed to decode (a wire bug signal: every sender uses the codec). */
   decodeErrors: number;
   fetches: number;
+  /** Copies dropped by the receiver's seen cache. */
+  duplicates: number;
 }
 
 /** Encoded bytes in flight, and their decoding once the first copy arrived. */
 interface Wire {
   readonly bytes: Uint8Array;
   decoded: ConsensusMessage | null;
+  /** Content hash (hex), the seen-cache key; computed on first delivery. */
+  key?: string;
 }
 
 /** Freezes a decoded message and everything in it (byte arrays cannot be frozen and are left as they are). */
@@ -58,7 +64,7 @@ export function messageRound(msg: ConsensusMessage): number | null {
 }
 
 export class SimNetwork {
-  readonly stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, bytes: 0, honestRejected: 0, decodeErrors: 0, fetches: 0 };
+  readonly stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, bytes: 0, honestRejected: 0, decodeErrors: 0, fetches: 0, duplicates: 0 };
   nodes: readonly SimNode[] = [];
   /** Before GST the network adversary may hold a node's outbound messages until a time (at most GST). */
   private readonly held = new Map<SimNode, number>();
@@ -104,7 +110,7 @@ export class SimNetwork {
     const bytes = encodeConsensusMessage(msg);
     const round = messageRound(msg);
     const wire: Wire = { bytes, decoded: null };
-    for (const to of targets) this.transmit(from, to, wire, round, (decoded) => this.deliver(from, to, decoded));
+    for (const to of targets) this.transmit(from, to, wire, round, (decoded) => this.deliver(from, to, decoded, wire));
   }
 
   /** The ConsensusNetwork of one incarnation; it goes quiet when the incarnation dies. */
@@ -159,11 +165,25 @@ export class SimNetwork {
     });
   }
 
-  private deliver(from: SimNode, to: SimNode, msg: ConsensusMessage): void {
+  /**
+   * Hands a message to the receiving engine. Like gossipsub's seen cache, a
+   * node drops a copy of a message it already accepted (the engine re-sends
+   * its timeout every round period; the copies only matter where the first
+   * was lost). A restarted node starts with an empty cache.
+   */
+  private deliver(from: SimNode, to: SimNode, msg: ConsensusMessage, wire: Wire): void {
     const engine = to.engine;
     if (engine === null) return;
+    wire.key ??= toHex(sha256(wire.bytes));
+    const key = wire.key;
+    if (to.seen.has(key)) {
+      this.stats.duplicates++;
+      return;
+    }
     to.adversary?.inbound(to, msg, from.index);
+    const incarnation = to.incarnation;
     void engine.handleMessage(msg, from.index).then((verdict) => {
+      if (verdict === 'accept' && to.incarnation === incarnation) to.seen.add(key);
       if (verdict === 'reject' && from.honest && to.honest) this.stats.honestRejected++;
     });
   }

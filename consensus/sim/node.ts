@@ -97,6 +97,8 @@ export class SimNode {
   round = 0;
   /** Armed by the scenario: called right after the engine votes in a round the predicate picks (then disarmed). */
   crashAfterVote: { readonly when: (round: number) => boolean; readonly fire: () => void } | null = null;
+  /** Content hashes of messages this incarnation accepted (its gossip seen cache). */
+  seen = new Set<string>();
   /** Set when the node is about to crash in the middle of its next proposal broadcast (only some peers get it). */
   partialBroadcast = false;
   /** Called when the engine enters a round. */
@@ -131,6 +133,7 @@ export class SimNode {
   async start(fromDisk: boolean): Promise<void> {
     if (this.engine !== null) return;
     const incarnation = ++this.incarnation;
+    this.seen = new Set();
     this.ctx.trace?.(`${String(this.ctx.queue.now).padStart(6)} ${this.name.padEnd(4)} START ${fromDisk ? 'from disk' : 'from genesis (disk lost)'}`);
     const ctx = this.ctx;
     const clock = new NodeClock(ctx.queue, ctx.epochMs, this.skewMs);

@@ -38,7 +38,11 @@ export interface SimOptions {
   readonly seed: number;
   /** When set, run exactly this one scenario seed (replay). */
   readonly scenarioSeed?: number;
-  /** Horizon: every honest node reaches this round (and commits twice after GST) before a scenario ends. */
+  /**
+   * Horizon: a scenario ends once every honest node committed twice after GST
+   * and the highest honest round reached this round and GST's round plus the
+   * liveness window (the bound, at most 2n + 3 rounds).
+   */
   readonly rounds: number;
   /** GST is drawn in [gstMs / 2, gstMs] of virtual time. */
   readonly gstMs: number;
@@ -84,8 +88,8 @@ export const DEFAULT_OPTIONS: SimOptions = {
   scheme: 'test',
   scenarios: 100,
   seed: 1,
-  rounds: 40,
-  gstMs: 3000,
+  rounds: 20,
+  gstMs: 2500,
   deltaMs: 10,
   maxDropRate: 0.3,
   partitions: true,

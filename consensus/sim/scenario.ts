@@ -215,14 +215,19 @@ export async function runScenario(o: SimOptions, seed: number): Promise<Scenario
     for (const n of honestNodes) commitsAtGst.set(n, n.ledger.commits.length);
   });
 
-  // Run until every honest node reached the horizon and committed twice after
-  // GST; or until the round clock is a full liveness bound past that point
-  // (a node still missing by then has failed liveness anyway).
-  const target = o.rounds;
+  // Run until every honest node committed twice after GST and the round
+  // clock passed both the horizon and a window after GST as long as the
+  // liveness bound (capped at 2n + 3 rounds: with skewed stakes the leader
+  // period, and so the bound, can be hundreds of rounds; the gaps are
+  // measured on whatever window ran). Stop early once the round clock is a
+  // full bound past that point (a node still missing has failed liveness).
+  const window = Math.min(boundRounds, 2 * o.validators + 3) + 1;
+  let target = o.rounds;
   const done = (): boolean => {
     if (forked) return true;
     if (gstRound < 0) return false;
-    if (globalRound > Math.max(target, gstRound) + boundRounds + 2) return true;
+    target = Math.max(o.rounds, gstRound + window);
+    if (globalRound > target + boundRounds + 2) return true;
     for (const n of honestNodes) {
       const after = n.ledger.commits.length - (commitsAtGst.get(n) ?? 0);
       if (after < 2 || n.round < target) return false;
@@ -230,7 +235,7 @@ export async function runScenario(o: SimOptions, seed: number): Promise<Scenario
     return true;
   };
   // Time cap: enough for bound + a few rounds at the longest round time, past GST.
-  const horizonMs = schedule.gstAt + (boundRounds + Math.max(target, 10)) * 2 * o.timing.maxTimeoutMs;
+  const horizonMs = schedule.gstAt + (boundRounds + o.rounds + window) * 2 * o.timing.maxTimeoutMs;
   await queue.run(horizonMs, done);
   for (const n of nodes) n.crash();
 

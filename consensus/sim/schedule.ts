@@ -90,11 +90,12 @@ export function drawSchedule(prng: Prng, p: ScheduleParams): NetworkSchedule {
   const roundGroups = new Map<number, number[]>();
   if (p.twinPairs.length > 0) {
     const splits = twinsSplits(p.instances, p.twinPairs);
-    // A split holds for a run of 1..4 rounds: a fork needs a side to keep its
-    // quorum for the consecutive rounds of a 2-chain.
+    // A split holds for a run of 1..4 rounds, or (one run in four) for 32: a
+    // fork needs both sides to keep a quorum for the consecutive rounds of
+    // a 2-chain, and certificates from other rounds leak across splits.
     for (let r = 1; r <= p.twinRounds; ) {
       const split = prng.pick(splits);
-      for (let k = 1 + prng.int(4); k > 0 && r <= p.twinRounds; k--, r++) roundGroups.set(r, split);
+      for (let k = prng.chance(0.25) ? 32 : 1 + prng.int(4); k > 0 && r <= p.twinRounds; k--, r++) roundGroups.set(r, split);
     }
   }
   return {

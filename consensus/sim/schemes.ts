@@ -8,14 +8,15 @@
  *   node's code is given its own secret and nothing else. It exists because
  *   ed25519 costs 50 to 150 µs per signature here and a sweep needs
  *   thousands of scenarios.
- * - `ed25519`: the real scheme (core/ed25519.ts): signing through node:crypto
- *   (byte-identical to @noble/ed25519, ten times faster) and verification
- *   through THE verification rule, `verify` of core/ed25519.ts.
+ * - `ed25519`: the real scheme, `ed25519Scheme` of consensus/signing.ts:
+ *   signing through node:crypto (byte-identical to @noble/ed25519, ten times
+ *   faster) and verification through THE rule, `verify` of core/ed25519.ts.
  */
-import type { SignatureScheme, Signer } from '../types.js';
+import type { SignatureScheme } from '../types.js';
+import { ed25519Scheme } from '../signing.js';
 import { taggedHash } from '../../core/hash.js';
 import { equalBytes, toHex, u64be } from '../../core/bytes.js';
-import { keyPairFromSeed, signFast, verify as ed25519Verify } from '../../core/ed25519.js';
+import { keyPairFromSeed } from '../../core/ed25519.js';
 
 const TEST_KEY_TAG = 'hotshard/sim-test-key/v1';
 const TEST_SIG_TAG = 'hotshard/sim-test-sig/v1';
@@ -75,10 +76,9 @@ export class TestScheme implements SimScheme, SignatureScheme {
   }
 }
 
-/** The real ed25519 scheme: node:crypto signing, core/ed25519.ts `verify`. */
-export class Ed25519Scheme implements SimScheme, SignatureScheme {
-  readonly name = 'ed25519';
-  readonly scheme: SignatureScheme = this;
+/** The real ed25519 scheme of consensus/signing.ts (node:crypto signing, core/ed25519.ts `verify`), with deterministic keys. */
+export class Ed25519Scheme implements SimScheme {
+  readonly scheme: SignatureScheme = ed25519Scheme;
   private readonly keys = new Map<number, SimKey>();
 
   key(index: number): SimKey {
@@ -89,14 +89,6 @@ export class Ed25519Scheme implements SimScheme, SignatureScheme {
       this.keys.set(index, k);
     }
     return k;
-  }
-
-  sign(message: Uint8Array, secret: Uint8Array): Uint8Array {
-    return signFast(message, secret);
-  }
-
-  verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
-    return ed25519Verify(signature, message, publicKey);
   }
 }
 
@@ -109,9 +101,4 @@ export function simScheme(name: SchemeName): SimScheme {
     instances.set(name, s);
   }
   return s;
-}
-
-/** The Signer the engine holds for a key. */
-export function signerFor(scheme: SignatureScheme, key: SimKey): Signer {
-  return { publicKey: key.publicKey, sign: (message) => scheme.sign(message, key.secret) };
 }

@@ -89,7 +89,7 @@ async function runAll(o: SimOptions, seeds: readonly number[], hooks: SweepHooks
             if (o.stopOnViolation && r.safetyViolations.length > 0) for (const other of threads) other.postMessage('stop');
           });
           t.on('error', reject);
-          t.on('exit', (code) => (code === 0 ? resolve() : reject(new SimError('ENGINE_THREW', `a sweep worker exited with code ${code}`))));
+          t.on('exit', (code) => (code === 0 ? resolve() : reject(new SimError('WORKER_FAILED', `a sweep worker exited with code ${code}`))));
         }),
     ),
   );

@@ -12,6 +12,7 @@
  * - COMMIT_CONFLICT: a commit names a block other than the one already
  *   committed at that height (never happens with an honest quorum).
  * - CLOSED: used after close().
+ * - LOCKED: the data directory's database is held by another process.
  */
 import { HotshardError } from '../../core/errors.js';
 
@@ -22,5 +23,6 @@ export type ChainErrorCode =
   | 'PARENT_UNKNOWN'
   | 'NOT_EXECUTED'
   | 'COMMIT_CONFLICT'
-  | 'CLOSED';
+  | 'CLOSED'
+  | 'LOCKED';
 export class ChainError extends HotshardError<ChainErrorCode> {}

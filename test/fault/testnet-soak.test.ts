@@ -45,7 +45,10 @@ t.test(
     const clients: HotshardClient[] = [];
     t.teardown(async () => {
       for (const c of clients) c.close();
-      await net.stop();
+      const stopped = await net.stop();
+      t.comment(
+        `validators stopped: ${stopped.map((r) => `${r.name} ${r.signal ?? r.code}${r.forced ? ' (killed)' : ''}`).join(', ')}`,
+      );
       rmSync(dir, { recursive: true, force: true });
     });
     await net.start();
@@ -119,7 +122,11 @@ t.test(
       cycle++;
     }
     stop = true;
+    t.comment(
+      `${Math.round((Date.now() - started) / 1000)} s: chaos over, waiting for the senders' last transfers`,
+    );
     await Promise.all(senders);
+    t.comment(`${Math.round((Date.now() - started) / 1000)} s: senders done, comparing the validators`);
     t.same(failed, [], 'every committed transfer succeeded');
 
     // Let the last restarted validator catch up, then compare everything.

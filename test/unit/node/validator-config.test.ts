@@ -15,7 +15,7 @@ import { DEFAULT_TUNING, applyOverrides, loadNodeConfig, parseNodeConfig } from 
 import { Validator } from '../../../node/validator.js';
 import { parseNodeStartArgs } from '../../../cmd/node.js';
 import { UsageError } from '../../../cmd/command.js';
-import { testGenesis } from './chain-fixtures.js';
+import { VALIDATORS, testGenesis } from './chain-fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hotshard-config-test-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -175,4 +175,33 @@ t.test('a key outside the committee is refused before anything opens', async (t)
     err2 = e;
   }
   t.ok(hasCode(err2, 'NOT_A_MEMBER'), 'an unknown shard is refused');
+});
+
+t.test('a data directory in use by another validator is refused: LOCKED', async (t) => {
+  writeGenesisFile(join(dir, 'genesis.json'), testGenesis());
+  writeKeyFile(join(dir, 'v0.json'), VALIDATORS[0]!, { overwrite: true });
+  const config = parseNodeConfig(
+    {
+      dataDir: 'locked',
+      keyFile: 'v0.json',
+      genesisFile: 'genesis.json',
+      shard: 0,
+      tuning: { verifierThreads: 0 },
+    },
+    dir,
+  );
+  const first = await Validator.create(config);
+  let err: unknown = null;
+  try {
+    await Validator.create(config);
+  } catch (e) {
+    err = e;
+  }
+  t.ok(hasCode(err, 'LOCKED'), 'LOCKED');
+  t.match((err as Error).message, /already running/);
+  await first.stop();
+  // Once the first one stopped (database closed last), the directory opens again.
+  const again = await Validator.create(config);
+  t.equal(again.chain.tip.height, 0);
+  await again.stop();
 });
