@@ -44,6 +44,7 @@ import { ChainStore, NodeDatabase } from './storage/index.js';
 import { DEFAULT_SYNC_OPTIONS, SyncError, SyncServer, SyncService } from './sync/index.js';
 import {
   CachedTxVerifier,
+  MainThreadVerifier,
   createSignatureVerifier,
   type SignatureVerifier,
   type VerifyItem,
@@ -176,6 +177,34 @@ class TimedVerifier implements SignatureVerifier {
     return this.inner.close();
   }
 }
+
+/**
+ * Batches of a few signatures are verified on the main thread: a worker round
+ * trip (100 to 200 µs, TOOLCHAIN.md) costs more than the verification itself
+ * (about 150 µs), and single RPC submissions arrive one at a time. Larger
+ * batches (gossip, blocks) go to the pool. Both apply THE rule of
+ * core/ed25519.ts.
+ */
+class SmallBatchesInline implements SignatureVerifier {
+  private readonly inline = new MainThreadVerifier();
+
+  constructor(
+    private readonly pool: SignatureVerifier,
+    private readonly threshold = INLINE_VERIFY_MAX,
+  ) {}
+
+  verifyBatch(items: readonly VerifyItem[]): Promise<boolean[]> {
+    return items.length <= this.threshold ? this.inline.verifyBatch(items) : this.pool.verifyBatch(items);
+  }
+
+  async close(): Promise<void> {
+    await this.inline.close();
+    await this.pool.close();
+  }
+}
+
+/** Largest batch verified inline (see SmallBatchesInline). */
+const INLINE_VERIFY_MAX = 4;
 
 export class Validator {
   readonly engine: ConsensusEngine;
@@ -400,8 +429,9 @@ export class Validator {
     try {
       const store = new ChainStore(db, config.shard);
       const threads = config.tuning.verifierThreads;
+      const base = createSignatureVerifier(threads < 0 ? {} : { threads });
       verifier = new CachedTxVerifier(
-        new TimedVerifier(createSignatureVerifier(threads < 0 ? {} : { threads }), metrics),
+        new TimedVerifier(threads === 0 ? base : new SmallBatchesInline(base), metrics),
       );
       const chain = await Chain.open({
         store,

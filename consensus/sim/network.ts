@@ -66,6 +66,8 @@ export function messageRound(msg: ConsensusMessage): number | null {
 export class SimNetwork {
   readonly stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, bytes: 0, honestRejected: 0, decodeErrors: 0, fetches: 0, duplicates: 0 };
   nodes: readonly SimNode[] = [];
+  /** The scenario's trace, when it keeps one. */
+  trace: ((line: string) => void) | null = null;
   /** Before GST the network adversary may hold a node's outbound messages until a time (at most GST). */
   private readonly held = new Map<SimNode, number>();
 
@@ -73,6 +75,8 @@ export class SimNetwork {
     private readonly queue: EventQueue,
     private readonly prng: Prng,
     private readonly schedule: NetworkSchedule,
+    /** Drop copies of messages a node already accepted (gossip seen cache). */
+    private readonly dedupe: boolean,
   ) {}
 
   /** Instances of validator `index`. */
@@ -166,24 +170,26 @@ export class SimNetwork {
   }
 
   /**
-   * Hands a message to the receiving engine. Like gossipsub's seen cache, a
-   * node drops a copy of a message it already accepted (the engine re-sends
-   * its timeout every round period; the copies only matter where the first
-   * was lost). A restarted node starts with an empty cache.
+   * Hands a message to the receiving engine. node/ sends proposals by gossip
+   * (content-addressed message ids) and votes and timeouts directly: like
+   * gossipsub's seen cache, a node drops a copy of a proposal it already
+   * accepted, while every copy of a vote or timeout arrives. A restarted
+   * node starts with an empty cache.
    */
   private deliver(from: SimNode, to: SimNode, msg: ConsensusMessage, wire: Wire): void {
     const engine = to.engine;
     if (engine === null) return;
-    wire.key ??= toHex(sha256(wire.bytes));
+    const gossip = this.dedupe && msg.type === 'proposal';
+    if (gossip) wire.key ??= toHex(sha256(wire.bytes));
     const key = wire.key;
-    if (to.seen.has(key)) {
+    if (key !== undefined && to.seen.has(key)) {
       this.stats.duplicates++;
       return;
     }
     to.adversary?.inbound(to, msg, from.index);
     const incarnation = to.incarnation;
     void engine.handleMessage(msg, from.index).then((verdict) => {
-      if (verdict === 'accept' && to.incarnation === incarnation) to.seen.add(key);
+      if (key !== undefined && verdict === 'accept' && to.incarnation === incarnation) to.seen.add(key);
       if (verdict === 'reject' && from.honest && to.honest) this.stats.honestRejected++;
     });
   }
@@ -204,6 +210,7 @@ export class SimNetwork {
         if (req.type !== 'blockRequest' || target.engine === null) return;
         if (target.adversary !== null && !target.adversary.answersFetches) return;
         const response: ConsensusMessage = { type: 'blockResponse', value: target.engine.serveBlocks(req.value) };
+        this.trace?.(`${String(this.queue.now).padStart(6)} ${target.name.padEnd(4)} serves ${response.value.blocks.length} of ${req.value.count} blocks to ${node.name}`);
         this.transmit(target, node, { bytes: encodeConsensusMessage(response), decoded: null }, null, (resp) => {
           if (resp.type !== 'blockResponse' || node.incarnation !== incarnation || node.engine === null) return;
           node.adversary?.inbound(node, resp, target.index);

@@ -202,6 +202,12 @@ export class SimNode {
       case 'error':
         t(`error in ${e.where}: ${(e.error as Error)?.message ?? String(e.error)}`);
         return;
+      case 'invalidBlock':
+        t(`invalid block ${short(e.blockId)} r${e.round}: ${e.reason}`);
+        return;
+      case 'syncNeeded':
+        t(`sync needed to height ${e.height} (committed ${e.committedHeight})`);
+        return;
       default:
         return;
     }

@@ -52,6 +52,12 @@ export interface SimOptions {
   readonly maxDropRate: number;
   /** Whether scenarios have network partitions before GST. */
   readonly partitions: boolean;
+  /**
+   * A node drops a copy of a proposal it already accepted, as gossipsub's
+   * seen cache does with node/'s content-addressed message ids (votes and
+   * timeouts are direct messages in node/: every copy arrives).
+   */
+  readonly dedupe: boolean;
   readonly timing: SimTiming;
   /** Switched on in every engine (honest ones too): the checker must catch them. */
   readonly mutations: ConsensusMutations;
@@ -93,6 +99,7 @@ export const DEFAULT_OPTIONS: SimOptions = {
   deltaMs: 10,
   maxDropRate: 0.3,
   partitions: true,
+  dedupe: true,
   timing: DEFAULT_TIMING,
   mutations: {},
   allowUnsafeFaults: false,

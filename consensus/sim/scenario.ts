@@ -92,7 +92,7 @@ export async function runScenario(o: SimOptions, seed: number): Promise<Scenario
   const trace: string[] = [];
   // The highest honest round, updated as nodes report rounds (read by the ledgers and the stop rule).
   let globalRound = 0;
-  const network = new SimNetwork(queue, prng.fork(3), schedule);
+  const network = new SimNetwork(queue, prng.fork(3), schedule, o.dedupe);
   const ctx: SimContext = {
     queue,
     network,
@@ -122,6 +122,7 @@ export async function runScenario(o: SimOptions, seed: number): Promise<Scenario
       }),
   );
   network.nodes = nodes;
+  network.trace = ctx.trace;
   // Forks are watched as they happen: once two honest nodes committed different
   // blocks at one height, safety is broken and the scenario ends (the checker
   // then reports all it finds).
@@ -150,7 +151,8 @@ export async function runScenario(o: SimOptions, seed: number): Promise<Scenario
   // Start everyone within the first delta.
   for (const n of nodes) queue.at(faultRng.int(o.deltaMs), () => void n.start(true));
 
-  // Faulty crashes: stop at a random time, maybe come back (possibly after GST).
+  // Faulty crashes: stop at a random time, maybe come back (possibly after
+  // GST), sometimes with the block store lost (only the safety data kept).
   for (const n of nodes) {
     if (faults[n.index] !== 'crash') continue;
     const at = faultRng.int(schedule.gstAt + 1000);
@@ -159,7 +161,9 @@ export async function runScenario(o: SimOptions, seed: number): Promise<Scenario
   }
 
   // Honest crash-restarts (crash-recovery model: a node that restarts with
-  // its durable data is still honest), all before GST and back by GST. Half
+  // all its durable data, safety data and block store, is still honest; one
+  // that lost its block store is not, it may have lost the only copy of a
+  // QC), all before GST and back by GST. Half
   // of them strike at a random time; half right after the node votes in a
   // round whose votes a faulty leader collects (where a lost write hurts
   // most; a leader then dies in the middle of broadcasting its proposal),
@@ -174,12 +178,11 @@ export async function runScenario(o: SimOptions, seed: number): Promise<Scenario
       const afterVote = faultRng.chance(0.5);
       const n = faultRng.pick(afterVote && beforeFaulty.length > 0 ? beforeFaulty : honest);
       const at = faultRng.int(Math.max(1, schedule.gstAt - 50));
-      const fromDisk = faultRng.chance(0.7);
       honestCrashes++;
       if (!afterVote) {
         const back = Math.min(schedule.gstAt, at + 1 + faultRng.int(600));
         queue.at(at, () => n.crash());
-        queue.at(back, () => void n.start(fromDisk));
+        queue.at(back, () => void n.start(true));
       } else {
         const downtime = 1 + faultRng.int(Math.ceil(o.timing.baseTimeoutMs / 2));
         const isFaulty = (r: number): boolean => faults[leaders.leader(r)] !== undefined;
@@ -197,7 +200,7 @@ export async function runScenario(o: SimOptions, seed: number): Promise<Scenario
                 n.partialBroadcast = false;
                 n.crash();
               });
-              queue.at(Math.min(schedule.gstAt, queue.now + downtime), () => void n.start(fromDisk));
+              queue.at(Math.min(schedule.gstAt, queue.now + downtime), () => void n.start(true));
             },
           };
         });

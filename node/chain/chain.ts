@@ -47,7 +47,7 @@ import {
   type ShardPayloadHeader,
 } from '../../shards/payload.js';
 import { encodeReceipt, type Receipt } from '../../shards/receipt.js';
-import { ShardState, flattenWrites, type StateView } from '../../shards/state.js';
+import { ShardState, flattenWrites, type StateBatch, type StateView } from '../../shards/state.js';
 import { decodeSignedTransaction, type SignedTransaction } from '../../shards/transaction.js';
 import type { ChainStore } from '../storage/chain-store.js';
 import type { WriteBatch } from '../storage/write-batch.js';
@@ -164,6 +164,8 @@ export class Chain implements BlockExecutor {
   private readonly listeners: CommitListener[] = [];
   private lock: Promise<void> = Promise.resolve();
   private closed = false;
+  /** The write and application of the last commit (commits apply in order). */
+  private applied: Promise<void> = Promise.resolve();
   private pendingRecovery: WriteBatch | null = null;
   private recoveryWrite: Promise<void> = Promise.resolve();
 
@@ -479,7 +481,16 @@ export class Chain implements BlockExecutor {
     return this.exclusive(() => this.commitLocked(blocks, commitQc));
   }
 
+  /**
+   * Stages the commit and hands its batch to the database, then returns: the
+   * engine goes on (its next proposal and vote need the overlays, which stay
+   * until the write lands), and the write leaves the critical path of the
+   * round. Once the batch is written the in-memory state advances
+   * (applyCommit). The next commit starts only after that, so commits apply
+   * in order and each one builds on the last written tip.
+   */
   private async commitLocked(blocks: readonly Block[], commitQc: QuorumCert): Promise<void> {
+    await this.applied;
     // Blocks sync committed already are skipped (the same ids, or a conflict that must never pass).
     const fresh: Block[] = [];
     for (const b of blocks) {
@@ -535,11 +546,43 @@ export class Chain implements BlockExecutor {
       txCount += r.transactions.length;
     }
     // Uncommitted records at or below the new height are either committed now or on a dead fork.
-    for (const [k, h] of this.persisted) if (h <= last.height) batch.del(store.uncommitted, fromHexKey(k));
-    await batch.commit({ sync: false });
-    for (const [k, h] of [...this.persisted]) if (h <= last.height) this.persisted.delete(k);
+    const dropped: string[] = [];
+    for (const [k, h] of this.persisted) {
+      if (h <= last.height) {
+        batch.del(store.uncommitted, fromHexKey(k));
+        dropped.push(k);
+      }
+    }
+    const tip: CommittedTip = {
+      block: last,
+      id: ids[ids.length - 1]!,
+      height: last.height,
+      commitQc,
+      header: lastHeader!,
+    };
+    this.applied = batch.commit({ sync: false }).then(
+      () => {
+        stop?.();
+        this.applyCommit(tip, ids, stateBatch, results, dropped, txCount);
+      },
+      (err: unknown) => {
+        // The database refused the write (disk full, closed): the in-memory state stays at the last
+        // written tip, so nothing claims a commit the disk does not hold.
+        this.log.error('commit write failed', { height: last.height, err });
+      },
+    );
+  }
 
-    // Durable: advance the in-memory view, free the committed overlays, release dead forks.
+  /** The commit's batch is written: advance the in-memory view, free the committed overlays, release dead forks. */
+  private applyCommit(
+    tip: CommittedTip,
+    ids: readonly Uint8Array[],
+    stateBatch: StateBatch,
+    results: readonly CommittedBlockResult[],
+    dropped: readonly string[],
+    txCount: number,
+  ): void {
+    for (const k of dropped) this.persisted.delete(k);
     this.stateStore.applyCommitted(stateBatch);
     this.state.markCommitted(ids);
     this.accounts.invalidate(stateBatch.values.map(([k]) => k));
@@ -547,17 +590,10 @@ export class Chain implements BlockExecutor {
     // ShardState released every overlay that does not descend from the new tip: forget those blocks too.
     for (const [k, e] of [...this.executed])
       if (this.state.view(blockId(e.block)) === undefined) this.executed.delete(k);
-    this.tipValue = {
-      block: last,
-      id: ids[ids.length - 1]!,
-      height: last.height,
-      commitQc,
-      header: lastHeader!,
-    };
-    stop?.();
-    this.metrics?.committedBlocks.inc(undefined, fresh.length);
+    this.tipValue = tip;
+    this.metrics?.committedBlocks.inc(undefined, ids.length);
     this.metrics?.committedTransactions.inc(undefined, txCount);
-    this.metrics?.committedHeight.set(undefined, last.height);
+    this.metrics?.committedHeight.set(undefined, tip.height);
     this.metrics?.uncommittedBlocks.set(undefined, this.executed.size);
     if (this.mempool !== null && txCount > 0) {
       const committed = results.flatMap((r) =>
@@ -567,11 +603,16 @@ export class Chain implements BlockExecutor {
     }
     for (const l of this.listeners) {
       try {
-        l(results, commitQc);
+        l(results, tip.commitQc);
       } catch (err) {
         this.log.error('commit listener failed', { err });
       }
     }
+  }
+
+  /** Resolves once every commit handed to the database so far is written and applied (the tip shows it). */
+  flushed(): Promise<void> {
+    return this.applied;
   }
 
   // ------------------------------------------------------------- recovery
@@ -668,6 +709,7 @@ export class Chain implements BlockExecutor {
     const last = this.lock;
     this.closed = true;
     await last;
+    await this.applied;
     // The recovery records of the last turn, then their write.
     if (this.pendingRecovery !== null) await new Promise<void>((resolve) => setImmediate(resolve));
     await this.recoveryWrite;

@@ -158,7 +158,13 @@ export class JsonRpcTransport {
     } catch (err) {
       // A keep-alive socket the server closed while idle fails the next request with ECONNRESET
       // before the server saw it (the race Node's http docs describe): send it once more.
-      if (err instanceof StaleSocketError) return this.postOnce(json, method);
+      if (!(err instanceof StaleSocketError)) throw err;
+    }
+    try {
+      return await this.postOnce(json, method);
+    } catch (err) {
+      // Reset again: the node is going away (stopping, or killed).
+      if (err instanceof StaleSocketError) throw this.unreachable(method, err);
       throw err;
     }
   }

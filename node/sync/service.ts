@@ -280,6 +280,7 @@ export class SyncService {
         }
       }
       await chain.commit(seg.blocks, seg.commitQc);
+      await chain.flushed(); // the tip (read by the next request) shows this segment
       n += seg.blocks.length;
       last = seg;
     }

@@ -100,12 +100,19 @@ t.test(
         nonce++;
       }
     };
-    const senders = net.accounts.map((_, i) => sender(i));
+    // A sender that fails stops the soak (instead of an unhandled rejection while the chaos goes on).
+    const senderErrors: string[] = [];
+    const senders = net.accounts.map((_, i) =>
+      sender(i).catch((err: unknown) => {
+        senderErrors.push(`sender ${i}: ${String(err)}`);
+        stop = true;
+      }),
+    );
 
     // The chaos: every 8-12 s, crash or stop one validator, restart it 3-6 s later.
     const started = Date.now();
     let cycle = 0;
-    while (Date.now() - started < SOAK_MS) {
+    while (Date.now() - started < SOAK_MS && senderErrors.length === 0) {
       await sleep(8000 + (cycle % 3) * 2000);
       const victim = cycle % 4;
       const signal = cycle % 2 === 0 ? 'SIGKILL' : 'SIGTERM';
@@ -126,6 +133,7 @@ t.test(
       `${Math.round((Date.now() - started) / 1000)} s: chaos over, waiting for the senders' last transfers`,
     );
     await Promise.all(senders);
+    t.same(senderErrors, [], 'no sender failed');
     t.comment(`${Math.round((Date.now() - started) / 1000)} s: senders done, comparing the validators`);
     t.same(failed, [], 'every committed transfer succeeded');
 

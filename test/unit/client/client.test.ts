@@ -188,3 +188,23 @@ t.test('waitForReceipt polls until the receipt exists', async (t) => {
   t.equal(again.index, 2, 'already committed: resolves on the first poll, even with no time to wait');
   t.equal(calls, 4);
 });
+
+t.test('a node that drops connections: UNREACHABLE, also on a reused keep-alive socket', async (t) => {
+  let n = 0;
+  const server = createServer((req, res) => {
+    n++;
+    if (n === 1) {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ jsonrpc: '2.0', id: 1, result: { hash: '0x01' } }));
+    } else req.socket.destroy(); // every later request: the connection is reset, no answer
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  t.teardown(() => server.close());
+  const c = new HotshardClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  t.teardown(() => c.close());
+  t.same(await c.sendTransaction('0x01'), { hash: '0x01' });
+  const err = await c.sendTransaction('0x02').catch((e: unknown) => e);
+  t.ok(err instanceof RpcError, 'a typed error, never a raw socket error');
+  t.equal((err as RpcError).code, 'UNREACHABLE');
+  t.equal(n, 3, 'sent once more on a fresh connection after the reused one was reset');
+});

@@ -125,6 +125,8 @@ t.test('execute before the vote, overlays, one atomic commit, receipts and index
   // Commit height 1 with the certificate of its child (round 2 = 1 + 1: the 2-chain rule).
   const qc2 = certify(domain, b2, b1);
   await leader.chain.commit([b1], qc2);
+  t.ok(leader.chain.hasState(blockId(b2)), 'execution goes on on the overlays while the commit is written');
+  await leader.chain.flushed();
   t.equal(leader.chain.tip.height, 1);
   t.equal(leader.store.committedHeight(), 1);
   t.equal(balanceOf(leader.chain, bob.address), INITIAL + 500n - 100n - FEE);
@@ -141,6 +143,7 @@ t.test('execute before the vote, overlays, one atomic commit, receipts and index
 
   // The same commit again (sync ran ahead) is a no-op; a conflicting block at a committed height is refused.
   await leader.chain.commit([b1], qc2);
+  await leader.chain.flushed();
   t.equal(leader.chain.tip.height, 1);
   const rival = makeBlock(leader.chain, g, genesisQc(g), b1.payload, 1, b1.timestamp + 1);
   t.ok(
@@ -171,6 +174,7 @@ t.test(
     const qc2 = certify(domain, b2, b1);
     a.chain.persistHighQc(qc2);
     await a.chain.commit([b1], qc2);
+    await a.chain.flushed();
     const b3 = await propose(a, b2, qc2, 3);
     await a.chain.execute(b3);
     a.chain.persistUncommitted(b3);
@@ -199,6 +203,7 @@ t.test(
       [b2, b3],
       certify(domain, { ...b3, round: 4, height: 4, parentId: blockId(b3) } as Block, b3),
     );
+    await b.chain.flushed();
     t.equal(b.chain.tip.height, 3);
     t.equal(balanceOf(b.chain, bob.address), INITIAL + 43n);
     t.same(
@@ -220,6 +225,7 @@ t.test('a commit is all or nothing across a power cut', async (t) => {
   await a.chain.execute(b1);
   const b2 = await propose(a, b1, certify(a.chain.domain, b1, g), 2);
   await a.chain.commit([b1], certify(a.chain.domain, b2, b1));
+  await a.chain.flushed();
   t.equal(a.chain.tip.height, 1);
   // The commit was written without fsync: a machine crash now loses all of it, never a part.
   disk.powerCut();

@@ -68,6 +68,7 @@ async function sourceChain(n: number): Promise<{ src: OpenedChain; blocks: Block
     // qc certifies `block` and commits its parent; height 3 waits to be committed with 4.
     if (h >= 2 && h - 1 !== 3) await src.chain.commit(h - 1 === 4 ? [blocks[3]!, blocks[4]!] : [parent], qc);
   }
+  await src.chain.flushed();
   const server = new SyncServer({
     store: src.store,
     committedHeight: () => src.chain.tip.height,
