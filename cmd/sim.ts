@@ -136,7 +136,8 @@ function int(value: string | undefined, name: string): number | undefined {
 function num(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} takes a number, got "${value}"`);
+  if (value.trim() === '' || !Number.isFinite(n))
+    throw new UsageError(`--${name} takes a number, got "${value}"`);
   return n;
 }
 
@@ -150,7 +151,9 @@ function list(value: string | undefined, name: string): number[] | undefined {
 }
 
 /** Parses the command line into simulator options (throws UsageError saying what to fix). */
-export function optionsFromArgs(values: ReturnType<typeof parse>['values']): Partial<SimOptions> & { readonly json: boolean } {
+export function optionsFromArgs(
+  values: ReturnType<typeof parse>['values'],
+): Partial<SimOptions> & { readonly json: boolean } {
   const o: { -readonly [K in keyof SimOptions]?: SimOptions[K] } = {};
   const set = <K extends keyof SimOptions>(k: K, v: SimOptions[K] | undefined): void => {
     if (v !== undefined) o[k] = v;
@@ -160,7 +163,10 @@ export function optionsFromArgs(values: ReturnType<typeof parse>['values']): Par
   if (values.stakes !== undefined) {
     if (values.stakes === 'equal' || values.stakes === 'skewed') o.stakes = values.stakes;
     else if (/^\d+(,\d+)*$/.test(values.stakes)) o.stakes = values.stakes.split(',').map((x) => BigInt(x));
-    else throw new UsageError(`--stakes takes equal, skewed or a comma-separated list of positive integers, got "${values.stakes}"`);
+    else
+      throw new UsageError(
+        `--stakes takes equal, skewed or a comma-separated list of positive integers, got "${values.stakes}"`,
+      );
   }
   const fi = list(values['faulty-indices'], 'faulty-indices');
   if (fi !== undefined) {
@@ -169,7 +175,8 @@ export function optionsFromArgs(values: ReturnType<typeof parse>['values']): Par
   }
   const behaviour = values.behaviour ?? values.behavior;
   if (behaviour !== undefined) {
-    if (!BEHAVIOURS.includes(behaviour as Behaviour)) throw new UsageError(`--behaviour takes ${BEHAVIOURS.join(', ')}; got "${behaviour}"`);
+    if (!BEHAVIOURS.includes(behaviour as Behaviour))
+      throw new UsageError(`--behaviour takes ${BEHAVIOURS.join(', ')}; got "${behaviour}"`);
     o.behaviour = behaviour as Behaviour;
   }
   o.allowUnsafeFaults = values['allow-unsafe-faults'];
@@ -179,7 +186,8 @@ export function optionsFromArgs(values: ReturnType<typeof parse>['values']): Par
   set('seed', int(values.seed, 'seed'));
   set('scenarioSeed', int(values['scenario-seed'], 'scenario-seed'));
   if (values.signer !== undefined) {
-    if (values.signer !== 'test' && values.signer !== 'ed25519') throw new UsageError(`--signer takes test or ed25519, got "${values.signer}"`);
+    if (values.signer !== 'test' && values.signer !== 'ed25519')
+      throw new UsageError(`--signer takes test or ed25519, got "${values.signer}"`);
     o.scheme = values.signer as SchemeName;
   }
   set('workers', int(values.workers, 'workers') ?? Math.max(1, Math.min(4, availableParallelism())));
@@ -192,15 +200,21 @@ export function optionsFromArgs(values: ReturnType<typeof parse>['values']): Par
   const base = int(values['base-timeout'], 'base-timeout');
   const max = int(values['max-timeout'], 'max-timeout');
   if (base !== undefined || max !== undefined) {
-    o.timing = { ...DEFAULT_TIMING, ...(base !== undefined ? { baseTimeoutMs: base } : {}), ...(max !== undefined ? { maxTimeoutMs: max } : {}) };
+    o.timing = {
+      ...DEFAULT_TIMING,
+      ...(base !== undefined ? { baseTimeoutMs: base } : {}),
+      ...(max !== undefined ? { maxTimeoutMs: max } : {}),
+    };
   }
   const mutations: Record<string, boolean> = {};
   for (const m of values.mutation ?? []) {
-    if (!MUTATIONS.includes(m as MutationName)) throw new UsageError(`unknown --mutation "${m}"; known: ${MUTATIONS.join(', ')}`);
+    if (!MUTATIONS.includes(m as MutationName))
+      throw new UsageError(`unknown --mutation "${m}"; known: ${MUTATIONS.join(', ')}`);
     mutations[m] = true;
   }
   o.mutations = mutations;
-  if (values.trace && o.scenarioSeed === undefined) throw new UsageError('--trace prints one scenario: give it --scenario-seed X');
+  if (values.trace && o.scenarioSeed === undefined)
+    throw new UsageError('--trace prints one scenario: give it --scenario-seed X');
   o.trace = values.trace;
   return { ...o, json: values.json };
 }
@@ -212,20 +226,37 @@ function summary(r: SweepResult): string[] {
     `hotshard sim: ${r.scenarios} scenarios, ${r.validators} validators (${r.faulty} faulty, ${r.behaviour}), ${r.stakes} stakes, ` +
       `${r.signer} signer, seed ${r.seed}${r.mutations.length > 0 ? `, mutations ${r.mutations.join(', ')}` : ''}`,
     `  committed blocks    ${fmt(r.committedBlocks)}${r.scenariosWithoutCommits === 0 ? ' (blocks committed in every scenario)' : ` (${r.scenariosWithoutCommits} scenarios where an honest node committed nothing)`}`,
-    `  safety violations   ${r.safetyViolations}${r.safetyViolations > 0 ? ` in ${r.unsafeScenarios} scenarios: ${Object.entries(r.violationKinds).map(([k, v]) => `${v} ${k}`).join(', ')}` : ''}`,
+    `  safety violations   ${r.safetyViolations}${
+      r.safetyViolations > 0
+        ? ` in ${r.unsafeScenarios} scenarios: ${Object.entries(r.violationKinds)
+            .map(([k, v]) => `${v} ${k}`)
+            .join(', ')}`
+        : ''
+    }`,
     `  liveness failures   ${r.livenessFailures} (largest gap after GST: ${r.maxGapRounds} rounds; bound ${r.boundRounds} = leader-schedule period + 3)`,
     `  speed               ${r.scenariosPerSecond} scenarios/s (${(r.elapsedMs / 1000).toFixed(1)} s, ${fmt(r.messages)} messages)`,
   ];
-  if (r.engineErrors > 0) lines.push(`  engine errors       ${r.engineErrors} at honest nodes (engine 'error' events or executor contract breaches)`);
+  if (r.engineErrors > 0)
+    lines.push(
+      `  engine errors       ${r.engineErrors} at honest nodes (engine 'error' events or executor contract breaches)`,
+    );
   for (const f of r.failing) lines.push(`  ${f.kind} failure in scenario seed ${f.seed}: ${f.detail}`);
-  if (r.failing.length > 0) lines.push(`  replay one with: hotshard sim <same options> --scenario-seed ${r.failing[0]!.seed} --trace`);
+  if (r.failing.length > 0)
+    lines.push(
+      `  replay one with: hotshard sim <same options> --scenario-seed ${r.failing[0]!.seed} --trace`,
+    );
   return lines;
 }
 
 /** Exit code: violations are failures unless the run expected them, then finding none is the failure. */
 export function exitCode(r: SweepResult): number {
   if (r.expectedViolations) return r.safetyViolations > 0 ? 0 : 1;
-  return r.safetyViolations === 0 && r.livenessFailures === 0 && r.scenariosWithoutCommits === 0 && r.engineErrors === 0 ? 0 : 1;
+  return r.safetyViolations === 0 &&
+    r.livenessFailures === 0 &&
+    r.scenariosWithoutCommits === 0 &&
+    r.engineErrors === 0
+    ? 0
+    : 1;
 }
 
 const command: Command = {
@@ -239,7 +270,8 @@ const command: Command = {
     try {
       options = resolveOptions(partial);
     } catch (err) {
-      if (err instanceof HotshardError) throw new UsageError(`${err.message.replace(/^[A-Z_]+: /, '')} (see hotshard sim --help)`);
+      if (err instanceof HotshardError)
+        throw new UsageError(`${err.message.replace(/^[A-Z_]+: /, '')} (see hotshard sim --help)`);
       throw err;
     }
     if (options.trace && options.scenarioSeed !== undefined) {
@@ -257,11 +289,34 @@ const command: Command = {
     });
     if (!json || values.verbose) for (const l of summary(result)) console.log(l);
     if (json) {
-      const { scenarios, committedBlocks, safetyViolations, livenessFailures, maxGapRounds, scenariosPerSecond, ...rest } = result;
-      console.log(JSON.stringify({ scenarios, committedBlocks, safetyViolations, livenessFailures, maxGapRounds, scenariosPerSecond, ...rest, workers: options.workers }));
+      const {
+        scenarios,
+        committedBlocks,
+        safetyViolations,
+        livenessFailures,
+        maxGapRounds,
+        scenariosPerSecond,
+        ...rest
+      } = result;
+      console.log(
+        JSON.stringify({
+          scenarios,
+          committedBlocks,
+          safetyViolations,
+          livenessFailures,
+          maxGapRounds,
+          scenariosPerSecond,
+          ...rest,
+          workers: options.workers,
+        }),
+      );
     }
     if (!json && result.expectedViolations) {
-      console.log(result.safetyViolations > 0 ? '  (violations expected: the checker caught them)' : '  the run expected violations and the checker found none');
+      console.log(
+        result.safetyViolations > 0
+          ? '  (violations expected: the checker caught them)'
+          : '  the run expected violations and the checker found none',
+      );
     }
     return exitCode(result);
   },

@@ -85,7 +85,9 @@ export class Coalition {
   ) {
     this.forger = new Forger(ctx.domain, ctx.scheme, new Map([...keys].map(([i, k]) => [i, k.secret])));
     this.members = new Set(keys.keys());
-    this.validators = new ValidatorSet(ctx.committee, { quorumByHeads: ctx.mutations.quorumByHeads === true });
+    this.validators = new ValidatorSet(ctx.committee, {
+      quorumByHeads: ctx.mutations.quorumByHeads === true,
+    });
     this.learnBlock(ctx.genesis);
     this.learnQc(ctx.genesisQc);
   }
@@ -182,7 +184,8 @@ export class Coalition {
 
   /** True when a validator outside the coalition signed two different votes in `round`. */
   doubleVoted(round: Round): boolean {
-    for (const [signer, keys] of this.votesByRound.get(round) ?? []) if (!this.members.has(signer) && keys.size > 1) return true;
+    for (const [signer, keys] of this.votesByRound.get(round) ?? [])
+      if (!this.members.has(signer) && keys.size > 1) return true;
     return false;
   }
 
@@ -208,7 +211,8 @@ export class Coalition {
     if (entries === undefined) this.timeouts.set(t.round, (entries = new Map()));
     if (entries.has(t.signer)) return;
     entries.set(t.signer, { hqcRound: qcRound(t.highQc), signature: t.signature, highQc: t.highQc });
-    if (!this.tcs.has(t.round) && this.validators.hasQuorum(entries.keys())) this.learnTc(assembleTc(this.validators, t.round, entries));
+    if (!this.tcs.has(t.round) && this.validators.hasQuorum(entries.keys()))
+      this.learnTc(assembleTc(this.validators, t.round, entries));
   }
 
   learnTc(tc: TimeoutCert): void {
@@ -236,7 +240,9 @@ export class Coalition {
     const vote = this.forger.vote(node.index, voteData);
     this.learnVote(vote);
     const net = this.ctx.network;
-    const targets = toEveryone ? net.othersOf(node) : net.instancesOf(this.ctx.leaders.leader(voteData.block.round + 1)).filter((n) => n !== node);
+    const targets = toEveryone
+      ? net.othersOf(node)
+      : net.instancesOf(this.ctx.leaders.leader(voteData.block.round + 1)).filter((n) => n !== node);
     if (targets.length > 0) net.send(node, targets, { type: 'vote', value: vote });
   }
 }
@@ -292,7 +298,8 @@ class DoubleVoter extends Byzantine {
   override inbound(node: SimNode, msg: ConsensusMessage, from: ValidatorIndex): void {
     super.inbound(node, msg, from);
     if (msg.type === 'proposal') this.coalition.voteFor(node, msg.value.block, true);
-    if (msg.type === 'vote' && !this.coalition.members.has(msg.value.signer)) this.coalition.endorse(node, msg.value.voteData, true);
+    if (msg.type === 'vote' && !this.coalition.members.has(msg.value.signer))
+      this.coalition.endorse(node, msg.value.voteData, true);
   }
 
   override outbound(node: SimNode, msg: ConsensusMessage, targets: SimNode[]): void {
@@ -314,7 +321,13 @@ class DoubleVoter extends Byzantine {
         net.send(node, b, msg);
         return;
       }
-      const other = c.forger.timeout(node.index, t.round, this.prng.pick(lower), t.lastVote, t.highTc ?? null);
+      const other = c.forger.timeout(
+        node.index,
+        t.round,
+        this.prng.pick(lower),
+        t.lastVote,
+        t.highTc ?? null,
+      );
       c.learnTimeout(other);
       net.send(node, b, { type: 'timeout', value: other });
       return;
@@ -326,8 +339,10 @@ class DoubleVoter extends Byzantine {
 class Equivocator extends Byzantine {
   /** While a withholding attack runs, our engine's timeouts (which carry the withheld QC) and votes (which conflict with our forged ones) stay home. */
   private quietUntilRound = -1;
-  /** Rounds we forked ourselves: our engine's own proposal for them stays home. */
+  /** Rounds whose proposals we already sent (split or forked). */
   private readonly forked = new Set<Round>();
+  /** Rounds we forked before our engine proposed: its proposal, and its vote for it, stay home. */
+  private readonly replaced = new Set<Round>();
 
   constructor(coalition: Coalition, prng: Prng, node: SimNode) {
     super(coalition, prng);
@@ -337,17 +352,27 @@ class Equivocator extends Byzantine {
     coalition.onSiblings((q) => {
       const ctx = coalition.ctx;
       const r = q + 1;
-      if (ctx.leaders.leader(r) !== node.index || node.engine === null || this.forked.has(r) || this.now >= ctx.network.gstAt) return;
+      if (
+        ctx.leaders.leader(r) !== node.index ||
+        node.engine === null ||
+        this.forked.has(r) ||
+        this.now >= ctx.network.gstAt
+      )
+        return;
       if (node.engine.status().round > r || this.proposedRound >= r) return;
       const [x, y] = coalition.qcsOfRound(q);
       const at = ctx.epochMs + this.now + 20;
       const make = (qc: QuorumCert): Proposal => {
         const info = qc.voteData.block;
         const known = coalition.block(info.id);
-        const parent = known !== undefined ? parentRef(known) : { id: info.id, height: info.height, timestamp: at - 1 };
-        return coalition.forger.proposal(coalition.forger.block(node.index, r, parent, qc, null, at, simPayload(this.prng)), null);
+        const parent =
+          known !== undefined ? parentRef(known) : { id: info.id, height: info.height, timestamp: at - 1 };
+        return coalition.forger.proposal(
+          coalition.forger.block(node.index, r, parent, qc, null, at, simPayload(this.prng)),
+          null,
+        );
       };
-      this.forked.add(r);
+      this.replaced.add(r);
       this.split(node, make(x!), ctx.network.othersOf(node), make(y!));
     });
   }
@@ -358,7 +383,8 @@ class Equivocator extends Byzantine {
   override inbound(node: SimNode, msg: ConsensusMessage, from: ValidatorIndex): void {
     super.inbound(node, msg, from);
     if (msg.type === 'proposal') this.coalition.voteFor(node, msg.value.block, false);
-    if (msg.type === 'vote' && !this.coalition.members.has(msg.value.signer)) this.coalition.endorse(node, msg.value.voteData, false);
+    if (msg.type === 'vote' && !this.coalition.members.has(msg.value.signer))
+      this.coalition.endorse(node, msg.value.voteData, false);
   }
 
   override outbound(node: SimNode, msg: ConsensusMessage, targets: SimNode[]): void {
@@ -366,8 +392,8 @@ class Equivocator extends Byzantine {
     c.observe(msg);
     if (msg.type === 'timeout' && msg.value.round <= this.quietUntilRound) return;
     if (msg.type === 'vote' && msg.value.voteData.block.round <= this.quietUntilRound) return;
-    // In a round we forked, our engine's vote (for its own proposal, which stayed home) would void ours.
-    if (msg.type === 'vote' && this.forked.has(msg.value.voteData.block.round)) return;
+    // In a round we forked ourselves, our engine's vote (for its own proposal, which stays home) would void ours.
+    if (msg.type === 'vote' && this.replaced.has(msg.value.voteData.block.round)) return;
     if (msg.type !== 'proposal') {
       c.ctx.network.send(node, targets, msg);
       return;
@@ -376,20 +402,29 @@ class Equivocator extends Byzantine {
     const r = p.block.round;
     this.proposedRound = Math.max(this.proposedRound, r);
     if (this.forked.has(r)) return;
-    // Before GST we take our time: a validator outside the coalition may yet
-    // vote twice in the previous round (a crashed leader proposing again),
-    // and a second certified block of that round lets us fork. We wait a
-    // little for a double vote, and a little more for its QC.
-    // Or we withhold the proposal (see withhold), when the round allows it.
-    if (!c.doubleVoted(r - 1) && p.block.tc === null && this.prng.chance(0.6) && this.withhold(node, p, targets)) return;
+    // Either we withhold the proposal (see withhold), when the round allows
+    // it; or, before GST, we take our time: a validator outside the
+    // coalition may yet vote twice in the previous round (a crashed leader
+    // proposing again), and a second certified block of that round lets us
+    // fork. We wait a little for a double vote, a little more for its QC.
+    if (
+      !c.doubleVoted(r - 1) &&
+      p.block.tc === null &&
+      this.prng.chance(0.6) &&
+      this.withhold(node, p, targets)
+    )
+      return;
     const base = c.ctx.timing.baseTimeoutMs;
     const start = this.now;
     const attempt = (): void => {
       if (node.engine === null || this.forked.has(r)) return;
       const waited = this.now - start;
       const async = this.now < c.ctx.network.gstAt;
-      const sibling = c.qcsWhere((qc) => qcRound(qc) === r - 1 && !equalBytes(qc.voteData.block.id, p.block.parentId)).length > 0;
-      if (!sibling && async && (waited < base / 4 || (c.doubleVoted(r - 1) && waited < base / 2))) c.ctx.queue.after(5, attempt);
+      const sibling =
+        c.qcsWhere((qc) => qcRound(qc) === r - 1 && !equalBytes(qc.voteData.block.id, p.block.parentId))
+          .length > 0;
+      if (!sibling && async && (waited < base / 4 || (c.doubleVoted(r - 1) && waited < base / 2)))
+        c.ctx.queue.after(5, attempt);
       else this.split(node, p, targets);
     };
     attempt();
@@ -414,7 +449,8 @@ class Equivocator extends Byzantine {
       const keeper = c.ctx.leaders.leader(r + 2);
       b = targets.filter((n) => n.index === keeper);
       a = targets.filter((n) => n.index !== keeper);
-      for (const n of c.ctx.network.instancesOf(c.ctx.leaders.leader(r + 1))) if (n.honest) net.hold(n, net.gstAt);
+      for (const n of c.ctx.network.instancesOf(c.ctx.leaders.leader(r + 1)))
+        if (n.honest) net.hold(n, net.gstAt);
     }
     net.send(node, a, { type: 'proposal', value: p });
     net.send(node, b, { type: 'proposal', value: other });
@@ -439,7 +475,8 @@ class Equivocator extends Byzantine {
           if (node.engine === null) return;
           net.send(node, a, { type: 'proposal', value: p });
           net.send(node, b, { type: 'proposal', value: other });
-          if (ourVote !== null) net.send(node, net.instancesOf(c.ctx.leaders.leader(r + 1)), { type: 'vote', value: ourVote });
+          if (ourVote !== null)
+            net.send(node, net.instancesOf(c.ctx.leaders.leader(r + 1)), { type: 'vote', value: ourVote });
         });
       }
     } else {
@@ -460,7 +497,9 @@ class Equivocator extends Byzantine {
     const base = qcRound(b.qc);
     // Same round, another block: no TC needed. With a TC: any older QC.
     const candidates = c.qcsWhere(
-      (qc) => !equalBytes(qc.voteData.block.id, b.parentId) && (qcRound(qc) === r - 1 || (tc !== null && tc.round === r - 1 && qcRound(qc) < Math.max(base, 1))),
+      (qc) =>
+        !equalBytes(qc.voteData.block.id, b.parentId) &&
+        (qcRound(qc) === r - 1 || (tc !== null && tc.round === r - 1 && qcRound(qc) < Math.max(base, 1))),
     );
     let qc = b.qc;
     let parent: Block | undefined;
@@ -473,12 +512,23 @@ class Equivocator extends Byzantine {
       parent = c.block(b.parentId);
     }
     const justification = r === qcRound(qc) + 1 ? null : tc;
-    if (parent === undefined || (r !== qcRound(qc) + 1 && (justification === null || justification.round + 1 !== r))) {
+    if (
+      parent === undefined ||
+      (r !== qcRound(qc) + 1 && (justification === null || justification.round + 1 !== r))
+    ) {
       // Nothing better known: the same parent with another payload.
       const payload = simPayload(this.prng);
       return c.forger.proposal({ ...b, payload, payloadDigest: simPayloadDigest(payload) }, p.highCommitQc);
     }
-    const block = c.forger.block(node.index, r, parentRef(parent), qc, justification, b.timestamp, simPayload(this.prng));
+    const block = c.forger.block(
+      node.index,
+      r,
+      parentRef(parent),
+      qc,
+      justification,
+      b.timestamp,
+      simPayload(this.prng),
+    );
     return c.forger.proposal(block, p.highCommitQc);
   }
 
@@ -515,7 +565,10 @@ class Equivocator extends Byzantine {
     const victim = this.prng.pick(preferred.length > 0 ? preferred : honest);
     const rest = targets.filter((n) => n !== victim);
     net.send(node, [victim], { type: 'proposal', value: p });
-    this.trace(node, `withholds r${r} ${short(blockId(p.block))} from all but ${victim.name}; holds ${victim.name}`);
+    this.trace(
+      node,
+      `withholds r${r} ${short(blockId(p.block))} from all but ${victim.name}; holds ${victim.name}`,
+    );
     net.hold(victim, this.now + 8 * c.ctx.timing.maxTimeoutMs);
     this.quietUntilRound = r + 3;
     // Our timeout of the previous round completes the TC, but only we get to
@@ -524,7 +577,15 @@ class Equivocator extends Byzantine {
     c.learnTimeout(c.forger.timeout(node.index, r - 1, parent.qc, null, null));
     c.onTc(r - 1, (tc) => {
       if (node.engine === null) return;
-      const x = c.forger.block(node.index, r, parentRef(staleParent), staleQc, tc, c.ctx.epochMs + this.now, simPayload(this.prng));
+      const x = c.forger.block(
+        node.index,
+        r,
+        parentRef(staleParent),
+        staleQc,
+        tc,
+        c.ctx.epochMs + this.now,
+        simPayload(this.prng),
+      );
       const proposal = c.forger.proposal(x, null);
       c.learnBlock(x);
       net.send(node, rest, { type: 'proposal', value: proposal });
@@ -534,7 +595,10 @@ class Equivocator extends Byzantine {
           if (node.engine !== null) net.send(node, rest, { type: 'proposal', value: proposal });
         });
       }
-      this.trace(node, `tc r${tc.round} formed: proposes ${short(blockId(x))} r${r} h${x.height} on stale qc r${qcRound(staleQc)}`);
+      this.trace(
+        node,
+        `tc r${tc.round} formed: proposes ${short(blockId(x))} r${r} h${x.height} on stale qc r${qcRound(staleQc)}`,
+      );
       c.voteFor(node, x, false);
     });
     return true;

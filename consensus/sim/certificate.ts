@@ -22,9 +22,12 @@ export function certificateVerifier(
   const genesisBytes = encode(QuorumCertCodec, genesisQc);
   return (qc) => {
     if (qc.voteData.block.round === 0) {
-      return equalBytes(encode(QuorumCertCodec, qc), genesisBytes) ? null : 'a round-0 QC other than the genesis QC';
+      return equalBytes(encode(QuorumCertCodec, qc), genesisBytes)
+        ? null
+        : 'a round-0 QC other than the genesis QC';
     }
-    if (qc.signers.length !== (committee.length + 7) >> 3) return `a signer bitmap of ${qc.signers.length} bytes for ${committee.length} members`;
+    if (qc.signers.length !== (committee.length + 7) >> 3)
+      return `a signer bitmap of ${qc.signers.length} bytes for ${committee.length} members`;
     const signers: number[] = [];
     for (let i = 0; i < qc.signers.length * 8; i++) {
       if ((qc.signers[i >> 3]! >> (i & 7)) & 1) {
@@ -32,12 +35,15 @@ export function certificateVerifier(
         signers.push(i);
       }
     }
-    if (signers.length !== qc.signatures.length) return `${qc.signatures.length} signatures for ${signers.length} signers`;
+    if (signers.length !== qc.signatures.length)
+      return `${qc.signatures.length} signatures for ${signers.length} signers`;
     const stake = signers.reduce((a, i) => a + committee[i]!.stake, 0n);
-    if (!isQuorum(stake, total)) return `its signers hold ${stake} of ${total} stake, not more than two thirds`;
+    if (!isQuorum(stake, total))
+      return `its signers hold ${stake} of ${total} stake, not more than two thirds`;
     const msg = voteSigningBytes(domain, qc.voteData);
     for (let k = 0; k < signers.length; k++) {
-      if (!scheme.verify(qc.signatures[k]!, msg, committee[signers[k]!]!.publicKey)) return `the signature of validator ${signers[k]} does not verify`;
+      if (!scheme.verify(qc.signatures[k]!, msg, committee[signers[k]!]!.publicKey))
+        return `the signature of validator ${signers[k]} does not verify`;
     }
     return null;
   };

@@ -49,7 +49,10 @@ function certKey(qc: QuorumCert): string {
   return toHex(qc.voteData.block.id) + toHex(qc.signers) + qc.signatures.map((s) => toHex(s)).join('');
 }
 
-export function checkSafety(histories: readonly NodeHistory[], verifyCert: CertificateVerifier): SafetyViolation[] {
+export function checkSafety(
+  histories: readonly NodeHistory[],
+  verifyCert: CertificateVerifier,
+): SafetyViolation[] {
   const out: SafetyViolation[] = [];
   const reported = new Set<string>();
   const report = (v: SafetyViolation): void => {
@@ -93,9 +96,14 @@ export function checkSafety(histories: readonly NodeHistory[], verifyCert: Certi
       const vd = c.commitQc.voteData;
       let why: string | null = null;
       if (vd.commit === null) why = 'its commit info is empty';
-      else if (toHex(vd.commit.id) !== toHex(last.id) || vd.commit.height !== last.height || vd.commit.round !== last.round) {
+      else if (
+        toHex(vd.commit.id) !== toHex(last.id) ||
+        vd.commit.height !== last.height ||
+        vd.commit.round !== last.round
+      ) {
         why = `its commit info names height ${vd.commit.height} round ${vd.commit.round}, not the committed block (height ${last.height} round ${last.round})`;
-      } else if (toHex(vd.parent.id) !== toHex(vd.commit.id)) why = 'the committed block is not the parent of the certified block';
+      } else if (toHex(vd.parent.id) !== toHex(vd.commit.id))
+        why = 'the committed block is not the parent of the certified block';
       else if (vd.block.round !== vd.parent.round + 1) {
         why = `the certified block's round ${vd.block.round} does not follow its parent's round ${vd.parent.round} (no 2-chain)`;
       } else {

@@ -73,16 +73,26 @@ export class SimExecutor implements BlockExecutor {
     return simPayloadDigest(payload);
   }
 
-  async buildPayload(_parent: Block, _round: Round, _height: Height, _timestamp: number): Promise<Uint8Array> {
+  async buildPayload(
+    _parent: Block,
+    _round: Round,
+    _height: Height,
+    _timestamp: number,
+  ): Promise<Uint8Array> {
     return simPayload(this.prng);
   }
 
   async execute(block: Block): Promise<ExecutionVerdict> {
     if (block.payload.length === 0 || block.payload.length > SIM_PAYLOAD_MAX) {
-      return { ok: false, reason: `a sim payload is 1..${SIM_PAYLOAD_MAX} bytes, got ${block.payload.length}` };
+      return {
+        ok: false,
+        reason: `a sim payload is 1..${SIM_PAYLOAD_MAX} bytes, got ${block.payload.length}`,
+      };
     }
     if (!this.executed.has(toHex(block.parentId))) {
-      this.ledger.contractNotes.push(`block of height ${block.height} round ${block.round} executed before its parent`);
+      this.ledger.contractNotes.push(
+        `block of height ${block.height} round ${block.round} executed before its parent`,
+      );
     }
     this.executed.add(toHex(blockId(block)));
     return { ok: true };

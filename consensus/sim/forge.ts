@@ -7,7 +7,19 @@
 import { BLOCK_VERSION, blockId, blockInfo } from '../messages.js';
 import { proposalSigningBytes, timeoutSigningBytes, voteSigningBytes } from '../signing.js';
 import type { ValidatorSet } from '../committee.js';
-import type { Block, ConsensusDomain, Proposal, QuorumCert, Round, SignatureScheme, TimeoutCert, TimeoutMsg, ValidatorIndex, Vote, VoteData } from '../types.js';
+import type {
+  Block,
+  ConsensusDomain,
+  Proposal,
+  QuorumCert,
+  Round,
+  SignatureScheme,
+  TimeoutCert,
+  TimeoutMsg,
+  ValidatorIndex,
+  Vote,
+  VoteData,
+} from '../types.js';
 import { simPayloadDigest } from './executor.js';
 
 /** What a new block needs of its parent: the block itself need not be known (a QC names its id and height). */
@@ -50,20 +62,37 @@ export class Forger {
     };
   }
 
-  timeout(signer: ValidatorIndex, round: Round, highQc: QuorumCert, lastVote: Vote | null, highTc: TimeoutCert | null): TimeoutMsg {
+  timeout(
+    signer: ValidatorIndex,
+    round: Round,
+    highQc: QuorumCert,
+    lastVote: Vote | null,
+    highTc: TimeoutCert | null,
+  ): TimeoutMsg {
     return {
       epoch: this.domain.epoch,
       round,
       highQc,
       signer,
-      signature: this.scheme.sign(timeoutSigningBytes(this.domain, round, highQc.voteData.block.round), this.secret(signer)),
+      signature: this.scheme.sign(
+        timeoutSigningBytes(this.domain, round, highQc.voteData.block.round),
+        this.secret(signer),
+      ),
       lastVote,
       highTc,
     };
   }
 
   /** A block of `round` by `proposer` on `parent` (certified by `qc`), justified by `tc` when the rounds are not consecutive. */
-  block(proposer: ValidatorIndex, round: Round, parent: ParentRef, qc: QuorumCert, tc: TimeoutCert | null, timestamp: number, payload: Uint8Array): Block {
+  block(
+    proposer: ValidatorIndex,
+    round: Round,
+    parent: ParentRef,
+    qc: QuorumCert,
+    tc: TimeoutCert | null,
+    timestamp: number,
+    payload: Uint8Array,
+  ): Block {
     return {
       version: BLOCK_VERSION,
       chainId: this.domain.chainId,
@@ -84,14 +113,21 @@ export class Forger {
   proposal(block: Block, highCommitQc: QuorumCert | null): Proposal {
     return {
       block,
-      signature: this.scheme.sign(proposalSigningBytes(this.domain, block.round, blockId(block)), this.secret(block.proposer)),
+      signature: this.scheme.sign(
+        proposalSigningBytes(this.domain, block.round, blockId(block)),
+        this.secret(block.proposer),
+      ),
       highCommitQc,
     };
   }
 }
 
 /** A QC from signatures over one vote data (signers ascending). */
-export function assembleQc(validators: ValidatorSet, voteData: VoteData, sigs: ReadonlyMap<ValidatorIndex, Uint8Array>): QuorumCert {
+export function assembleQc(
+  validators: ValidatorSet,
+  voteData: VoteData,
+  sigs: ReadonlyMap<ValidatorIndex, Uint8Array>,
+): QuorumCert {
   const signers = [...sigs.keys()].sort((a, b) => a - b);
   return { voteData, signers: validators.makeBitmap(signers), signatures: signers.map((i) => sigs.get(i)!) };
 }
@@ -100,7 +136,10 @@ export function assembleQc(validators: ValidatorSet, voteData: VoteData, sigs: R
 export function assembleTc(
   validators: ValidatorSet,
   round: Round,
-  entries: ReadonlyMap<ValidatorIndex, { readonly hqcRound: Round; readonly signature: Uint8Array; readonly highQc: QuorumCert }>,
+  entries: ReadonlyMap<
+    ValidatorIndex,
+    { readonly hqcRound: Round; readonly signature: Uint8Array; readonly highQc: QuorumCert }
+  >,
 ): TimeoutCert {
   const signers = [...entries.keys()].sort((a, b) => a - b);
   let highQc: QuorumCert | null = null;

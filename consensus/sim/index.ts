@@ -17,7 +17,14 @@ export {
   type Behaviour,
   type MutationName,
 } from './options.js';
-export { checkSafety, checkLiveness, type SafetyViolation, type LivenessFailure, type NodeHistory, type CertificateVerifier } from './checker.js';
+export {
+  checkSafety,
+  checkLiveness,
+  type SafetyViolation,
+  type LivenessFailure,
+  type NodeHistory,
+  type CertificateVerifier,
+} from './checker.js';
 export { certificateVerifier } from './certificate.js';
 export { Prng, scenarioSeed } from './prng.js';
 export { TestScheme, Ed25519Scheme, simScheme, type SchemeName, type SimKey } from './schemes.js';

@@ -9,7 +9,16 @@
  * schedule lets through. A message arrives at whatever incarnation of the
  * receiving instance is alive then (none, while it is crashed).
  */
-import type { Block, BlockId, ConsensusMessage, ConsensusNetwork, Proposal, TimeoutMsg, ValidatorIndex, Vote } from '../types.js';
+import type {
+  Block,
+  BlockId,
+  ConsensusMessage,
+  ConsensusNetwork,
+  Proposal,
+  TimeoutMsg,
+  ValidatorIndex,
+  Vote,
+} from '../types.js';
 import { decodeConsensusMessage, encodeConsensusMessage } from '../messages.js';
 import { ConsensusError } from '../errors.js';
 import { toHex } from '../../core/bytes.js';
@@ -17,7 +26,36 @@ import { sha256 } from '../../core/hash.js';
 import type { EventQueue } from './scheduler.js';
 import type { Prng } from './prng.js';
 import { deliveryTime, type NetworkSchedule } from './schedule.js';
-import type { SimNode } from './node.js';
+import type { Verdict } from '../errors.js';
+import type { BlockRequest, BlockResponse } from '../types.js';
+
+/**
+ * What the network needs of a node instance (node.ts's N is one; the
+ * interface keeps this module free of a dependency on it).
+ */
+export interface NetworkPeer<N extends NetworkPeer<N>> {
+  readonly instance: number;
+  readonly index: ValidatorIndex;
+  readonly name: string;
+  readonly honest: boolean;
+  /** Bumped on every crash and start: an endpoint serves one incarnation. */
+  readonly incarnation: number;
+  /** The running engine, or null while crashed. */
+  readonly engine: {
+    handleMessage(msg: ConsensusMessage, from: ValidatorIndex): Promise<Verdict>;
+    serveBlocks(req: BlockRequest): BlockResponse;
+  } | null;
+  /** A faulty node's adversary: it decides what leaves, and sees what arrives. */
+  readonly adversary: {
+    outbound(node: N, msg: ConsensusMessage, targets: N[]): void;
+    inbound(node: N, msg: ConsensusMessage, from: ValidatorIndex): void;
+    readonly answersFetches: boolean;
+  } | null;
+  /** The node dies in the middle of its next proposal broadcast. */
+  partialBroadcast: boolean;
+  /** Content hashes of the proposals this incarnation accepted (its gossip seen cache). */
+  readonly seen: Set<string>;
+}
 
 /** Counters of one scenario's traffic. */
 export interface NetworkStats {
@@ -44,7 +82,8 @@ interface Wire {
 
 /** Freezes a decoded message and everything in it (byte arrays cannot be frozen and are left as they are). */
 function deepFreeze<T>(value: T): T {
-  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value) || Object.isFrozen(value)) return value;
+  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value) || Object.isFrozen(value))
+    return value;
   for (const v of Object.values(value)) deepFreeze(v);
   return Object.freeze(value);
 }
@@ -63,13 +102,22 @@ export function messageRound(msg: ConsensusMessage): number | null {
   }
 }
 
-export class SimNetwork {
-  readonly stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, bytes: 0, honestRejected: 0, decodeErrors: 0, fetches: 0, duplicates: 0 };
-  nodes: readonly SimNode[] = [];
+export class SimNetwork<N extends NetworkPeer<N>> {
+  readonly stats: NetworkStats = {
+    sent: 0,
+    delivered: 0,
+    dropped: 0,
+    bytes: 0,
+    honestRejected: 0,
+    decodeErrors: 0,
+    fetches: 0,
+    duplicates: 0,
+  };
+  nodes: readonly N[] = [];
   /** The scenario's trace, when it keeps one. */
   trace: ((line: string) => void) | null = null;
   /** Before GST the network adversary may hold a node's outbound messages until a time (at most GST). */
-  private readonly held = new Map<SimNode, number>();
+  private readonly held = new Map<N, number>();
 
   constructor(
     private readonly queue: EventQueue,
@@ -80,12 +128,12 @@ export class SimNetwork {
   ) {}
 
   /** Instances of validator `index`. */
-  instancesOf(index: ValidatorIndex): SimNode[] {
+  instancesOf(index: ValidatorIndex): N[] {
     return this.nodes.filter((n) => n.index === index);
   }
 
   /** Every instance but `from` itself. */
-  othersOf(from: SimNode): SimNode[] {
+  othersOf(from: N): N[] {
     return this.nodes.filter((n) => n !== from);
   }
 
@@ -95,7 +143,7 @@ export class SimNetwork {
    * message, as long as it arrives by GST + delta. Block fetches pass (the
    * held node keeps catching up). No effect after GST.
    */
-  hold(node: SimNode, until: number): void {
+  hold(node: N, until: number): void {
     if (this.queue.now >= this.schedule.gstAt) return;
     this.held.set(node, Math.min(until, this.schedule.gstAt));
   }
@@ -110,17 +158,18 @@ export class SimNetwork {
    * decoded value, deeply frozen: a receiver that tried to change a message
    * would throw instead of corrupting what the others got.
    */
-  send(from: SimNode, targets: readonly SimNode[], msg: ConsensusMessage): void {
+  send(from: N, targets: readonly N[], msg: ConsensusMessage): void {
     const bytes = encodeConsensusMessage(msg);
     const round = messageRound(msg);
     const wire: Wire = { bytes, decoded: null };
-    for (const to of targets) this.transmit(from, to, wire, round, (decoded) => this.deliver(from, to, decoded, wire));
+    for (const to of targets)
+      this.transmit(from, to, wire, round, (decoded) => this.deliver(from, to, decoded, wire));
   }
 
   /** The ConsensusNetwork of one incarnation; it goes quiet when the incarnation dies. */
-  endpoint(node: SimNode, incarnation: number): ConsensusNetwork {
+  endpoint(node: N, incarnation: number): ConsensusNetwork {
     const alive = (): boolean => node.incarnation === incarnation && node.engine !== null;
-    const out = (msg: ConsensusMessage, targets: SimNode[]): void => {
+    const out = (msg: ConsensusMessage, targets: N[]): void => {
       if (!alive()) return;
       if (node.partialBroadcast && msg.type === 'proposal' && targets.length > 1) {
         // The node dies while broadcasting: a random part of the peers got it.
@@ -133,18 +182,30 @@ export class SimNetwork {
     };
     return {
       broadcastProposal: (p: Proposal) => out({ type: 'proposal', value: p }, this.othersOf(node)),
-      sendVote: (to: ValidatorIndex, v: Vote) => out({ type: 'vote', value: v }, this.instancesOf(to).filter((n) => n !== node)),
+      sendVote: (to: ValidatorIndex, v: Vote) =>
+        out(
+          { type: 'vote', value: v },
+          this.instancesOf(to).filter((n) => n !== node),
+        ),
       broadcastTimeout: (t: TimeoutMsg) => out({ type: 'timeout', value: t }, this.othersOf(node)),
-      fetchBlocks: (peer: ValidatorIndex, blockId: BlockId, count: number) => this.fetch(node, incarnation, peer, blockId, count),
+      fetchBlocks: (peer: ValidatorIndex, blockId: BlockId, count: number) =>
+        this.fetch(node, incarnation, peer, blockId, count),
     };
   }
 
-  private transmit(from: SimNode, to: SimNode, wire: Wire, round: number | null, onArrive: (m: ConsensusMessage) => void): void {
+  private transmit(
+    from: N,
+    to: N,
+    wire: Wire,
+    round: number | null,
+    onArrive: (m: ConsensusMessage) => void,
+  ): void {
     const bytes = wire.bytes;
     this.stats.sent++;
     let at = deliveryTime(this.schedule, this.prng, this.queue.now, from.instance, to.instance, round);
     const heldUntil = round === null ? undefined : this.held.get(from); // block fetches pass
-    if (at !== null && heldUntil !== undefined && this.queue.now < heldUntil) at = Math.max(at, heldUntil + 1 + this.prng.int(this.schedule.deltaMs));
+    if (at !== null && heldUntil !== undefined && this.queue.now < heldUntil)
+      at = Math.max(at, heldUntil + 1 + this.prng.int(this.schedule.deltaMs));
     if (at === null) {
       this.stats.dropped++;
       return;
@@ -176,7 +237,7 @@ export class SimNetwork {
    * accepted, while every copy of a vote or timeout arrives. A restarted
    * node starts with an empty cache.
    */
-  private deliver(from: SimNode, to: SimNode, msg: ConsensusMessage, wire: Wire): void {
+  private deliver(from: N, to: N, msg: ConsensusMessage, wire: Wire): void {
     const engine = to.engine;
     if (engine === null) return;
     const gossip = this.dedupe && msg.type === 'proposal';
@@ -199,7 +260,13 @@ export class SimNetwork {
    * may be lost); the engine gives up on its own timer. A silent or crashed
    * peer never answers.
    */
-  private fetch(node: SimNode, incarnation: number, peer: ValidatorIndex, blockId: BlockId, count: number): Promise<Block[]> {
+  private fetch(
+    node: N,
+    incarnation: number,
+    peer: ValidatorIndex,
+    blockId: BlockId,
+    count: number,
+  ): Promise<Block[]> {
     this.stats.fetches++;
     return new Promise<Block[]>((resolve) => {
       const candidates = this.instancesOf(peer).filter((n) => n !== node);
@@ -209,13 +276,25 @@ export class SimNetwork {
       this.transmit(node, target, { bytes: encodeConsensusMessage(request), decoded: null }, null, (req) => {
         if (req.type !== 'blockRequest' || target.engine === null) return;
         if (target.adversary !== null && !target.adversary.answersFetches) return;
-        const response: ConsensusMessage = { type: 'blockResponse', value: target.engine.serveBlocks(req.value) };
-        this.trace?.(`${String(this.queue.now).padStart(6)} ${target.name.padEnd(4)} serves ${response.value.blocks.length} of ${req.value.count} blocks to ${node.name}`);
-        this.transmit(target, node, { bytes: encodeConsensusMessage(response), decoded: null }, null, (resp) => {
-          if (resp.type !== 'blockResponse' || node.incarnation !== incarnation || node.engine === null) return;
-          node.adversary?.inbound(node, resp, target.index);
-          resolve([...resp.value.blocks]);
-        });
+        const response: ConsensusMessage = {
+          type: 'blockResponse',
+          value: target.engine.serveBlocks(req.value),
+        };
+        this.trace?.(
+          `${String(this.queue.now).padStart(6)} ${target.name.padEnd(4)} serves ${response.value.blocks.length} of ${req.value.count} blocks to ${node.name}`,
+        );
+        this.transmit(
+          target,
+          node,
+          { bytes: encodeConsensusMessage(response), decoded: null },
+          null,
+          (resp) => {
+            if (resp.type !== 'blockResponse' || node.incarnation !== incarnation || node.engine === null)
+              return;
+            node.adversary?.inbound(node, resp, target.index);
+            resolve([...resp.value.blocks]);
+          },
+        );
       });
     });
   }

@@ -19,7 +19,7 @@ import type {
   ValidatorIndex,
 } from '../types.js';
 import { SimExecutor, Ledger } from './executor.js';
-import type { SimNetwork } from './network.js';
+import type { NetworkPeer, SimNetwork } from './network.js';
 import type { SimTiming } from './options.js';
 import type { Prng } from './prng.js';
 import { NodeClock, type EventQueue } from './scheduler.js';
@@ -29,7 +29,7 @@ import { DurableSafety, IncarnationSafetyStorage, RecoveryStore } from './storag
 /** Everything the nodes of one scenario share. */
 export interface SimContext {
   readonly queue: EventQueue;
-  readonly network: SimNetwork;
+  readonly network: SimNetwork<SimNode>;
   readonly domain: ConsensusDomain;
   readonly committee: readonly CommitteeMember[];
   readonly scheme: SignatureScheme;
@@ -80,7 +80,7 @@ export interface NodeStats {
   errors: string[];
 }
 
-export class SimNode {
+export class SimNode implements NetworkPeer<SimNode> {
   readonly instance: number;
   readonly name: string;
   readonly index: ValidatorIndex;
@@ -134,7 +134,9 @@ export class SimNode {
     if (this.engine !== null) return;
     const incarnation = ++this.incarnation;
     this.seen = new Set();
-    this.ctx.trace?.(`${String(this.ctx.queue.now).padStart(6)} ${this.name.padEnd(4)} START ${fromDisk ? 'from disk' : 'from genesis (disk lost)'}`);
+    this.ctx.trace?.(
+      `${String(this.ctx.queue.now).padStart(6)} ${this.name.padEnd(4)} START ${fromDisk ? 'from disk' : 'from genesis (disk lost)'}`,
+    );
     const ctx = this.ctx;
     const clock = new NodeClock(ctx.queue, ctx.epochMs, this.skewMs);
     const storage = new IncarnationSafetyStorage(this.safety);
@@ -168,7 +170,9 @@ export class SimNode {
     try {
       await engine.start();
     } catch (err) {
-      this.stats.errors.push(`start of incarnation ${incarnation} failed: ${(err as Error)?.message ?? String(err)}`);
+      this.stats.errors.push(
+        `start of incarnation ${incarnation} failed: ${(err as Error)?.message ?? String(err)}`,
+      );
       this.crash();
       return;
     }
@@ -176,13 +180,16 @@ export class SimNode {
   }
 
   private traceEvent(e: EngineEvent): void {
-    const t = (line: string): void => this.ctx.trace!(`${String(this.ctx.queue.now).padStart(6)} ${this.name.padEnd(4)} ${line}`);
+    const t = (line: string): void =>
+      this.ctx.trace!(`${String(this.ctx.queue.now).padStart(6)} ${this.name.padEnd(4)} ${line}`);
     switch (e.type) {
       case 'round':
         t(`round ${e.round} (${e.reason})`);
         return;
       case 'proposed':
-        t(`proposed ${short(blockId(e.block))} r${e.block.round} h${e.block.height} on ${short(e.block.parentId)}${e.block.tc ? ` tc${e.block.tc.round}` : ''}`);
+        t(
+          `proposed ${short(blockId(e.block))} r${e.block.round} h${e.block.height} on ${short(e.block.parentId)}${e.block.tc ? ` tc${e.block.tc.round}` : ''}`,
+        );
         return;
       case 'voted':
         t(`voted ${short(e.blockId)} r${e.round}`);
@@ -191,7 +198,9 @@ export class SimNode {
         t(`timeout r${e.round}`);
         return;
       case 'committed':
-        t(`committed ${e.blocks.map((b) => `h${b.height}:${short(blockId(b))}`).join(' ')} by qc r${e.commitQc.voteData.block.round}`);
+        t(
+          `committed ${e.blocks.map((b) => `h${b.height}:${short(blockId(b))}`).join(' ')} by qc r${e.commitQc.voteData.block.round}`,
+        );
         return;
       case 'equivocation':
         t(`equivocation by v${e.evidence.author} in r${e.evidence.round} (${e.evidence.kind})`);

@@ -8,12 +8,30 @@ import type { SchemeName } from './schemes.js';
 import type { StakeMode } from './stakes.js';
 
 export type Behaviour = 'crash' | 'silent' | 'equivocate' | 'double-vote' | 'twins' | 'mixed';
-export const BEHAVIOURS: readonly Behaviour[] = ['crash', 'silent', 'equivocate', 'double-vote', 'twins', 'mixed'];
+export const BEHAVIOURS: readonly Behaviour[] = [
+  'crash',
+  'silent',
+  'equivocate',
+  'double-vote',
+  'twins',
+  'mixed',
+];
 /** The behaviours `mixed` draws from, per faulty validator. */
-export const MIXED_BEHAVIOURS: readonly Exclude<Behaviour, 'mixed'>[] = ['crash', 'silent', 'equivocate', 'double-vote', 'twins'];
+export const MIXED_BEHAVIOURS: readonly Exclude<Behaviour, 'mixed'>[] = [
+  'crash',
+  'silent',
+  'equivocate',
+  'double-vote',
+  'twins',
+];
 
 export type MutationName = keyof ConsensusMutations;
-export const MUTATIONS: readonly MutationName[] = ['dropTcHighQcClause', 'skipPersistBeforeVote', 'quorumByHeads', 'commitOnOneChain'];
+export const MUTATIONS: readonly MutationName[] = [
+  'dropTcHighQcClause',
+  'skipPersistBeforeVote',
+  'quorumByHeads',
+  'commitOnOneChain',
+];
 
 /** Simulated round timing (virtual milliseconds): short, so a scenario is quick to run. */
 export interface SimTiming {
@@ -115,7 +133,8 @@ function bad(message: string): never {
 }
 
 function positiveInt(v: number, name: string, min = 1, max = Number.MAX_SAFE_INTEGER): void {
-  if (!Number.isSafeInteger(v) || v < min || v > max) bad(`${name} must be an integer in ${min}..${max}, got ${String(v)}`);
+  if (!Number.isSafeInteger(v) || v < min || v > max)
+    bad(`${name} must be an integer in ${min}..${max}, got ${String(v)}`);
 }
 
 /** Fills defaults and checks every option; throws SimError BAD_OPTIONS saying what to fix. */
@@ -135,24 +154,32 @@ export function resolveOptions(partial: Partial<SimOptions>): SimOptions {
   positiveInt(o.gstMs, 'gst', 0, 10_000_000);
   positiveInt(o.deltaMs, 'delta', 1, 60_000);
   if (!(o.maxDropRate >= 0 && o.maxDropRate < 1)) bad(`drop rate must be in [0, 1), got ${o.maxDropRate}`);
-  if (!BEHAVIOURS.includes(o.behaviour)) bad(`behaviour must be one of ${BEHAVIOURS.join(', ')}, got ${String(o.behaviour)}`);
-  if (o.scheme !== 'test' && o.scheme !== 'ed25519') bad(`signer must be test or ed25519, got ${String(o.scheme)}`);
+  if (!BEHAVIOURS.includes(o.behaviour))
+    bad(`behaviour must be one of ${BEHAVIOURS.join(', ')}, got ${String(o.behaviour)}`);
+  if (o.scheme !== 'test' && o.scheme !== 'ed25519')
+    bad(`signer must be test or ed25519, got ${String(o.scheme)}`);
   if (Array.isArray(o.stakes)) {
     const s = o.stakes as readonly bigint[];
-    if (s.length !== o.validators) bad(`${s.length} stakes given for ${o.validators} validators: give one stake per validator`);
+    if (s.length !== o.validators)
+      bad(`${s.length} stakes given for ${o.validators} validators: give one stake per validator`);
     if (s.some((x) => typeof x !== 'bigint' || x <= 0n)) bad('stakes must be positive integers');
-  } else if (o.stakes !== 'equal' && o.stakes !== 'skewed') bad(`stakes must be equal, skewed or a list of positive integers, got ${String(o.stakes)}`);
+  } else if (o.stakes !== 'equal' && o.stakes !== 'skewed')
+    bad(`stakes must be equal, skewed or a list of positive integers, got ${String(o.stakes)}`);
   for (const k of Object.keys(o.mutations)) {
     if (!MUTATIONS.includes(k as MutationName)) bad(`unknown mutation ${k}; known: ${MUTATIONS.join(', ')}`);
   }
-  if (!(o.honestCrashRate >= 0 && o.honestCrashRate <= 1)) bad(`honest crash rate must be in [0, 1], got ${o.honestCrashRate}`);
+  if (!(o.honestCrashRate >= 0 && o.honestCrashRate <= 1))
+    bad(`honest crash rate must be in [0, 1], got ${o.honestCrashRate}`);
   positiveInt(o.honestCrashes, 'honest crashes', 1, 1000);
   positiveInt(o.workers, 'workers', 1, 64);
   const t = o.timing;
   if (!(t.baseTimeoutMs > 0 && t.maxTimeoutMs >= t.baseTimeoutMs && t.backoff >= 1)) {
     bad('timing: need baseTimeoutMs > 0, maxTimeoutMs >= baseTimeoutMs and backoff >= 1');
   }
-  if (t.baseTimeoutMs < 4 * o.deltaMs) bad(`the base round timeout (${t.baseTimeoutMs} ms) must be at least 4 x delta (${o.deltaMs} ms), or no round can finish after GST`);
+  if (t.baseTimeoutMs < 4 * o.deltaMs)
+    bad(
+      `the base round timeout (${t.baseTimeoutMs} ms) must be at least 4 x delta (${o.deltaMs} ms), or no round can finish after GST`,
+    );
   if (o.faultyIndices !== undefined) {
     const f = o.faultyIndices;
     if (f.length !== o.faulty) bad(`${f.length} faulty indices given for --faulty ${o.faulty}`);

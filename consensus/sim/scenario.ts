@@ -8,7 +8,13 @@ import { StakeWeightedRoundRobin } from '../leader-election.js';
 import type { CommitteeMember, ConsensusDomain } from '../types.js';
 import { Coalition, makeAdversary } from './adversary.js';
 import { certificateVerifier } from './certificate.js';
-import { checkLiveness, checkSafety, type LivenessFailure, type NodeHistory, type SafetyViolation } from './checker.js';
+import {
+  checkLiveness,
+  checkSafety,
+  type LivenessFailure,
+  type NodeHistory,
+  type SafetyViolation,
+} from './checker.js';
 import { simPayload, simPayloadDigest } from './executor.js';
 import { SimNetwork, type NetworkStats } from './network.js';
 import { SimNode, type SimContext } from './node.js';
@@ -56,7 +62,14 @@ export interface ScenarioResult {
 export async function runScenario(o: SimOptions, seed: number): Promise<ScenarioResult> {
   const prng = new Prng(seed);
   const setupRng = prng.fork(1);
-  const { stakes, faulty } = drawStakes(setupRng, o.validators, o.faulty, o.stakes, o.allowUnsafeFaults, o.faultyIndices);
+  const { stakes, faulty } = drawStakes(
+    setupRng,
+    o.validators,
+    o.faulty,
+    o.stakes,
+    o.allowUnsafeFaults,
+    o.faultyIndices,
+  );
   const faults: Record<number, FaultBehaviour> = {};
   for (const i of faulty) faults[i] = o.behaviour === 'mixed' ? setupRng.pick(MIXED_BEHAVIOURS) : o.behaviour;
 
@@ -92,7 +105,7 @@ export async function runScenario(o: SimOptions, seed: number): Promise<Scenario
   const trace: string[] = [];
   // The highest honest round, updated as nodes report rounds (read by the ledgers and the stop rule).
   let globalRound = 0;
-  const network = new SimNetwork(queue, prng.fork(3), schedule, o.dedupe);
+  const network = new SimNetwork<SimNode>(queue, prng.fork(3), schedule, o.dedupe);
   const ctx: SimContext = {
     queue,
     network,
@@ -157,23 +170,28 @@ export async function runScenario(o: SimOptions, seed: number): Promise<Scenario
     if (faults[n.index] !== 'crash') continue;
     const at = faultRng.int(schedule.gstAt + 1000);
     queue.at(at, () => n.crash());
-    if (faultRng.chance(0.5)) queue.at(at + 1 + faultRng.int(2000), () => void n.start(faultRng.chance(0.7)));
+    if (faultRng.chance(0.5)) {
+      const fromDisk = faultRng.chance(0.7);
+      queue.at(at + 1 + faultRng.int(2000), () => void n.start(fromDisk));
+    }
   }
 
-  // Honest crash-restarts (crash-recovery model: a node that restarts with
-  // all its durable data, safety data and block store, is still honest; one
-  // that lost its block store is not, it may have lost the only copy of a
-  // QC), all before GST and back by GST. Half
-  // of them strike at a random time; half right after the node votes in a
-  // round whose votes a faulty leader collects (where a lost write hurts
-  // most; a leader then dies in the middle of broadcasting its proposal),
-  // and come back within the round.
+  // Honest crash-restarts, all before GST and back by GST (crash-recovery
+  // model: a node that restarts with all its durable data, safety data and
+  // block store, is still honest; one that lost its block store is not, as
+  // it may have lost the only copy of a QC). Half of them strike at a random
+  // time; half right after the node votes in a round whose votes a faulty
+  // leader collects (where a lost write hurts most; a leader then dies in
+  // the middle of broadcasting its proposal), and come back within the
+  // round.
   let honestCrashes = 0;
   if (faultRng.chance(o.honestCrashRate)) {
     const honest = nodes.filter((n) => n.honest);
     const count = 1 + faultRng.int(o.honestCrashes);
     // Leaders right before a faulty leader: their crash mid-proposal is the one a faulty next leader can use.
-    const beforeFaulty = honest.filter((n) => leaders.schedule.some((l, i) => l === n.index && faults[leaders.leader(i + 1)] !== undefined));
+    const beforeFaulty = honest.filter((n) =>
+      leaders.schedule.some((l, i) => l === n.index && faults[leaders.leader(i + 1)] !== undefined),
+    );
     for (let k = 0; k < count && honest.length > 0; k++) {
       const afterVote = faultRng.chance(0.5);
       const n = faultRng.pick(afterVote && beforeFaulty.length > 0 ? beforeFaulty : honest);
@@ -242,9 +260,20 @@ export async function runScenario(o: SimOptions, seed: number): Promise<Scenario
   await queue.run(horizonMs, done);
   for (const n of nodes) n.crash();
 
-  const histories: NodeHistory[] = honestNodes.map((n) => ({ name: n.name, commits: n.ledger.commits, finalRound: globalRound }));
-  const safetyViolations = checkSafety(histories, certificateVerifier(DOMAIN, committee, sim.scheme, genesisQc));
-  const liveness = checkLiveness(histories, { gstAt: schedule.gstAt, gstRound: Math.max(gstRound, 0), boundRounds });
+  const histories: NodeHistory[] = honestNodes.map((n) => ({
+    name: n.name,
+    commits: n.ledger.commits,
+    finalRound: globalRound,
+  }));
+  const safetyViolations = checkSafety(
+    histories,
+    certificateVerifier(DOMAIN, committee, sim.scheme, genesisQc),
+  );
+  const liveness = checkLiveness(histories, {
+    gstAt: schedule.gstAt,
+    gstRound: Math.max(gstRound, 0),
+    boundRounds,
+  });
   const heights = honestNodes.map((n) => n.ledger.height);
   const engineErrors: string[] = [];
   for (const n of honestNodes) {

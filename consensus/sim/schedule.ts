@@ -81,7 +81,9 @@ export function drawSchedule(prng: Prng, p: ScheduleParams): NetworkSchedule {
   const partitions: TimedPartition[] = [];
   // 0..3 partitions before GST; the last one (if any) heals exactly at GST.
   const count = p.partitions ? prng.int(4) : 0;
-  const cuts = Array.from({ length: count * 2 - 1 }, () => Math.round(prng.float() * gstAt)).sort((a, b) => a - b);
+  const cuts = Array.from({ length: count * 2 - 1 }, () => Math.round(prng.float() * gstAt)).sort(
+    (a, b) => a - b,
+  );
   for (let i = 0; i < count; i++) {
     const from = cuts[2 * i]!;
     const to = i === count - 1 ? gstAt : cuts[2 * i + 1]!;
@@ -93,9 +95,10 @@ export function drawSchedule(prng: Prng, p: ScheduleParams): NetworkSchedule {
     // A split holds for a run of 1..4 rounds, or (one run in four) for 32: a
     // fork needs both sides to keep a quorum for the consecutive rounds of
     // a 2-chain, and certificates from other rounds leak across splits.
-    for (let r = 1; r <= p.twinRounds; ) {
+    for (let r = 1; r <= p.twinRounds;) {
       const split = prng.pick(splits);
-      for (let k = prng.chance(0.25) ? 32 : 1 + prng.int(4); k > 0 && r <= p.twinRounds; k--, r++) roundGroups.set(r, split);
+      for (let k = prng.chance(0.25) ? 32 : 1 + prng.int(4); k > 0 && r <= p.twinRounds; k--, r++)
+        roundGroups.set(r, split);
     }
   }
   return {

@@ -29,10 +29,14 @@ export function drawStakes(
   let stakes: bigint[];
   if (Array.isArray(mode)) stakes = [...(mode as readonly bigint[])];
   else if (mode === 'equal') stakes = Array.from({ length: validators }, () => 1n);
-  else if (prng.chance(0.5)) stakes = prng.shuffle(Array.from({ length: validators }, (_, i) => 1n << BigInt(i)));
+  else if (prng.chance(0.5))
+    stakes = prng.shuffle(Array.from({ length: validators }, (_, i) => 1n << BigInt(i)));
   else stakes = Array.from({ length: validators }, () => BigInt(1 + prng.int(100)));
 
-  const faulty = fixedFaulty !== undefined ? [...fixedFaulty] : prng.shuffle([...Array(validators).keys()]).slice(0, faultyCount);
+  const faulty =
+    fixedFaulty !== undefined
+      ? [...fixedFaulty]
+      : prng.shuffle([...Array(validators).keys()]).slice(0, faultyCount);
   faulty.sort((a, b) => a - b);
   if (!allowUnsafe && !Array.isArray(mode)) {
     const isFaulty = new Set(faulty);
@@ -46,6 +50,9 @@ export function drawStakes(
   return { stakes, faulty };
 }
 
-export function faultyStakeShare(stakes: readonly bigint[], faulty: readonly number[]): { faulty: bigint; total: bigint } {
+export function faultyStakeShare(
+  stakes: readonly bigint[],
+  faulty: readonly number[],
+): { faulty: bigint; total: bigint } {
   return { faulty: faulty.reduce((a, i) => a + stakes[i]!, 0n), total: stakes.reduce((a, b) => a + b, 0n) };
 }

@@ -61,7 +61,8 @@ export class RecoveryStore {
   record(e: EngineEvent): void {
     switch (e.type) {
       case 'block':
-        if (this.root === null || e.block.height > this.root.height) this.blocks.set(toHex(blockId(e.block)), e.block);
+        if (this.root === null || e.block.height > this.root.height)
+          this.blocks.set(toHex(blockId(e.block)), e.block);
         return;
       case 'committed': {
         const last = e.blocks[e.blocks.length - 1];
@@ -84,7 +85,8 @@ export class RecoveryStore {
 
   /** The recovery option for a restart, or undefined when nothing was ever stored (start from genesis). */
   recovery(genesis: Block, genesisQc: QuorumCert): EngineRecovery | undefined {
-    if (this.root === null && this.blocks.size === 0 && this.highQc === null && this.highTc === null) return undefined;
+    if (this.root === null && this.blocks.size === 0 && this.highQc === null && this.highTc === null)
+      return undefined;
     return {
       root: this.root ?? genesis,
       rootCommitQc: this.rootCommitQc ?? genesisQc,

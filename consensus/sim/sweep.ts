@@ -58,7 +58,11 @@ export interface SweepHooks {
 }
 
 /** Runs the scenarios, on this thread or on worker threads; results in scenario order (undefined: not run, after a stop). */
-async function runAll(o: SimOptions, seeds: readonly number[], hooks: SweepHooks): Promise<(ScenarioResult | undefined)[]> {
+async function runAll(
+  o: SimOptions,
+  seeds: readonly number[],
+  hooks: SweepHooks,
+): Promise<(ScenarioResult | undefined)[]> {
   const results: (ScenarioResult | undefined)[] = new Array(seeds.length);
   const workers = Math.min(o.workers, seeds.length);
   if (workers <= 1) {
@@ -86,10 +90,15 @@ async function runAll(o: SimOptions, seeds: readonly number[], hooks: SweepHooks
             const r = m.result!;
             results[m.index!] = r;
             hooks.onScenario?.(r, m.index!);
-            if (o.stopOnViolation && r.safetyViolations.length > 0) for (const other of threads) other.postMessage('stop');
+            if (o.stopOnViolation && r.safetyViolations.length > 0)
+              for (const other of threads) other.postMessage('stop');
           });
           t.on('error', reject);
-          t.on('exit', (code) => (code === 0 ? resolve() : reject(new SimError('WORKER_FAILED', `a sweep worker exited with code ${code}`))));
+          t.on('exit', (code) =>
+            code === 0
+              ? resolve()
+              : reject(new SimError('WORKER_FAILED', `a sweep worker exited with code ${code}`)),
+          );
         }),
     ),
   );
@@ -98,7 +107,10 @@ async function runAll(o: SimOptions, seeds: readonly number[], hooks: SweepHooks
 
 export async function runSweep(partial: Partial<SimOptions>, hooks: SweepHooks = {}): Promise<SweepResult> {
   const o = resolveOptions(partial);
-  const seeds = o.scenarioSeed !== undefined ? [o.scenarioSeed] : Array.from({ length: o.scenarios }, (_, i) => scenarioSeed(o.seed, i));
+  const seeds =
+    o.scenarioSeed !== undefined
+      ? [o.scenarioSeed]
+      : Array.from({ length: o.scenarios }, (_, i) => scenarioSeed(o.seed, i));
   const started = performance.now();
   let committedBlocks = 0;
   let safetyViolations = 0;
@@ -128,11 +140,13 @@ export async function runSweep(partial: Partial<SimOptions>, hooks: SweepHooks =
       unsafeScenarios++;
       safetyViolations += r.safetyViolations.length;
       for (const v of r.safetyViolations) kinds[v.kind] = (kinds[v.kind] ?? 0) + 1;
-      if (failing.length < 10) failing.push({ seed: r.seed, kind: 'safety', detail: r.safetyViolations[0]!.detail });
+      if (failing.length < 10)
+        failing.push({ seed: r.seed, kind: 'safety', detail: r.safetyViolations[0]!.detail });
     }
     if (r.livenessFailures.length > 0) {
       livenessFailures++;
-      if (failing.length < 10 && !expectsViolations(o)) failing.push({ seed: r.seed, kind: 'liveness', detail: r.livenessFailures[0]!.detail });
+      if (failing.length < 10 && !expectsViolations(o))
+        failing.push({ seed: r.seed, kind: 'liveness', detail: r.livenessFailures[0]!.detail });
     }
   }
   const elapsedMs = performance.now() - started;

@@ -158,9 +158,7 @@ t.test('a transfer sent with the CLI is committed and visible on every validator
   t.ok(res.receipt.height > 0);
 
   for (const v of file.validators) {
-    // A validator that has not yet executed the block answers with the old balance: wait for its commit first.
-    const st = await hotshard(['status', '--rpc', v.rpc, '--json']);
-    t.equal(st.code, 0);
+    // A validator that has not yet executed the block answers with the old balance: poll.
     let seen = false;
     for (let i = 0; i < 100 && !seen; i++) {
       const r = await hotshard(['account', b!.address, '--rpc', v.rpc, '--json']);
@@ -233,7 +231,7 @@ t.test('run again: it resumes the same chain from the same directory', async (t)
 
 t.test('hotshard bench --json: its last line carries the figures', async (t) => {
   const r = await hotshard(
-    ['bench', '--rate', '40', '--duration', '3', '--warmup', '1', '--accounts', '16', '--json'],
+    ['bench', '--rate', '40', '--duration', '2', '--warmup', '0', '--accounts', '16', '--json'],
     150_000,
   );
   t.equal(r.code, 0, r.stderr.slice(-2000));

@@ -27,7 +27,15 @@ const verify = certificateVerifier(domain, committee, scheme, gqc);
 
 /** A block of `round` on `parent` (certified by `qc`); `salt` makes siblings differ. */
 function block(parent: Block, qc: QuorumCert, round: number, salt = 0): Block {
-  return forger.block(round % 4, round, parentRef(parent), qc, null, 1_000 + round * 10, new Uint8Array([round, salt, 9, 9]));
+  return forger.block(
+    round % 4,
+    round,
+    parentRef(parent),
+    qc,
+    null,
+    1_000 + round * 10,
+    new Uint8Array([round, salt, 9, 9]),
+  );
 }
 
 /** A QC over `b` signed by `signers`. */
@@ -46,7 +54,11 @@ function commit(blocks: Block[], qc: QuorumCert, at = 0, round = 0): CommitRecor
   };
 }
 
-const history = (name: string, commits: CommitRecord[], finalRound = 0): NodeHistory => ({ name, commits, finalRound });
+const history = (name: string, commits: CommitRecord[], finalRound = 0): NodeHistory => ({
+  name,
+  commits,
+  finalRound,
+});
 
 // g <- b1 (r1) <- b2 (r2) <- b3 (r3) <- b4 (r4), each certified; QC(b[k+1]) commits b[k].
 const b1 = block(genesis, gqc, 1);
@@ -106,30 +118,43 @@ t.test('a commit whose blocks do not link up is a broken chain', async (t) => {
   t.ok(checkSafety([a], verify).some((v) => v.kind === 'broken-chain'));
 });
 
-t.test('commit certificates must certify the commit: 2-chain, quorum by stake, valid signatures', async (t) => {
-  // The QC of b2 commits b1; committing b2 with it is a 1-chain commit.
-  t.same(
-    checkSafety([history('a', [commit([b1, b2], q2)])], verify).map((v) => v.kind),
-    ['bad-certificate'],
-  );
-  // Two of four signers are no quorum.
-  t.same(
-    checkSafety([history('a', [commit([b1], qcOf(b2, [0, 1]))])], verify).map((v) => v.kind),
-    ['bad-certificate'],
-  );
-  // A signature that does not verify.
-  const forged: QuorumCert = { ...q2, signatures: q2.signatures.map((s, i) => (i === 1 ? new Uint8Array(s).fill(7) : s)) };
-  const v = checkSafety([history('a', [commit([b1], forged)])], verify);
-  t.equal(v[0]?.kind, 'bad-certificate');
-  t.match(v[0]!.detail, /validator 1 does not verify/);
-  // Skewed stakes: three heads of five without two thirds of the stake.
-  const skewed = committee.map((m, i) => ({ ...m, stake: i === 3 ? 10n : 1n }));
-  const skewedVerify = certificateVerifier(domain, skewed, scheme, gqc);
-  t.match(checkSafety([history('a', [commit([b1], q2)])], skewedVerify)[0]?.detail ?? '', /not more than two thirds/);
-});
+t.test(
+  'commit certificates must certify the commit: 2-chain, quorum by stake, valid signatures',
+  async (t) => {
+    // The QC of b2 commits b1; committing b2 with it is a 1-chain commit.
+    t.same(
+      checkSafety([history('a', [commit([b1, b2], q2)])], verify).map((v) => v.kind),
+      ['bad-certificate'],
+    );
+    // Two of four signers are no quorum.
+    t.same(
+      checkSafety([history('a', [commit([b1], qcOf(b2, [0, 1]))])], verify).map((v) => v.kind),
+      ['bad-certificate'],
+    );
+    // A signature that does not verify.
+    const forged: QuorumCert = {
+      ...q2,
+      signatures: q2.signatures.map((s, i) => (i === 1 ? new Uint8Array(s).fill(7) : s)),
+    };
+    const v = checkSafety([history('a', [commit([b1], forged)])], verify);
+    t.equal(v[0]?.kind, 'bad-certificate');
+    t.match(v[0]!.detail, /validator 1 does not verify/);
+    // Skewed stakes: three heads of five without two thirds of the stake.
+    const skewed = committee.map((m, i) => ({ ...m, stake: i === 3 ? 10n : 1n }));
+    const skewedVerify = certificateVerifier(domain, skewed, scheme, gqc);
+    t.match(
+      checkSafety([history('a', [commit([b1], q2)])], skewedVerify)[0]?.detail ?? '',
+      /not more than two thirds/,
+    );
+  },
+);
 
 t.test('liveness: gaps after GST on the round clock, against the bound', async (t) => {
-  const ok = history('a', [commit([b1], q2, 100, 5), commit([b2], q3, 300, 12), commit([b3], q4, 400, 16)], 18);
+  const ok = history(
+    'a',
+    [commit([b1], q2, 100, 5), commit([b2], q3, 300, 12), commit([b3], q4, 400, 16)],
+    18,
+  );
   const r = checkLiveness([ok], { gstAt: 200, gstRound: 10, boundRounds: 7 });
   t.same(r.failures, []);
   t.equal(r.maxGapRounds, 4); // 12 - 10, 16 - 12, 18 - 16

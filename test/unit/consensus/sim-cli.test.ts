@@ -20,7 +20,14 @@ t.test('--json prints the totals as the last line; a clean run exits 0', async (
   const { code, out } = await run(['--scenarios', '3', '--seed', '2', '--workers', '1', '--json']);
   t.equal(code, 0);
   const last = JSON.parse(out[out.length - 1]!);
-  t.same(Object.keys(last).slice(0, 6), ['scenarios', 'committedBlocks', 'safetyViolations', 'livenessFailures', 'maxGapRounds', 'scenariosPerSecond']);
+  t.same(Object.keys(last).slice(0, 6), [
+    'scenarios',
+    'committedBlocks',
+    'safetyViolations',
+    'livenessFailures',
+    'maxGapRounds',
+    'scenariosPerSecond',
+  ]);
   t.equal(last.scenarios, 3);
   t.equal(last.safetyViolations, 0);
   t.equal(last.livenessFailures, 0);
@@ -28,22 +35,64 @@ t.test('--json prints the totals as the last line; a clean run exits 0', async (
 });
 
 t.test('the human summary names the run and its figures', async (t) => {
-  const { code, out } = await run(['--scenarios', '2', '--validators', '5', '--behaviour', 'silent', '--workers', '1']);
+  const { code, out } = await run([
+    '--scenarios',
+    '2',
+    '--validators',
+    '5',
+    '--behaviour',
+    'silent',
+    '--workers',
+    '1',
+  ]);
   t.equal(code, 0);
   t.match(out[0], /2 scenarios, 5 validators \(1 faulty, silent\)/);
   t.ok(out.some((l) => /safety violations\s+0/.test(l)));
   t.ok(out.some((l) => /scenarios\/s/.test(l)));
 });
 
-t.test('a mutation run exits 0 when the checker catches it, 1 when a run that expects violations finds none', async (t) => {
-  const caught = await run(['--scenarios', '1', '--behaviour', 'twins', '--mutation', 'commitOnOneChain', '--workers', '1', '--json']);
-  t.equal(caught.code, 0);
-  t.ok(JSON.parse(caught.out[caught.out.length - 1]!).safetyViolations > 0);
-  // Crash faults beyond the tolerance cannot break safety: nothing to catch.
-  const none = await run(['--scenarios', '1', '--faulty', '2', '--behaviour', 'crash', '--allow-unsafe-faults', '--workers', '1', '--json']);
-  t.equal(none.code, 1);
-  t.equal(exitCode({ expectedViolations: false, safetyViolations: 0, livenessFailures: 1, scenariosWithoutCommits: 0, engineErrors: 0 } as never), 1);
-});
+t.test(
+  'a mutation run exits 0 when the checker catches it, 1 when a run that expects violations finds none',
+  async (t) => {
+    const caught = await run([
+      '--scenarios',
+      '1',
+      '--behaviour',
+      'twins',
+      '--mutation',
+      'commitOnOneChain',
+      '--workers',
+      '1',
+      '--json',
+    ]);
+    t.equal(caught.code, 0);
+    t.ok(JSON.parse(caught.out[caught.out.length - 1]!).safetyViolations > 0);
+    // Crash faults beyond the tolerance cannot break safety: nothing to catch.
+    const none = await run([
+      '--scenarios',
+      '1',
+      '--faulty',
+      '2',
+      '--behaviour',
+      'crash',
+      '--allow-unsafe-faults',
+      '--workers',
+      '1',
+      '--json',
+    ]);
+    t.equal(none.code, 1);
+    t.equal(
+      exitCode({
+        expectedViolations: false,
+        safetyViolations: 0,
+        livenessFailures: 1,
+        scenariosWithoutCommits: 0,
+        engineErrors: 0,
+      } as never),
+      1,
+    );
+  },
+);
 
 t.test('bad options are usage errors that say what to fix', async (t) => {
   await t.rejects(run(['--validators', 'four']), UsageError);

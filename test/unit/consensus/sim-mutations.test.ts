@@ -23,7 +23,14 @@ const CASES: readonly Case[] = [
     // commits through its QC), and proposes on the QC below once the others
     // form a TC: only the TC's high-QC clause refuses that proposal.
     name: 'dropTcHighQcClause (equivocating leader, withheld QC)',
-    settings: { behaviour: 'equivocate', deltaMs: 5, gstMs: 6000, honestCrashRate: 0, scenarios: 12, seed: 1 },
+    settings: {
+      behaviour: 'equivocate',
+      deltaMs: 5,
+      gstMs: 6000,
+      honestCrashRate: 0,
+      scenarios: 12,
+      seed: 1,
+    },
     broken: { mutations: { dropTcHighQcClause: true } },
     kinds: ['fork'],
   },
@@ -38,10 +45,17 @@ const CASES: readonly Case[] = [
       honestCrashes: 4,
       deltaMs: 5,
       gstMs: 10000,
-      timing: { baseTimeoutMs: 100, backoff: 1.5, maxTimeoutMs: 300, minProposalIntervalMs: 5, maxClockSkewMs: 100, fetchTimeoutMs: 60 },
+      timing: {
+        baseTimeoutMs: 100,
+        backoff: 1.5,
+        maxTimeoutMs: 300,
+        minProposalIntervalMs: 5,
+        maxClockSkewMs: 100,
+        fetchTimeoutMs: 60,
+      },
       maxDropRate: 0.05,
       partitions: false,
-      scenarios: 12,
+      scenarios: 24,
       seed: 1,
     },
     broken: { mutations: { skipPersistBeforeVote: true } },
@@ -51,7 +65,15 @@ const CASES: readonly Case[] = [
     // Four light faulty validators (4 of 34 stake, 4 of 7 heads) as Twins:
     // counted by heads, a side with one honest node has a "quorum".
     name: 'quorumByHeads (skewed stakes, light faulty Twins)',
-    settings: { validators: 7, faulty: 4, stakes: [10n, 10n, 10n, 1n, 1n, 1n, 1n], faultyIndices: [3, 4, 5, 6], behaviour: 'twins', scenarios: 4, seed: 1 },
+    settings: {
+      validators: 7,
+      faulty: 4,
+      stakes: [10n, 10n, 10n, 1n, 1n, 1n, 1n],
+      faultyIndices: [3, 4, 5, 6],
+      behaviour: 'twins',
+      scenarios: 4,
+      seed: 1,
+    },
     broken: { mutations: { quorumByHeads: true } },
     kinds: ['bad-certificate', 'fork'],
   },
@@ -64,7 +86,7 @@ const CASES: readonly Case[] = [
   {
     // Two Twins pairs in a committee of four: half of the stake is faulty.
     name: 'more faulty stake than tolerated (4 validators, 2 Twins)',
-    settings: { behaviour: 'twins', validators: 4, faulty: 1, scenarios: 12, seed: 1 },
+    settings: { behaviour: 'twins', validators: 4, faulty: 1, scenarios: 24, seed: 1 },
     broken: { faulty: 2, allowUnsafeFaults: true },
     kinds: ['fork'],
   },
@@ -74,12 +96,18 @@ for (const c of CASES) {
   t.test(c.name, async (t) => {
     const broken = await runSweep({ ...c.settings, ...c.broken, stopOnViolation: true });
     t.ok(broken.expectedViolations);
-    t.ok(broken.safetyViolations > 0, `caught within ${broken.scenarios} of ${c.settings.scenarios} scenarios: ${JSON.stringify(broken.violationKinds)}`);
+    t.ok(
+      broken.safetyViolations > 0,
+      `caught within ${broken.scenarios} of ${c.settings.scenarios} scenarios: ${JSON.stringify(broken.violationKinds)}`,
+    );
     t.ok(
       Object.keys(broken.violationKinds).some((k) => c.kinds.includes(k)),
       `as ${Object.keys(broken.violationKinds).join(', ')}`,
     );
-    t.ok(broken.failing.length > 0 && broken.failing[0]!.kind === 'safety', `seed reported for replay: ${broken.failing[0]?.seed}`);
+    t.ok(
+      broken.failing.length > 0 && broken.failing[0]!.kind === 'safety',
+      `seed reported for replay: ${broken.failing[0]?.seed}`,
+    );
     // The control: the same scenarios, without the bug (or within the tolerance).
     const control = await runSweep(c.settings);
     t.equal(control.safetyViolations, 0, `control: no violation in the same ${control.scenarios} scenarios`);

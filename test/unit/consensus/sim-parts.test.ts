@@ -59,12 +59,25 @@ t.test('Twins splits keep the twins of each pair apart, each split once', async 
   t.equal(splits.length, 8); // 3 other instances, 2 sides each
   t.ok(splits.every((g) => g[0] !== g[1]));
   t.equal(new Set(splits.map((g) => g.join(''))).size, splits.length);
-  t.ok(twinsSplits(6, [[0, 1], [2, 3]]).every((g) => g[0] !== g[1] && g[2] !== g[3]));
+  t.ok(
+    twinsSplits(6, [
+      [0, 1],
+      [2, 3],
+    ]).every((g) => g[0] !== g[1] && g[2] !== g[3]),
+  );
 });
 
 t.test('after GST nothing is lost and delays are bounded; before, partitions cut', async (t) => {
   const prng = new Prng(9);
-  const s = drawSchedule(prng, { instances: 4, gstMs: 1000, deltaMs: 10, twinPairs: [], twinRounds: 0, maxDropRate: 0.3, partitions: true });
+  const s = drawSchedule(prng, {
+    instances: 4,
+    gstMs: 1000,
+    deltaMs: 10,
+    twinPairs: [],
+    twinRounds: 0,
+    maxDropRate: 0.3,
+    partitions: true,
+  });
   t.ok(s.gstAt >= 500 && s.gstAt <= 1000);
   let late = 0;
   for (let i = 0; i < 500; i++) {

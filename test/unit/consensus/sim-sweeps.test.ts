@@ -27,7 +27,10 @@ for (const config of CONFIGS) {
       t.equal(r.livenessFailures, 0, 'no liveness failure');
       t.equal(r.scenariosWithoutCommits, 0, 'every honest node committed in every scenario');
       t.ok(r.committedBlocks >= 3 * 5, `blocks committed (${r.committedBlocks})`);
-      t.ok(r.maxGapRounds >= 0 && r.maxGapRounds <= r.boundRounds, `largest gap ${r.maxGapRounds} within ${r.boundRounds}`);
+      t.ok(
+        r.maxGapRounds >= 0 && r.maxGapRounds <= r.boundRounds,
+        `largest gap ${r.maxGapRounds} within ${r.boundRounds}`,
+      );
       t.equal(r.engineErrors, 0, 'no engine errors at honest nodes');
     });
   }
@@ -42,8 +45,14 @@ t.test('a sweep replays exactly from its seed, and a scenario from its own seed'
   t.not(c.messages, a.messages, 'another seed, other scenarios');
   const seeds: number[] = [];
   const heights: number[] = [];
-  await runSweep({ scenarios: 2, seed: 5 }, { onScenario: (s) => (seeds.push(s.seed), heights.push(s.committedHeight)) });
-  const one = await runSweep({ scenarioSeed: seeds[1]! }, { onScenario: (s) => heights.push(s.committedHeight) });
+  await runSweep(
+    { scenarios: 2, seed: 5 },
+    { onScenario: (s) => (seeds.push(s.seed), heights.push(s.committedHeight)) },
+  );
+  const one = await runSweep(
+    { scenarioSeed: seeds[1]! },
+    { onScenario: (s) => heights.push(s.committedHeight) },
+  );
   t.equal(one.scenarios, 1);
   t.equal(heights[2], heights[1], '--scenario-seed replays scenario 1');
 });
@@ -54,6 +63,12 @@ t.test('the real ed25519 scheme runs in the simulator too', async (t) => {
   t.equal(r.safetyViolations, 0);
   t.equal(r.livenessFailures, 0);
   t.ok(r.committedBlocks > 0);
-  const m = await runSweep({ scenarios: 1, seed: 3, scheme: 'ed25519', behaviour: 'twins', mutations: { commitOnOneChain: true } });
+  const m = await runSweep({
+    scenarios: 1,
+    seed: 3,
+    scheme: 'ed25519',
+    behaviour: 'twins',
+    mutations: { commitOnOneChain: true },
+  });
   t.ok(m.safetyViolations > 0, 'and its checker catches a mutation there as well');
 });
