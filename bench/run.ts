@@ -138,6 +138,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     // A kept directory (--dir) is resumed: its genesis funded the same deterministic senders.
     if (o.dir !== undefined && (err as { code?: string }).code === 'DIR_CONFLICT')
       return Testnet.open(runOptions);
+    if (o.dir === undefined) rmSync(dir, { recursive: true, force: true });
     throw err;
   });
   const clients: HotshardClient[] = [];
@@ -249,6 +250,6 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     };
   } finally {
     await stop();
-    if (o.dir === undefined && !o.keep) rmSync(dir, { recursive: true, force: true });
+    if (o.dir === undefined && !o.keep) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
   }
 }

@@ -76,8 +76,8 @@ Output:
   --verbose                one line per scenario
   -h, --help               this help
 
-Exit code: 0 when every scenario committed blocks with no safety violation
-and no liveness failure; 1 otherwise. A run that expects violations
+Exit code: 0 when every scenario committed blocks with no safety violation,
+no liveness failure and no engine or wire error; 1 otherwise. A run that expects violations
 (--mutation, --allow-unsafe-faults) exits 0 when the checker found at least
 one, 1 when it found none. Bad options exit 2.
 
@@ -240,6 +240,12 @@ function summary(r: SweepResult): string[] {
     lines.push(
       `  engine errors       ${r.engineErrors} at honest nodes (engine 'error' events or executor contract breaches)`,
     );
+  if (r.honestRejected > 0)
+    lines.push(
+      `  rejected            ${r.honestRejected} messages of honest nodes rejected by honest engines`,
+    );
+  if (r.decodeErrors > 0)
+    lines.push(`  decode errors       ${r.decodeErrors} messages failed to decode (a wire bug)`);
   for (const f of r.failing) lines.push(`  ${f.kind} failure in scenario seed ${f.seed}: ${f.detail}`);
   if (r.failing.length > 0)
     lines.push(
@@ -251,12 +257,8 @@ function summary(r: SweepResult): string[] {
 /** Exit code: violations are failures unless the run expected them, then finding none is the failure. */
 export function exitCode(r: SweepResult): number {
   if (r.expectedViolations) return r.safetyViolations > 0 ? 0 : 1;
-  return r.safetyViolations === 0 &&
-    r.livenessFailures === 0 &&
-    r.scenariosWithoutCommits === 0 &&
-    r.engineErrors === 0
-    ? 0
-    : 1;
+  const clean = r.safetyViolations === 0 && r.livenessFailures === 0 && r.scenariosWithoutCommits === 0;
+  return clean && r.engineErrors === 0 && r.honestRejected === 0 && r.decodeErrors === 0 ? 0 : 1;
 }
 
 const command: Command = {

@@ -41,6 +41,10 @@ export interface SweepResult {
   readonly failing: readonly FailingScenario[];
   /** Engine errors and executor contract notes at honest nodes (expected 0). */
   readonly engineErrors: number;
+  /** Messages of honest senders that an honest engine rejected as invalid (expected 0). */
+  readonly honestRejected: number;
+  /** Messages that failed to decode with the engine's codec (a wire bug; expected 0). */
+  readonly decodeErrors: number;
   readonly messages: number;
   readonly expectedViolations: boolean;
   readonly seed: number;
@@ -120,6 +124,8 @@ export async function runSweep(partial: Partial<SimOptions>, hooks: SweepHooks =
   let boundRounds = 0;
   let withoutCommits = 0;
   let engineErrors = 0;
+  let honestRejected = 0;
+  let decodeErrors = 0;
   let messages = 0;
   const kinds: Record<string, number> = {};
   const failing: FailingScenario[] = [];
@@ -131,6 +137,8 @@ export async function runSweep(partial: Partial<SimOptions>, hooks: SweepHooks =
     committedBlocks += r.committedHeight;
     messages += r.network.sent;
     engineErrors += r.engineErrors.length;
+    honestRejected += r.network.honestRejected;
+    decodeErrors += r.network.decodeErrors;
     if (r.minHonestHeight === 0) withoutCommits++;
     if (r.maxGapRounds > maxGapRounds) {
       maxGapRounds = r.maxGapRounds;
@@ -164,6 +172,8 @@ export async function runSweep(partial: Partial<SimOptions>, hooks: SweepHooks =
     violationKinds: kinds,
     failing,
     engineErrors,
+    honestRejected,
+    decodeErrors,
     messages,
     expectedViolations: expectsViolations(o),
     seed: o.seed,

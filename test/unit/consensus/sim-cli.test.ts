@@ -81,16 +81,18 @@ t.test(
       '--json',
     ]);
     t.equal(none.code, 1);
-    t.equal(
-      exitCode({
-        expectedViolations: false,
-        safetyViolations: 0,
-        livenessFailures: 1,
-        scenariosWithoutCommits: 0,
-        engineErrors: 0,
-      } as never),
-      1,
-    );
+    const clean = {
+      expectedViolations: false,
+      safetyViolations: 0,
+      livenessFailures: 0,
+      scenariosWithoutCommits: 0,
+      engineErrors: 0,
+      honestRejected: 0,
+      decodeErrors: 0,
+    };
+    t.equal(exitCode(clean as never), 0);
+    t.equal(exitCode({ ...clean, livenessFailures: 1 } as never), 1);
+    t.equal(exitCode({ ...clean, decodeErrors: 1 } as never), 1);
   },
 );
 

@@ -32,6 +32,7 @@ for (const config of CONFIGS) {
         `largest gap ${r.maxGapRounds} within ${r.boundRounds}`,
       );
       t.equal(r.engineErrors, 0, 'no engine errors at honest nodes');
+      t.equal(r.honestRejected + r.decodeErrors, 0, 'no honest message rejected, none failed to decode');
     });
   }
 }
