@@ -15,6 +15,7 @@ export function addressToHex(address: Uint8Array): string {
 
 export function addressFromHex(hex: string): Uint8Array {
   const b = fromHex(hex);
-  if (b.length !== ADDRESS_LENGTH) throw new TypeError(`an address is ${ADDRESS_LENGTH} bytes, got ${b.length}`);
+  if (b.length !== ADDRESS_LENGTH)
+    throw new TypeError(`an address is ${ADDRESS_LENGTH} bytes, got ${b.length}`);
   return b;
 }

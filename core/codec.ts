@@ -38,7 +38,11 @@ export interface Codec<T> {
 
 export type Infer<C> = C extends Codec<infer T> ? T : never;
 
-function fail(code: 'TYPE' | 'RANGE' | 'LENGTH' | 'MALFORMED' | 'VERSION' | 'UNKNOWN_TAG', path: string, msg: string): never {
+function fail(
+  code: 'TYPE' | 'RANGE' | 'LENGTH' | 'MALFORMED' | 'VERSION' | 'UNKNOWN_TAG',
+  path: string,
+  msg: string,
+): never {
   throw new CodecError(code, `${path || '<root>'}: ${msg}`, { path });
 }
 
@@ -49,7 +53,8 @@ function uintCodec(max: number, kind: string): Codec<number> {
   return {
     kind,
     toWire(v, path) {
-      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > max) fail('RANGE', path, `expected ${kind}, got ${String(v)}`);
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > max)
+        fail('RANGE', path, `expected ${kind}, got ${String(v)}`);
       // Above 32 bits msgpackr would write a float64: write an int64 instead.
       return v < U32_LIMIT ? v : BigInt(v);
     },
@@ -98,7 +103,8 @@ export const U128_MAX = (1n << 128n) - 1n;
 export const u128: Codec<bigint> = {
   kind: 'u128',
   toWire(v, path) {
-    if (typeof v !== 'bigint' || v < 0n || v > U128_MAX) fail('RANGE', path, `expected u128 amount, got ${String(v)}`);
+    if (typeof v !== 'bigint' || v < 0n || v > U128_MAX)
+      fail('RANGE', path, `expected u128 amount, got ${String(v)}`);
     return bigintToBytes(v, 16);
   },
   fromWire(w, path) {
@@ -212,7 +218,11 @@ type StructOf<F extends FieldList> = { [K in F[number] as K[0]]: Infer<K[1]> };
  * A struct: a fixed-order array of its fields. With a `version` the array
  * starts with it, and a decoder rejects any other version.
  */
-export function struct<const F extends FieldList>(name: string, fields: F, version?: number): Codec<StructOf<F>> {
+export function struct<const F extends FieldList>(
+  name: string,
+  fields: F,
+  version?: number,
+): Codec<StructOf<F>> {
   const offset = version === undefined ? 0 : 1;
   return {
     kind: name,
@@ -226,8 +236,10 @@ export function struct<const F extends FieldList>(name: string, fields: F, versi
     },
     fromWire(w, path) {
       if (!Array.isArray(w)) fail('TYPE', path, `expected ${name} as an array`);
-      if (w.length !== fields.length + offset) fail('LENGTH', path, `${name} has ${fields.length + offset} fields, got ${w.length}`);
-      if (version !== undefined && w[0] !== version) fail('VERSION', path, `${name} version ${String(w[0])} is not ${version}`);
+      if (w.length !== fields.length + offset)
+        fail('LENGTH', path, `${name} has ${fields.length + offset} fields, got ${w.length}`);
+      if (version !== undefined && w[0] !== version)
+        fail('VERSION', path, `${name} version ${String(w[0])} is not ${version}`);
       const out: Record<string, unknown> = {};
       fields.forEach(([fname, codec], i) => {
         out[fname] = codec.fromWire(w[i + offset], path ? `${path}.${fname}` : fname);
@@ -276,7 +288,8 @@ export function encode<T>(codec: Codec<T>, value: T): Uint8Array {
  */
 export function decode<T>(codec: Codec<T>, bytes: Uint8Array, maxBytes = 4 * 1024 * 1024): T {
   if (!(bytes instanceof Uint8Array)) throw new CodecError('TYPE', 'input is not bytes', {});
-  if (bytes.length > maxBytes) throw new CodecError('TOO_LARGE', `${bytes.length} bytes exceed the limit of ${maxBytes}`, {});
+  if (bytes.length > maxBytes)
+    throw new CodecError('TOO_LARGE', `${bytes.length} bytes exceed the limit of ${maxBytes}`, {});
   let wire: Wire;
   try {
     // unpack (not unpackMultiple): msgpackr ignores trailing bytes, which the
@@ -292,7 +305,8 @@ export function decode<T>(codec: Codec<T>, bytes: Uint8Array, maxBytes = 4 * 102
   } catch (err) {
     throw new CodecError('NOT_CANONICAL', 'decoded value does not re-encode', {}, { cause: err });
   }
-  if (!equalBytes(again, bytes)) throw new CodecError('NOT_CANONICAL', 'input is not the canonical encoding of its value', {});
+  if (!equalBytes(again, bytes))
+    throw new CodecError('NOT_CANONICAL', 'input is not the canonical encoding of its value', {});
   return value;
 }
 

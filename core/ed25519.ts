@@ -11,7 +11,14 @@
  */
 import * as ed from '@noble/ed25519';
 import { sha512 } from '@noble/hashes/sha2.js';
-import { createPrivateKey, createPublicKey, randomBytes, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  randomBytes,
+  sign as nodeSign,
+  verify as nodeVerify,
+  type KeyObject,
+} from 'node:crypto';
 import { CryptoError } from './errors.js';
 import { fromHex, toHex } from './bytes.js';
 import { SPECCHECK_ACCEPTED, SPECCHECK_CASES } from './ed25519-speccheck.js';

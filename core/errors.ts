@@ -5,7 +5,10 @@
  *
  * Callers branch on `code`, never on the message text.
  */
-export class HotshardError<Code extends string = string, Ctx extends object = Record<string, unknown>> extends Error {
+export class HotshardError<
+  Code extends string = string,
+  Ctx extends object = Record<string, unknown>,
+> extends Error {
   readonly code: Code;
   readonly context: Ctx;
 
@@ -24,14 +27,7 @@ export class HotshardError<Code extends string = string, Ctx extends object = Re
 
 /** Malformed, non-canonical or oversized encodings. */
 export type CodecErrorCode =
-  | 'TYPE'
-  | 'RANGE'
-  | 'LENGTH'
-  | 'NOT_CANONICAL'
-  | 'MALFORMED'
-  | 'VERSION'
-  | 'TOO_LARGE'
-  | 'UNKNOWN_TAG';
+  'TYPE' | 'RANGE' | 'LENGTH' | 'NOT_CANONICAL' | 'MALFORMED' | 'VERSION' | 'TOO_LARGE' | 'UNKNOWN_TAG';
 export class CodecError extends HotshardError<CodecErrorCode, { path?: string; [k: string]: unknown }> {}
 
 /** Keys, signatures and the start-up self-test of the verifier. */

@@ -81,7 +81,12 @@ export function inclusionProof(leafHashes: readonly Uint8Array[], index: number)
 }
 
 /** Recomputes the root from a leaf hash and its audit path (RFC 9162, 2.1.3.2); null when the path is malformed. */
-export function rootFromProof(leafHash: Uint8Array, index: number, size: number, proof: readonly Uint8Array[]): Uint8Array | null {
+export function rootFromProof(
+  leafHash: Uint8Array,
+  index: number,
+  size: number,
+  proof: readonly Uint8Array[],
+): Uint8Array | null {
   if (!Number.isInteger(index) || !Number.isInteger(size) || index < 0 || index >= size) return null;
   let fn = index;
   let sn = size - 1;

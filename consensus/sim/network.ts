@@ -41,10 +41,9 @@ export interface NetworkPeer<N extends NetworkPeer<N>> {
   /** Bumped on every crash and start: an endpoint serves one incarnation. */
   readonly incarnation: number;
   /** The running engine, or null while crashed. */
-  readonly engine: {
-    handleMessage(msg: ConsensusMessage, from: ValidatorIndex): Promise<Verdict>;
-    serveBlocks(req: BlockRequest): BlockResponse;
-  } | null;
+  readonly engine: { handleMessage(msg: ConsensusMessage, from: ValidatorIndex): Promise<Verdict> } | null;
+  /** Answers a block request (the engine's tree, then the node's database). */
+  serveBlocks(req: BlockRequest): BlockResponse;
   /** A faulty node's adversary: it decides what leaves, and sees what arrives. */
   readonly adversary: {
     outbound(node: N, msg: ConsensusMessage, targets: N[]): void;
@@ -278,7 +277,7 @@ export class SimNetwork<N extends NetworkPeer<N>> {
         if (target.adversary !== null && !target.adversary.answersFetches) return;
         const response: ConsensusMessage = {
           type: 'blockResponse',
-          value: target.engine.serveBlocks(req.value),
+          value: target.serveBlocks(req.value),
         };
         this.trace?.(
           `${String(this.queue.now).padStart(6)} ${target.name.padEnd(4)} serves ${response.value.blocks.length} of ${req.value.count} blocks to ${node.name}`,

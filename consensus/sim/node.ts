@@ -9,6 +9,8 @@ import { makeSigner } from '../signing.js';
 import { toHex } from '../../core/bytes.js';
 import type {
   Block,
+  BlockRequest,
+  BlockResponse,
   CommitteeMember,
   ConsensusDomain,
   ConsensusMessage,
@@ -220,6 +222,24 @@ export class SimNode implements NetworkPeer<SimNode> {
       default:
         return;
     }
+  }
+
+  /**
+   * Answers a peer's block request as node/ does: the engine's tree first,
+   * then the block database by parent links (so a peer that lags by more
+   * than the engine's in-memory window still gets its ancestors).
+   */
+  serveBlocks(req: BlockRequest): BlockResponse {
+    const out: Block[] = this.engine === null ? [] : [...this.engine.serveBlocks(req).blocks];
+    const last = out[out.length - 1];
+    let next: Uint8Array | null = last === undefined ? req.blockId : last.height === 0 ? null : last.parentId;
+    while (next !== null && out.length < req.count) {
+      const b = this.store.block(next);
+      if (b === undefined) break;
+      out.push(b);
+      next = b.height === 0 ? null : b.parentId;
+    }
+    return { blocks: out };
   }
 
   /** Kills the incarnation: timers, pending writes, network endpoint and memory are gone. */

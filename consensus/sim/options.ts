@@ -5,7 +5,7 @@
 import type { ConsensusMutations } from '../types.js';
 import { SimError } from './errors.js';
 import type { SchemeName } from './schemes.js';
-import type { StakeMode } from './stakes.js';
+import { belowThird, lightest, type StakeMode } from './stakes.js';
 
 export type Behaviour = 'crash' | 'silent' | 'equivocate' | 'double-vote' | 'twins' | 'mixed';
 export const BEHAVIOURS: readonly Behaviour[] = [
@@ -185,6 +185,17 @@ export function resolveOptions(partial: Partial<SimOptions>): SimOptions {
     if (f.length !== o.faulty) bad(`${f.length} faulty indices given for --faulty ${o.faulty}`);
     if (new Set(f).size !== f.length || f.some((i) => !Number.isInteger(i) || i < 0 || i >= o.validators)) {
       bad(`faulty indices must be distinct validator indices in 0..${o.validators - 1}`);
+    }
+  }
+  if (!o.allowUnsafeFaults && Array.isArray(o.stakes)) {
+    const stakes = o.stakes as readonly bigint[];
+    const set = o.faultyIndices ?? lightest(stakes, o.faulty);
+    if (!belowThird(stakes, set)) {
+      throw new SimError(
+        'UNSAFE_FAULTS',
+        `${o.faultyIndices !== undefined ? `faulty validators ${set.join(', ')}` : `any ${o.faulty} faulty validators`} hold a third of the stake or more: ` +
+          'give fewer or lighter faulty validators, or pass --allow-unsafe-faults',
+      );
     }
   }
   if (!o.allowUnsafeFaults && o.stakes === 'equal' && 3 * o.faulty >= o.validators) {

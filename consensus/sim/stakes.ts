@@ -6,7 +6,8 @@
  * The faulty set is drawn at random; unless the run allows unsafe faults,
  * the faulty stake stays below a third of the total (3 * faulty < total): if
  * a draw gives more, the honest stakes are scaled up until it holds, which
- * keeps the skew among the honest.
+ * keeps the skew among the honest. Given stakes are never changed: the
+ * faulty set is drawn again instead.
  */
 import type { Prng } from './prng.js';
 
@@ -33,10 +34,14 @@ export function drawStakes(
     stakes = prng.shuffle(Array.from({ length: validators }, (_, i) => 1n << BigInt(i)));
   else stakes = Array.from({ length: validators }, () => BigInt(1 + prng.int(100)));
 
-  const faulty =
-    fixedFaulty !== undefined
-      ? [...fixedFaulty]
-      : prng.shuffle([...Array(validators).keys()]).slice(0, faultyCount);
+  const draw = (): number[] => prng.shuffle([...Array(validators).keys()]).slice(0, faultyCount);
+  let faulty = fixedFaulty !== undefined ? [...fixedFaulty] : draw();
+  if (Array.isArray(mode) && fixedFaulty === undefined && !allowUnsafe) {
+    // Given stakes stay as they are: draw again until the faulty stake is
+    // below a third, else take the lightest validators (options checked it is then).
+    for (let tries = 0; tries < 64 && !belowThird(stakes, faulty); tries++) faulty = draw();
+    if (!belowThird(stakes, faulty)) faulty = lightest(stakes, faultyCount);
+  }
   faulty.sort((a, b) => a - b);
   if (!allowUnsafe && !Array.isArray(mode)) {
     const isFaulty = new Set(faulty);
@@ -48,6 +53,19 @@ export function drawStakes(
     }
   }
   return { stakes, faulty };
+}
+
+/** True when `faulty` hold less than a third of the stake. */
+export function belowThird(stakes: readonly bigint[], faulty: readonly number[]): boolean {
+  const share = faultyStakeShare(stakes, faulty);
+  return 3n * share.faulty < share.total;
+}
+
+/** The indices of the `count` lightest validators. */
+export function lightest(stakes: readonly bigint[], count: number): number[] {
+  return [...stakes.keys()]
+    .sort((a, b) => (stakes[a]! < stakes[b]! ? -1 : stakes[a]! > stakes[b]! ? 1 : a - b))
+    .slice(0, count);
 }
 
 export function faultyStakeShare(

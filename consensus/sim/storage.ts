@@ -50,8 +50,14 @@ export class IncarnationSafetyStorage implements SafetyStorage {
 
 const qcRound = (qc: QuorumCert): number => qc.voteData.block.round;
 
-/** The blocks and certificates node/ keeps for EngineRecovery, fed by engine events. */
+/**
+ * The blocks and certificates node/ keeps, fed by engine events: what
+ * EngineRecovery needs, and every block the node ran (node/ serves a peer's
+ * fetch from the engine's tree, then from its database by parent links).
+ */
 export class RecoveryStore {
+  /** Every block recorded, committed or not (the node's block database). */
+  private readonly all = new Map<string, Block>();
   private root: Block | null = null;
   private rootCommitQc: QuorumCert | null = null;
   private readonly blocks = new Map<string, Block>();
@@ -60,10 +66,12 @@ export class RecoveryStore {
 
   record(e: EngineEvent): void {
     switch (e.type) {
-      case 'block':
-        if (this.root === null || e.block.height > this.root.height)
-          this.blocks.set(toHex(blockId(e.block)), e.block);
+      case 'block': {
+        const k = toHex(blockId(e.block));
+        this.all.set(k, e.block);
+        if (this.root === null || e.block.height > this.root.height) this.blocks.set(k, e.block);
         return;
+      }
       case 'committed': {
         const last = e.blocks[e.blocks.length - 1];
         if (last !== undefined) this.setRoot(last, e.commitQc);
@@ -96,8 +104,14 @@ export class RecoveryStore {
     };
   }
 
+  /** A block of the database, or undefined. */
+  block(id: Uint8Array): Block | undefined {
+    return this.all.get(toHex(id));
+  }
+
   /** The disk is lost (all but the safety data, which lives elsewhere). */
   clear(): void {
+    this.all.clear();
     this.root = null;
     this.rootCommitQc = null;
     this.blocks.clear();
@@ -106,6 +120,7 @@ export class RecoveryStore {
   }
 
   private setRoot(block: Block, commitQc: QuorumCert): void {
+    this.all.set(toHex(blockId(block)), block);
     if (this.root !== null && block.height <= this.root.height) return;
     this.root = block;
     this.rootCommitQc = commitQc;

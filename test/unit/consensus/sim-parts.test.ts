@@ -106,6 +106,10 @@ t.test('skewed stakes keep the faulty stake under a third', async (t) => {
     if (!(3n * share.faulty < share.total) || faulty.length !== 2) bad++;
   }
   t.equal(bad, 0, '200 draws of 7 validators with 2 faulty');
+  let heavy = 0;
+  for (let i = 0; i < 50; i++)
+    if (!drawStakes(prng, 4, 2, [9n, 9n, 1n, 1n], false).faulty.every((f) => f >= 2)) heavy++;
+  t.equal(heavy, 0, 'given stakes: only a set under a third is drawn');
   const fixed = drawStakes(prng, 4, 1, [5n, 1n, 1n, 1n], false, [0]);
   t.same(fixed.stakes, [5n, 1n, 1n, 1n]);
   t.same(fixed.faulty, [0]);
@@ -138,4 +142,12 @@ t.test('options: defaults, and errors that say what to fix', async (t) => {
   t.throws(() => resolveOptions({ stakes: [1n, 2n] }), /2 stakes given for 4 validators/);
   t.throws(() => resolveOptions({ mutations: { nope: true } as never }), /unknown mutation nope/);
   t.throws(() => resolveOptions({ deltaMs: 50 }), /at least 4 x delta/);
+  t.throws(() => resolveOptions({ stakes: [1n, 1n, 1n, 9n], faultyIndices: [3], faulty: 1 }), {
+    code: 'UNSAFE_FAULTS',
+  });
+  t.throws(
+    () => resolveOptions({ stakes: [5n, 5n, 5n, 1n], faulty: 2 }),
+    /any 2 faulty validators hold a third/,
+  );
+  t.doesNotThrow(() => resolveOptions({ stakes: [9n, 9n, 1n, 1n], faulty: 2 }));
 });

@@ -145,7 +145,10 @@ t.test('versions, lengths, types, unknown union tags and oversized input are typ
   t.throws(() => decode(V, fromHex('9202c4')), { code: 'MALFORMED' }); // truncated
   t.throws(() => decode(V, fromHex('81a178' + '01')), { code: 'TYPE' }); // a map, not an array
   const U = union('U', { a: u8, b: bytes32 });
-  t.same(decode(U, encode(U, { type: 'b', value: new Uint8Array(32) })), { type: 'b', value: new Uint8Array(32) });
+  t.same(decode(U, encode(U, { type: 'b', value: new Uint8Array(32) })), {
+    type: 'b',
+    value: new Uint8Array(32),
+  });
   t.throws(() => decode(U, fromHex('920501')), { code: 'UNKNOWN_TAG' });
   t.throws(() => decode(V, new Uint8Array(100), 10), { code: 'TOO_LARGE' });
   t.throws(() => encode(list(u8, 2), [1, 2, 3]), { code: 'LENGTH' });

@@ -44,12 +44,16 @@ t.test('the start-up self-test passes on this runtime', async (t) => {
 
 t.test('noble and node:crypto signatures are byte-identical and verify', async (t) => {
   fc.assert(
-    fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ maxLength: 200 }), (seed, msg) => {
-      const kp = keyPairFromSeed(seed);
-      const a = sign(msg, kp.seed);
-      const b = signFast(msg, kp.seed);
-      return equalBytes(a, b) && verify(a, msg, kp.publicKey);
-    }),
+    fc.property(
+      fc.uint8Array({ minLength: 32, maxLength: 32 }),
+      fc.uint8Array({ maxLength: 200 }),
+      (seed, msg) => {
+        const kp = keyPairFromSeed(seed);
+        const a = sign(msg, kp.seed);
+        const b = signFast(msg, kp.seed);
+        return equalBytes(a, b) && verify(a, msg, kp.publicKey);
+      },
+    ),
     { numRuns: 50 },
   );
   t.pass();

@@ -25,7 +25,16 @@ const leavesOf = (n: number) => Array.from({ length: n }, (_, i) => new Uint8Arr
 
 t.test('RFC 6962 test vectors (certificate-transparency-go merkle tree)', async (t) => {
   // The 8 leaves and roots of the RFC 6962 reference tests.
-  const hexLeaves = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'];
+  const hexLeaves = [
+    '',
+    '00',
+    '10',
+    '2021',
+    '3031',
+    '40414243',
+    '5051525354555657',
+    '606162636465666768696a6b6c6d6e6f',
+  ];
   const roots = [
     '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
     'fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125',
@@ -42,7 +51,8 @@ t.test('RFC 6962 test vectors (certificate-transparency-go merkle tree)', async 
 });
 
 t.test('iterative root equals the recursive RFC definition; the last leaf is never duplicated', async (t) => {
-  for (let n = 0; n <= 40; n++) t.equal(toHex(merkleRoot(leavesOf(n))), toHex(mthReference(leavesOf(n))), `n=${n}`);
+  for (let n = 0; n <= 40; n++)
+    t.equal(toHex(merkleRoot(leavesOf(n))), toHex(mthReference(leavesOf(n))), `n=${n}`);
   const three = leavesOf(3);
   const dup = [...three, three[2]!];
   t.not(toHex(merkleRoot(three)), toHex(merkleRoot(dup)));
@@ -57,11 +67,14 @@ t.test('every proof of every leaf verifies for sizes 1..40, and fails when alter
       if (!verifyInclusion(root, hashes[i]!, i, n, proof)) t.fail(`n=${n} i=${i}`);
       if (proof.length > 0) {
         if (verifyInclusion(root, hashes[i]!, i, n, proof.slice(0, -1))) t.fail(`short proof n=${n} i=${i}`);
-        if (verifyInclusion(root, hashes[i]!, i, n, [...proof, proof[0]!])) t.fail(`long proof n=${n} i=${i}`);
+        if (verifyInclusion(root, hashes[i]!, i, n, [...proof, proof[0]!]))
+          t.fail(`long proof n=${n} i=${i}`);
       }
-      if (n > 1 && verifyInclusion(root, hashes[(i + 1) % n]!, i, n, proof)) t.fail(`other leaf n=${n} i=${i}`);
+      if (n > 1 && verifyInclusion(root, hashes[(i + 1) % n]!, i, n, proof))
+        t.fail(`other leaf n=${n} i=${i}`);
       // The size is part of what a proof is checked against (the checkpoint commits it): a wrong index fails.
-      if (n > 1 && verifyInclusion(root, hashes[i]!, (i + 1) % n, n, proof)) t.fail(`wrong index n=${n} i=${i}`);
+      if (n > 1 && verifyInclusion(root, hashes[i]!, (i + 1) % n, n, proof))
+        t.fail(`wrong index n=${n} i=${i}`);
     }
   }
   t.pass('all proofs checked');
@@ -83,11 +96,15 @@ t.test('bad indices are typed errors', async (t) => {
 
 t.test('property: random trees, random leaf, proof verifies', async (t) => {
   fc.assert(
-    fc.property(fc.array(fc.uint8Array({ maxLength: 40 }), { minLength: 1, maxLength: 70 }), fc.nat(), (leaves, k) => {
-      const hashes = leaves.map(hashLeaf);
-      const i = k % leaves.length;
-      return verifyInclusion(merkleRoot(leaves), hashes[i]!, i, leaves.length, inclusionProof(hashes, i));
-    }),
+    fc.property(
+      fc.array(fc.uint8Array({ maxLength: 40 }), { minLength: 1, maxLength: 70 }),
+      fc.nat(),
+      (leaves, k) => {
+        const hashes = leaves.map(hashLeaf);
+        const i = k % leaves.length;
+        return verifyInclusion(merkleRoot(leaves), hashes[i]!, i, leaves.length, inclusionProof(hashes, i));
+      },
+    ),
     { numRuns: 200 },
   );
   t.pass();
