@@ -114,11 +114,10 @@ function hexField(o: unknown, k: string, bytes: number, path: string): Uint8Arra
   return fromHex(v);
 }
 
-/** Parses key file text and checks that every public part matches its secret. `path` only labels errors. */
-export function parseKeyFile(text: string, path = '<key file>'): ValidatorKeys {
-  let v: unknown;
+/** JSON.parse with an error that names the file. */
+function parseJson(text: string, path: string): unknown {
   try {
-    v = JSON.parse(text);
+    return JSON.parse(text);
   } catch (err) {
     throw new KeyFileError(
       'BAD_JSON',
@@ -127,6 +126,11 @@ export function parseKeyFile(text: string, path = '<key file>'): ValidatorKeys {
       { cause: err },
     );
   }
+}
+
+/** Parses key file text and checks that every public part matches its secret. `path` only labels errors. */
+export function parseKeyFile(text: string, path = '<key file>'): ValidatorKeys {
+  const v = parseJson(text, path);
   if (field(v, 'type', path) !== KEY_FILE_TYPE)
     throw new KeyFileError(
       'BAD_FORMAT',
@@ -187,17 +191,7 @@ export function readKeyFile(path: string): ValidatorKeys {
  * --json`): what a genesis needs from each validator, no secret required.
  */
 export function parsePublicKeys(text: string, path = '<key file>'): PublicKeys {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (err) {
-    throw new KeyFileError(
-      'BAD_JSON',
-      `${path}: not valid JSON: ${(err as Error).message}`,
-      { path },
-      { cause: err },
-    );
-  }
+  const v = parseJson(text, path);
   if (
     typeof v === 'object' &&
     v !== null &&

@@ -66,6 +66,19 @@ function classifyReadError(err: unknown): GarbageReason | null {
 }
 
 /** Writes frames one at a time (two writes must not interleave) and waits for drain. */
+/** Counts, logs and (unless the peer merely stalled) penalises garbage on a stream: one rule for both directions. */
+function reportGarbage(
+  deps: ReqRespDeps,
+  protocol: string,
+  peerId: string,
+  reason: GarbageReason,
+  detail: string,
+): void {
+  deps.metrics?.reqRespInvalidFrames.inc({ protocol: metricLabel(protocol), reason });
+  deps.log.warn('garbage on request-response stream', { peerId, protocol, reason, detail });
+  if (reason !== 'stalled') deps.onGarbage(peerId, `reqresp_${reason}`, protocol);
+}
+
 class FrameWriter {
   private chain: Promise<void> = Promise.resolve();
   constructor(private readonly lp: FrameStream) {}
@@ -210,14 +223,7 @@ class OutboundChannel {
   }
 
   private garbage(reason: GarbageReason, detail: string): void {
-    this.deps.metrics?.reqRespInvalidFrames.inc({ protocol: metricLabel(this.protocol), reason });
-    this.deps.log.warn('garbage on request-response stream', {
-      peerId: this.peerId,
-      protocol: this.protocol,
-      reason,
-      detail,
-    });
-    if (reason !== 'stalled') this.deps.onGarbage(this.peerId, `reqresp_${reason}`, this.protocol);
+    reportGarbage(this.deps, this.protocol, this.peerId, reason, detail);
     const err = new NetworkError('STREAM_CLOSED', `stream to ${this.peerId} closed: ${reason} frame`);
     this.close(err);
     this.stream.abort(err);
@@ -375,14 +381,7 @@ class InboundChannel {
   }
 
   private garbage(reason: GarbageReason, detail: string): void {
-    this.deps.metrics?.reqRespInvalidFrames.inc({ protocol: metricLabel(this.protocol), reason });
-    this.deps.log.warn('garbage on request-response stream', {
-      peerId: this.peerId,
-      protocol: this.protocol,
-      reason,
-      detail,
-    });
-    if (reason !== 'stalled') this.deps.onGarbage(this.peerId, `reqresp_${reason}`, this.protocol);
+    reportGarbage(this.deps, this.protocol, this.peerId, reason, detail);
     this.close();
     this.stream.abort(new NetworkError('STREAM_CLOSED', `${reason} frame`));
   }
