@@ -184,16 +184,7 @@ export function verifyQc(ctx: VerifyContext, qc: QuorumCert): void {
   const key = ctx.cache?.key(bytes);
   if (key !== undefined && ctx.cache!.has(key)) return;
   const msg = voteSigningBytes(ctx.domain, qc.voteData);
-  signers.forEach((v, k) => {
-    ensure(
-      ctx.scheme.verify(qc.signatures[k]!, msg, ctx.validators.publicKey(v)),
-      'BAD_SIGNATURE',
-      `QC signature of validator ${v} does not verify`,
-      {
-        signer: v,
-      },
-    );
-  });
+  verifySignerSignatures(ctx, 'QC', signers, qc.signatures, () => msg);
   if (key !== undefined) ctx.cache!.add(key);
 }
 
@@ -231,18 +222,28 @@ export function verifyTc(ctx: VerifyContext, tc: TimeoutCert): void {
   const key = ctx.cache?.key(bytes);
   if (key !== undefined && ctx.cache!.has(key)) return;
   verifyQc(ctx, tc.highQc);
+  verifySignerSignatures(ctx, 'TC', signers, tc.signatures, (k) =>
+    timeoutSigningBytes(ctx.domain, tc.round, tc.hqcRounds[k]!),
+  );
+  if (key !== undefined) ctx.cache!.add(key);
+}
+
+/** Checks the k-th signature against the k-th signer's key over `messageOf(k)`: one rule for QCs and TCs. */
+function verifySignerSignatures(
+  ctx: VerifyContext,
+  what: 'QC' | 'TC',
+  signers: readonly ValidatorIndex[],
+  signatures: readonly Uint8Array[],
+  messageOf: (k: number) => Uint8Array,
+): void {
   signers.forEach((v, k) => {
-    const msg = timeoutSigningBytes(ctx.domain, tc.round, tc.hqcRounds[k]!);
     ensure(
-      ctx.scheme.verify(tc.signatures[k]!, msg, ctx.validators.publicKey(v)),
+      ctx.scheme.verify(signatures[k]!, messageOf(k), ctx.validators.publicKey(v)),
       'BAD_SIGNATURE',
-      `TC signature of validator ${v} does not verify`,
-      {
-        signer: v,
-      },
+      `${what} signature of validator ${v} does not verify`,
+      { signer: v },
     );
   });
-  if (key !== undefined) ctx.cache!.add(key);
 }
 
 function checkEpoch(ctx: VerifyContext, epoch: number): void {

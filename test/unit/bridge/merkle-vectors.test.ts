@@ -16,6 +16,7 @@ import {
 import { generateMerkleVectors, MERKLE_VECTORS_PATH } from '../../support/gen-merkle-vectors.js';
 import { encodeWithdrawalLeaf, WithdrawalTree, withdrawalLeafHash } from '../../../bridge/withdrawals.js';
 import { EMPTY_WITHDRAWALS_ROOT } from '../../../bridge/checkpoint.js';
+import { RFC6962_PUBLISHED_ROOTS_HEX } from '../../support/rfc6962-published-roots.js';
 
 interface Vectors {
   emptyRoot: Hex;
@@ -32,17 +33,7 @@ t.test('the committed vectors are what the generator makes from core/merkle.ts',
 });
 
 t.test('roots of the RFC 6962 reference leaves are the published ones', async (t) => {
-  // certificate-transparency-go's reference roots for the first 1..8 leaves.
-  const published = [
-    '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
-    'fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125',
-    'aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77',
-    'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
-    '4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4',
-    '76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef',
-    'ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c',
-    '5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328',
-  ];
+  const published = RFC6962_PUBLISHED_ROOTS_HEX;
   for (let n = 1; n <= 8; n++) t.equal(v.trees[n - 1]!.root, `0x${published[n - 1]}`, `size ${n}`);
   t.equal(v.emptyRoot, bytesToHex(EMPTY_ROOT));
   t.equal(v.emptyRoot, EMPTY_WITHDRAWALS_ROOT, 'the bridge refuses the same empty root');

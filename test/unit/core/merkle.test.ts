@@ -11,6 +11,10 @@ import {
 } from '../../../core/merkle.js';
 import { sha256 } from '../../../core/hash.js';
 import { toHex } from '../../../core/bytes.js';
+import {
+  RFC6962_PUBLISHED_ROOTS_HEX,
+  RFC6962_REFERENCE_LEAVES_HEX,
+} from '../../support/rfc6962-published-roots.js';
 
 /** RFC 6962 section 2.1 MTH, written recursively as the RFC states it, to check the iterative version. */
 function mthReference(leaves: Uint8Array[]): Uint8Array {
@@ -25,26 +29,8 @@ const leavesOf = (n: number) => Array.from({ length: n }, (_, i) => new Uint8Arr
 
 t.test('RFC 6962 test vectors (certificate-transparency-go merkle tree)', async (t) => {
   // The 8 leaves and roots of the RFC 6962 reference tests.
-  const hexLeaves = [
-    '',
-    '00',
-    '10',
-    '2021',
-    '3031',
-    '40414243',
-    '5051525354555657',
-    '606162636465666768696a6b6c6d6e6f',
-  ];
-  const roots = [
-    '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
-    'fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125',
-    'aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77',
-    'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
-    '4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4',
-    '76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef',
-    'ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c',
-    '5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328',
-  ];
+  const hexLeaves = RFC6962_REFERENCE_LEAVES_HEX;
+  const roots = RFC6962_PUBLISHED_ROOTS_HEX;
   const leaves = hexLeaves.map((h) => Uint8Array.from(Buffer.from(h, 'hex')));
   for (let n = 1; n <= 8; n++) t.equal(toHex(merkleRoot(leaves.slice(0, n))), roots[n - 1], `root of ${n}`);
   t.equal(toHex(EMPTY_ROOT), 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
