@@ -164,10 +164,33 @@ export function encodeAccount(a: Account): Uint8Array {
   return encodeStateEntry({ type: 'account', value: a });
 }
 
-/** Decodes a stored value that must be an account. */
+/**
+ * Accounts by the very bytes object they were decoded from or encoded to.
+ * A committed account is read again and again (admission, execution,
+ * re-validation after each commit) from the same cached bytes, and a
+ * canonical decode (decode, then re-encode to compare) costs far more than a
+ * copy. Values are never mutated once encoded; each caller gets a copy.
+ */
+const decodedAccounts = new WeakMap<Uint8Array, Account>();
+
+function copyAccount(a: Account): Account {
+  return { nonce: a.nonce, balances: new Map(a.balances) };
+}
+
+/** encodeAccount, remembering the account for decodeAccount of the returned bytes. */
+export function encodeAccountRemembered(a: Account): Uint8Array {
+  const bytes = encodeAccount(a);
+  decodedAccounts.set(bytes, copyAccount(a));
+  return bytes;
+}
+
+/** Decodes a stored value that must be an account (a fresh object the caller may change). */
 export function decodeAccount(bytes: Uint8Array): Account {
+  const known = decodedAccounts.get(bytes);
+  if (known !== undefined) return copyAccount(known);
   const e = decodeStateEntry(bytes);
   if (e.type !== 'account') throw new StateError('BAD_VALUE', `expected an account, found a ${e.type} entry`);
+  decodedAccounts.set(bytes, copyAccount(e.value));
   return e.value;
 }
 

@@ -21,6 +21,7 @@ import {
   encodeShardPayload,
   payloadHeaderDigest,
   transactionsRoot,
+  type ShardPayload,
   type ShardPayloadHeader,
 } from './payload.js';
 import type { StateView } from './state.js';
@@ -91,7 +92,17 @@ export function executeShardPayload(
   ctx: BlockContext,
   options: ExecuteOptions = {},
 ): ShardBlockOutcome {
-  const { header, transactions } = decodeShardPayload(payload);
+  return executeDecodedShardPayload(parentView, decodeShardPayload(payload), ctx, options);
+}
+
+/** executeShardPayload on a payload already decoded (decodeShardPayload, with the node's known transactions). */
+export function executeDecodedShardPayload(
+  parentView: StateView,
+  decoded: ShardPayload,
+  ctx: BlockContext,
+  options: ExecuteOptions = {},
+): ShardBlockOutcome {
+  const { header, transactions } = decoded;
   if (header.chainId !== ctx.chainId)
     throw new BlockError(
       'WRONG_CHAIN',

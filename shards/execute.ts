@@ -30,6 +30,7 @@ import {
   decodeAccount,
   decodeFeePool,
   emptyAccount,
+  encodeAccountRemembered,
   encodeStateEntry,
   isEmptyAccount,
   stateValueHash,
@@ -143,11 +144,7 @@ class WorkingState {
       values.set(byteKey(key), { key, value });
     };
     for (const a of this.accounts.values()) {
-      if (a.dirty)
-        put(
-          a.key,
-          isEmptyAccount(a.account) ? null : encodeStateEntry({ type: 'account', value: a.account }),
-        );
+      if (a.dirty) put(a.key, isEmptyAccount(a.account) ? null : encodeAccountRemembered(a.account));
     }
     if (this.poolDirty && this.pool !== null)
       put(FEE_POOL_KEY, encodeStateEntry({ type: 'feePool', value: this.pool }));

@@ -16,6 +16,7 @@
  */
 import { bytes32, bytesMax, decode, encode, list, struct, u16, u32, u64, uint } from '../core/codec.js';
 import { CodecError } from '../core/errors.js';
+import { equalBytes } from '../core/bytes.js';
 import { Tags, taggedHash, type Hash32 } from '../core/hash.js';
 import { merkleRoot } from '../core/merkle.js';
 import { BlockError, TransactionError } from './errors.js';
@@ -102,6 +103,12 @@ const payloadCodec = struct(
   PAYLOAD_VERSION,
 );
 
+/**
+ * Transactions already decoded, by hash (a node's mempool): a payload's
+ * transaction found there is taken as it is instead of being decoded again.
+ */
+export type KnownTransactions = (hash: Hash32) => SignedTransaction | undefined;
+
 export interface ShardPayload {
   readonly header: ShardPayloadHeader;
   readonly transactions: readonly SignedTransaction[];
@@ -151,11 +158,15 @@ export function encodeShardPayload(p: ShardPayload): Uint8Array {
  * index of a malformed transaction). Does not check the roots: see
  * executeShardPayload.
  */
-export function decodeShardPayload(bytes: Uint8Array): ShardPayload {
+export function decodeShardPayload(bytes: Uint8Array, known?: KnownTransactions): ShardPayload {
   const w = decodePayloadWire(bytes);
   const transactions = w.transactions.map((b, i) => {
+    const hash = taggedHash(Tags.transaction, b);
+    // The same hash means the same bytes (SHA-256), already decoded canonically by whoever holds them.
+    const pooled = known?.(hash);
+    if (pooled !== undefined && equalBytes(pooled.bytes, b)) return pooled;
     try {
-      return decodeSignedTransaction(b);
+      return decodeSignedTransaction(b, hash);
     } catch (err) {
       if (err instanceof TransactionError) {
         throw new BlockError(

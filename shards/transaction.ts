@@ -41,6 +41,9 @@ export const TX_VERSION = 1;
 export const MAX_TX_BYTES = 4096;
 export const TX_SIGN_TAG = 'hotshard/tx-sign/v1';
 
+/** Bytes after the transaction in a signed transaction's encoding: bin8 marker, length 64, the signature. */
+const SIGNATURE_TRAILER = 2 + 64;
+
 /** Transaction kinds (the u8 on the wire). System kinds (credits, refunds, deposits) are not user transactions. */
 export const TxKind = {
   /** Move `amount` of `asset` to `recipient` (same shard; cross shard once lanes exist). */
@@ -126,8 +129,21 @@ export class SignedTransaction {
     return (this._sender ??= addressFromPublicKey(this.tx.senderPublicKey));
   }
 
+  /** Sets the hash a caller computed over these very bytes (payload decoding hashes before it decodes). */
+  knownHash(hash: Hash32): void {
+    this._hash ??= hash;
+  }
+
+  /**
+   * transactionSigningBytes(tx), cut from the canonical bytes instead of
+   * encoding again: the signed encoding is fixarray(2) (one byte), the
+   * transaction's encoding, then bin8 of 64 bytes (66 bytes).
+   */
   signingBytes(): Uint8Array {
-    return transactionSigningBytes(this.tx);
+    return concatBytes(
+      domainPrefix(TX_SIGN_TAG),
+      this.bytes.subarray(1, this.bytes.length - SIGNATURE_TRAILER),
+    );
   }
 
   signatureTriple(): SignatureTriple {
@@ -151,7 +167,7 @@ export function signTransaction(
  * or MALFORMED (not the canonical encoding of a valid signed transaction, for
  * example an amount that does not fit 16 bytes or an unknown version).
  */
-export function decodeSignedTransaction(bytes: Uint8Array): SignedTransaction {
+export function decodeSignedTransaction(bytes: Uint8Array, hash?: Hash32): SignedTransaction {
   if (!(bytes instanceof Uint8Array)) throw new TransactionError('MALFORMED', 'a transaction must be bytes');
   if (bytes.length > MAX_TX_BYTES) {
     throw new TransactionError('TOO_LARGE', `transaction of ${bytes.length} bytes exceeds ${MAX_TX_BYTES}`, {
@@ -160,7 +176,9 @@ export function decodeSignedTransaction(bytes: Uint8Array): SignedTransaction {
   }
   try {
     const { tx, signature } = decode(signedTransactionCodec, bytes, MAX_TX_BYTES);
-    return SignedTransaction.fromParts(tx, signature, new Uint8Array(bytes));
+    const stx = SignedTransaction.fromParts(tx, signature, new Uint8Array(bytes));
+    if (hash !== undefined) stx.knownHash(hash);
+    return stx;
   } catch (err) {
     if (err instanceof CodecError)
       throw new TransactionError(

@@ -31,24 +31,27 @@ import type {
 import type { EngineRecovery } from '../../consensus/engine.js';
 import { genesisQc } from '../../consensus/engine.js';
 import { QuorumCertCodec, TimeoutCertCodec, blockId } from '../../consensus/messages.js';
-import { decode, encode, unpackRaw } from '../../core/codec.js';
-import { Tags, taggedHash } from '../../core/hash.js';
+import { decode, encode } from '../../core/codec.js';
 import { equalBytes, toHex } from '../../core/bytes.js';
 import { HotshardError } from '../../core/errors.js';
 import type { Genesis } from '../../genesis/types.js';
 import { genesisHash as computeGenesisHash } from '../../genesis/codec.js';
 import { BlockError } from '../../shards/errors.js';
-import { executeShardPayload, proposeShardPayload, type ShardBlockOutcome } from '../../shards/block.js';
+import {
+  executeDecodedShardPayload,
+  proposeShardPayload,
+  type ShardBlockOutcome,
+} from '../../shards/block.js';
 import { shardParamsFromGenesis, type BlockContext, type ShardParams } from '../../shards/execute.js';
 import {
-  MAX_BLOCK_TRANSACTIONS,
   decodeShardPayload,
-  payloadDigest as shardPayloadDigest,
+  payloadHeaderDigest,
+  type ShardPayload,
   type ShardPayloadHeader,
 } from '../../shards/payload.js';
 import { encodeReceipt, type Receipt } from '../../shards/receipt.js';
 import { ShardState, flattenWrites, type StateBatch, type StateView } from '../../shards/state.js';
-import { decodeSignedTransaction, type SignedTransaction } from '../../shards/transaction.js';
+import type { SignedTransaction } from '../../shards/transaction.js';
 import type { ChainStore } from '../storage/chain-store.js';
 import type { WriteBatch } from '../storage/write-batch.js';
 import { ChainMetaKey } from '../storage/chain-store.js';
@@ -116,24 +119,6 @@ function hex(b: Uint8Array): string {
   return toHex(b);
 }
 
-/**
- * The transaction byte strings of a shard payload ([version, header, [tx...]]),
- * unpacked without the canonical checks (execution makes them), or null when
- * the payload does not have that shape.
- */
-function rawTransactions(payload: Uint8Array): Uint8Array[] | null {
-  let w: unknown;
-  try {
-    w = unpackRaw(payload);
-  } catch {
-    return null;
-  }
-  if (!Array.isArray(w) || w.length !== 3 || !Array.isArray(w[2])) return null;
-  const txs = w[2] as unknown[];
-  if (txs.length > MAX_BLOCK_TRANSACTIONS || !txs.every((x) => x instanceof Uint8Array)) return null;
-  return txs as Uint8Array[];
-}
-
 function describe(err: unknown): { code: string; message: string } {
   if (err instanceof HotshardError) return { code: String(err.code), message: err.message };
   return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
@@ -159,6 +144,8 @@ export class Chain implements BlockExecutor {
   private mempool: Mempool<SignedTransaction> | null = null;
   private readonly executed = new Map<string, Executed>();
   private readonly built = new Map<string, Built>();
+  /** Received payloads decoded by payloadDigest(), for execute(); gone with the bytes. */
+  private readonly decodedPayloads = new WeakMap<Uint8Array, ShardPayload>();
   /** Uncommitted blocks persisted for recovery (id hex -> height), deleted once at or below the committed height. */
   private readonly persisted = new Map<string, Height>();
   private readonly listeners: CommitListener[] = [];
@@ -301,8 +288,23 @@ export class Chain implements BlockExecutor {
 
   // ------------------------------------------------------------ BlockExecutor
 
+  /**
+   * Decodes the payload (the engine asks before it executes a received
+   * block) and keeps the decoding for execute(), keyed by the payload's
+   * bytes object: a 1,000-transaction payload is decoded once, not twice.
+   */
   payloadDigest(payload: Uint8Array): Uint8Array {
-    return shardPayloadDigest(payload);
+    return payloadHeaderDigest(this.decodedPayload(payload).header);
+  }
+
+  private decodedPayload(payload: Uint8Array): ShardPayload {
+    let decoded = this.decodedPayloads.get(payload);
+    if (decoded === undefined) {
+      // Transactions our mempool holds are taken from it, already decoded (and verified, as a rule).
+      decoded = decodeShardPayload(payload, (h) => this.mempool?.get(h)?.tx);
+      this.decodedPayloads.set(payload, decoded);
+    }
+    return decoded;
   }
 
   buildPayload(parent: Block, _round: Round, height: Height, timestamp: number): Promise<Uint8Array> {
@@ -377,11 +379,14 @@ export class Chain implements BlockExecutor {
         this.built.delete(hex(block.payloadDigest));
       } else {
         source = 'peer';
-        const valid = await this.verifyPayloadSignatures(block.payload);
+        const decoded = this.decodedPayload(block.payload);
+        // Executed once: the decoding would otherwise live as long as the engine keeps the block.
+        this.decodedPayloads.delete(block.payload);
+        const valid = await this.verifySignatures(decoded.transactions);
         // The parent may have been pruned (a conflicting commit) while verifying.
         const view = this.state.view(block.parentId);
         if (view === undefined) return { ok: false, reason: 'the parent was pruned during execution' };
-        outcome = executeShardPayload(view, block.payload, ctx, {
+        outcome = executeDecodedShardPayload(view, decoded, ctx, {
           isSignatureValid: (t) => valid.has(hex(t.hash)),
         });
       }
@@ -432,35 +437,6 @@ export class Chain implements BlockExecutor {
         if (results[i] === true) valid.add(hex(t.hash));
       });
     }
-    return valid;
-  }
-
-  /**
-   * The signatures of a received payload. Execution decodes the payload
-   * canonically anyway, so here its transaction byte strings are only
-   * unpacked and hashed: a transaction admitted to our mempool is known by
-   * its hash, and only the others are decoded to be verified (in one batch).
-   * A payload that does not unpack is left to execution, which refuses it.
-   */
-  private async verifyPayloadSignatures(payload: Uint8Array): Promise<Set<string>> {
-    const raw = rawTransactions(payload);
-    if (raw === null) return new Set();
-    const valid = new Set<string>();
-    const misses: SignedTransaction[] = [];
-    for (const bytes of raw) {
-      const hash = taggedHash(Tags.transaction, bytes);
-      if (this.verifier.isVerified(hash)) {
-        valid.add(hex(hash));
-        continue;
-      }
-      try {
-        misses.push(decodeSignedTransaction(bytes));
-      } catch {
-        // Malformed: execution refuses the block with the exact reason.
-      }
-    }
-    this.metrics?.signatures.inc({ result: 'cached' }, raw.length - misses.length);
-    for (const h of await this.verifySignatures(misses)) valid.add(h);
     return valid;
   }
 

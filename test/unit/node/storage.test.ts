@@ -297,6 +297,28 @@ t.test('writes of one lane land in the order issued', async (t) => {
   t.same(await meta.get('h'), new Uint8Array([199]), 'the last write issued wins');
 });
 
+t.test(
+  'level: batches of puts and deletes land through the raw batch; a closed store refuses with CLOSED',
+  async (t) => {
+    const store = await LevelKvStore.open({ path: tempDir(t) });
+    const k = (i: number): Uint8Array => new Uint8Array([7, i]);
+    await store.write(
+      [
+        { type: 'put', key: k(1), value: new Uint8Array([1]) },
+        { type: 'put', key: Buffer.from(k(2)), value: Buffer.from([2]) },
+        { type: 'put', key: k(3), value: new Uint8Array([3]) },
+      ],
+      { sync: false },
+    );
+    await store.write([{ type: 'del', key: k(3) }], { sync: true });
+    t.same(await store.getMany([k(1), k(2), k(3)]), [new Uint8Array([1]), new Uint8Array([2]), undefined]);
+    await store.close();
+    await t.rejects(store.write([{ type: 'put', key: k(4), value: k(4) }], { sync: false }), {
+      code: 'CLOSED',
+    });
+  },
+);
+
 t.test('memory disk: a power cut drops exactly the writes not covered by a synced write', async (t) => {
   const disk = new MemoryDisk();
   let db = new NodeDatabase(disk.open());

@@ -16,6 +16,7 @@ import {
   decodeSignedTransaction,
   signTransaction,
   transactionCodec,
+  transactionSigningBytes,
   verifyTransactionSignature,
   type Transaction,
 } from '../../../shards/transaction.js';
@@ -75,6 +76,8 @@ t.test('codec: every transaction round-trips to the same bytes, hash and signatu
         back.tx.fee === fields.fee &&
         back.tx.expiry === fields.expiry &&
         verifyTransactionSignature(back) &&
+        // The signing bytes cut from the signed encoding are those of the transaction's own encoding.
+        equalBytes(back.signingBytes(), transactionSigningBytes(back.tx)) &&
         stx.bytes.length <= MAX_TX_BYTES
       );
     }),
