@@ -70,7 +70,9 @@ export const HIGH_QC_KEY = 'highQc';
 export const HIGH_TC_KEY = 'highTc';
 
 /** Proposals we built and have not yet executed as blocks: a leader proposes a few per second at most. */
-const BUILT_CACHE = 16;
+const BUILT_CACHE = 4;
+/** Received payloads decoded for their digest, awaiting execute(): the blocks of a round or two. */
+const DECODED_CACHE = 8;
 
 export interface ChainOptions {
   readonly store: ChainStore;
@@ -144,8 +146,14 @@ export class Chain implements BlockExecutor {
   private mempool: Mempool<SignedTransaction> | null = null;
   private readonly executed = new Map<string, Executed>();
   private readonly built = new Map<string, Built>();
-  /** Received payloads decoded by payloadDigest(), for execute(); gone with the bytes. */
-  private readonly decodedPayloads = new WeakMap<Uint8Array, ShardPayload>();
+  /**
+   * Received payloads decoded by payloadDigest(), for execute(), by the
+   * payload's bytes object; removed once executed, and bounded (a verified
+   * block need not be executed: a newer one may win the round).
+   */
+  private readonly decodedPayloads = new Map<Uint8Array, ShardPayload>();
+  /** The digests of the payloads we built, by their bytes object (payloadDigest of our own proposal). */
+  private readonly builtDigests = new WeakMap<Uint8Array, Uint8Array>();
   /** Uncommitted blocks persisted for recovery (id hex -> height), deleted once at or below the committed height. */
   private readonly persisted = new Map<string, Height>();
   private readonly listeners: CommitListener[] = [];
@@ -294,14 +302,16 @@ export class Chain implements BlockExecutor {
    * bytes object: a 1,000-transaction payload is decoded once, not twice.
    */
   payloadDigest(payload: Uint8Array): Uint8Array {
-    return payloadHeaderDigest(this.decodedPayload(payload).header);
+    return this.builtDigests.get(payload) ?? payloadHeaderDigest(this.decodedPayload(payload).header);
   }
 
   private decodedPayload(payload: Uint8Array): ShardPayload {
     let decoded = this.decodedPayloads.get(payload);
     if (decoded === undefined) {
-      // Transactions our mempool holds are taken from it, already decoded (and verified, as a rule).
+      // Transactions our mempool holds are taken from it, already decoded (and verified).
       decoded = decodeShardPayload(payload, (h) => this.mempool?.get(h)?.tx);
+      if (this.decodedPayloads.size >= DECODED_CACHE)
+        this.decodedPayloads.delete(this.decodedPayloads.keys().next().value!);
       this.decodedPayloads.set(payload, decoded);
     }
     return decoded;
@@ -336,12 +346,13 @@ export class Chain implements BlockExecutor {
       if (after === undefined)
         throw new ChainError('PARENT_UNKNOWN', `block ${toHex(parentId)} was pruned while building on it`);
       const proposed = proposeShardPayload(after, candidates, this.context(height, timestamp), {
-        isSignatureValid: (t) => valid.has(hex(t.hash)),
+        isSignatureValid: (t) => valid.has(t),
         maxTransactions: this.maxBlockTransactions,
       });
       this.dropRejected(proposed.rejected, after);
       if (this.built.size >= BUILT_CACHE) this.built.delete(this.built.keys().next().value as string);
       this.built.set(hex(proposed.digest), { parentId: hex(parentId), height, timestamp, outcome: proposed });
+      this.builtDigests.set(proposed.payload, proposed.digest);
       stop?.();
       return proposed.payload;
     });
@@ -354,7 +365,10 @@ export class Chain implements BlockExecutor {
   private async executeLocked(block: Block): Promise<ExecutionVerdict> {
     const id = blockId(block);
     const key = hex(id);
-    if (this.executed.has(key) || this.isCommitted(block, id)) return { ok: true };
+    if (this.executed.has(key) || this.isCommitted(block, id)) {
+      this.decodedPayloads.delete(block.payload);
+      return { ok: true };
+    }
     if (this.state.view(block.parentId) === undefined) {
       return {
         ok: false,
@@ -380,14 +394,13 @@ export class Chain implements BlockExecutor {
       } else {
         source = 'peer';
         const decoded = this.decodedPayload(block.payload);
-        // Executed once: the decoding would otherwise live as long as the engine keeps the block.
-        this.decodedPayloads.delete(block.payload);
+        this.decodedPayloads.delete(block.payload); // executed once
         const valid = await this.verifySignatures(decoded.transactions);
         // The parent may have been pruned (a conflicting commit) while verifying.
         const view = this.state.view(block.parentId);
         if (view === undefined) return { ok: false, reason: 'the parent was pruned during execution' };
         outcome = executeDecodedShardPayload(view, decoded, ctx, {
-          isSignatureValid: (t) => valid.has(hex(t.hash)),
+          isSignatureValid: (t) => valid.has(t),
         });
       }
     } catch (err) {
@@ -413,16 +426,18 @@ export class Chain implements BlockExecutor {
   }
 
   /**
-   * Signatures of `txs` that the cache does not know are verified in one
-   * batch on the pool. Returns the hashes (hex) of the valid ones; the set is
-   * local, so a cache eviction between verification and execution cannot
-   * change the verdict.
+   * Signatures of `txs` that are neither pooled nor cached are verified in
+   * one batch on the pool. A transaction object the mempool holds verified
+   * at admission (the mempool admits nothing else, and decodeShardPayload
+   * hands out the pooled objects), so the verified-transactions cache only
+   * serves the others. Returns the valid transactions; the set is local, so
+   * an eviction between verification and execution cannot change the verdict.
    */
-  private async verifySignatures(txs: readonly SignedTransaction[]): Promise<Set<string>> {
-    const valid = new Set<string>();
+  private async verifySignatures(txs: readonly SignedTransaction[]): Promise<Set<SignedTransaction>> {
+    const valid = new Set<SignedTransaction>();
     const misses: SignedTransaction[] = [];
     for (const t of txs) {
-      if (this.verifier.isVerified(t.hash)) valid.add(hex(t.hash));
+      if (this.mempool?.get(t.hash)?.tx === t || this.verifier.isVerified(t.hash)) valid.add(t);
       else misses.push(t);
     }
     this.metrics?.signatures.inc({ result: 'cached' }, txs.length - misses.length);
@@ -434,7 +449,7 @@ export class Chain implements BlockExecutor {
       stop?.();
       this.metrics?.signatures.inc({ result: 'verified' }, misses.length);
       misses.forEach((t, i) => {
-        if (results[i] === true) valid.add(hex(t.hash));
+        if (results[i] === true) valid.add(t);
       });
     }
     return valid;

@@ -283,12 +283,11 @@ export class RpcServer {
           ),
         );
       }
-      const answers: JsonRpcResponse[] = [];
-      // In order: a batch of submissions from one client meets its rate limit in order.
-      for (const call of parsed) {
-        const a = await this.call(call, client);
-        if (a !== null) answers.push(a);
-      }
+      // All calls start in this turn, in order: each meets the client's rate limit in order (its
+      // check runs before the call's first await), and a batch of submissions reaches the mempool
+      // as one admission batch (one verification call) instead of one transaction per turn.
+      const settled = await Promise.all(parsed.map((call) => this.call(call, client)));
+      const answers = settled.filter((a): a is JsonRpcResponse => a !== null);
       if (answers.length === 0) {
         this.metrics?.http.inc({ path: '/', status: '204' });
         res.writeHead(204).end();

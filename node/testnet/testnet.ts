@@ -24,7 +24,7 @@ import {
   type TestnetFiles,
   type ValidatorPorts,
 } from './files.js';
-import { TESTNET_DEFAULTS, type TestnetOptions } from './options.js';
+import { TESTNET_DEFAULTS, VALIDATOR_NODE_ARGS, type TestnetOptions } from './options.js';
 import { isValidatorProcess, stopPid } from './pids.js';
 import {
   DEFAULT_READY_TIMEOUT_MS,
@@ -229,7 +229,7 @@ export class Testnet {
       logFile: paths.logFile,
       rpcUrl: this.rpcUrl(index),
       ...(this.options.env !== undefined ? { env: this.options.env } : {}),
-      ...(this.options.nodeArgs !== undefined ? { nodeArgs: this.options.nodeArgs } : {}),
+      nodeArgs: [...VALIDATOR_NODE_ARGS, ...(this.options.nodeArgs ?? [])],
     });
   }
 

@@ -12,10 +12,13 @@
 import type { SignatureVerifier, VerifyItem } from './interface.js';
 
 /**
- * Default capacity: two full mempools (2 x 50,000), so a transaction admitted
- * long before its block is still cached when the block executes. About 10 MB.
+ * Default capacity: 32,768 hashes, about 3 MB. A block's transactions that
+ * the mempool still holds count as verified without the cache (node/chain),
+ * so the cache only needs to cover transactions that left the mempool before
+ * their block executed (a commit seen first through sync, a re-delivered
+ * block): seconds of traffic, not a whole mempool.
  */
-export const DEFAULT_VERIFIED_CACHE_SIZE = 100_000;
+export const DEFAULT_VERIFIED_CACHE_SIZE = 32_768;
 
 /** A bounded LRU set of 32-byte hashes. */
 export class VerifiedTxCache {

@@ -113,10 +113,18 @@ export class CachedNodeReader implements NodeReader {
       return v;
     }
     v = this.inner.getNode(hash);
-    if (v !== undefined) {
-      if (this.cache.size >= this.capacity) this.cache.delete(this.cache.keys().next().value as string);
-      this.cache.set(k, v);
-    }
+    if (v !== undefined) this.put(k, v);
     return v;
+  }
+
+  /** Caches a node the store has just been given (a commit's new nodes are the next block's reads). */
+  remember(hash: Hash32, bytes: Uint8Array): void {
+    const k = byteKey(hash);
+    if (!this.cache.has(k)) this.put(k, bytes); // a hash names one node forever: nothing to refresh
+  }
+
+  private put(k: string, v: Uint8Array): void {
+    if (this.cache.size >= this.capacity) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(k, v);
   }
 }
