@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { BENCH_DEFAULTS, runBench, type BenchOptions, type BenchResult } from '../bench/run.js';
 import { toJson } from '../node/client/views.js';
+import { MAX_BLOCK_TRANSACTIONS } from '../shards/payload.js';
 import { UsageError, type Command } from './command.js';
 
 const HELP = `Usage: hotshard bench [options]
@@ -26,6 +27,7 @@ Options:
   --max-pending N      saturation: submitted but uncommitted transfers at most (default: ${BENCH_DEFAULTS.maxPending})
   --batch N            transfers per JSON-RPC batch (default: ${BENCH_DEFAULTS.batchSize})
   --verifier-threads N validators' verification threads (0: main thread; default: the node's)
+  --block-txs N        most transactions in a block the validators propose (default: the node's)
   --profile            write V8 CPU profiles of the validators and print where the time goes
   --dir DIR            keep the testnet in DIR (resumed when it exists); default: a temporary one
   --keep               keep the temporary directory (its path is printed)
@@ -44,16 +46,25 @@ interface Flags {
   'max-pending'?: string;
   batch?: string;
   'verifier-threads'?: string;
+  'block-txs'?: string;
   profile?: boolean;
   dir?: string;
   keep?: boolean;
   json?: boolean;
 }
 
-function int(flag: string, v: string | undefined, def: number, min: number): number {
+function int(
+  flag: string,
+  v: string | undefined,
+  def: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (v === undefined) return def;
-  if (!/^\d+$/.test(v) || Number(v) < min)
-    throw new UsageError(`bench: --${flag} takes a whole number of at least ${min}, got "${v}"`);
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
+    throw new UsageError(
+      `bench: --${flag} takes a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''}, got "${v}"`,
+    );
   return Number(v);
 }
 
@@ -102,6 +113,7 @@ const command: Command = {
           'max-pending': { type: 'string' },
           batch: { type: 'string' },
           'verifier-threads': { type: 'string' },
+          'block-txs': { type: 'string' },
           profile: { type: 'boolean' },
           dir: { type: 'string' },
           keep: { type: 'boolean' },
@@ -119,6 +131,12 @@ const command: Command = {
       f.rate !== undefined ? { rate: int('rate', f.rate, 0, 1) } : f.saturation ? 'saturation' : 'both';
     const verifierThreads =
       f['verifier-threads'] === undefined ? undefined : int('verifier-threads', f['verifier-threads'], 0, 0);
+    const tuning = {
+      ...(verifierThreads !== undefined ? { verifierThreads } : {}),
+      ...(f['block-txs'] !== undefined
+        ? { maxBlockTransactions: int('block-txs', f['block-txs'], 0, 1, MAX_BLOCK_TRANSACTIONS) }
+        : {}),
+    };
     // Progress goes to stderr, so that stdout holds only the results.
     const log = (line: string): void => {
       console.error(line);
@@ -135,7 +153,7 @@ const command: Command = {
       ...(f.dir !== undefined ? { dir: f.dir } : {}),
       keep: f.keep === true,
       profile: f.profile === true,
-      ...(verifierThreads !== undefined ? { tuning: { verifierThreads } } : {}),
+      ...(Object.keys(tuning).length > 0 ? { tuning } : {}),
       log,
     });
     if (f.json) console.log(toJson(result));

@@ -20,7 +20,7 @@ import {
   bytes20,
   bytes32,
   bytes64,
-  decode,
+  decodeOwned,
   encode,
   struct,
   u8,
@@ -175,8 +175,10 @@ export function decodeSignedTransaction(bytes: Uint8Array, hash?: Hash32): Signe
     });
   }
   try {
-    const { tx, signature } = decode(signedTransactionCodec, bytes, MAX_TX_BYTES);
-    const stx = SignedTransaction.fromParts(tx, signature, new Uint8Array(bytes));
+    // One private copy, which the decoded fields view (never the caller's buffer).
+    const own = new Uint8Array(bytes);
+    const { tx, signature } = decodeOwned(signedTransactionCodec, own, MAX_TX_BYTES);
+    const stx = SignedTransaction.fromParts(tx, signature, own);
     if (hash !== undefined) stx.knownHash(hash);
     return stx;
   } catch (err) {

@@ -5,6 +5,7 @@
  * end-to-end tests all run testnets through this class.
  */
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { addressToHex } from '../../core/address.js';
 import { toHex } from '../../core/bytes.js';
 import { NATIVE_ASSET_ID } from '../../genesis/asset-id.js';
@@ -24,7 +25,12 @@ import {
   type TestnetFiles,
   type ValidatorPorts,
 } from './files.js';
-import { TESTNET_DEFAULTS, VALIDATOR_NODE_ARGS, type TestnetOptions } from './options.js';
+import {
+  TESTNET_DEFAULTS,
+  VALIDATOR_NODE_ARGS,
+  testnetVerifierThreads,
+  type TestnetOptions,
+} from './options.js';
 import { isValidatorProcess, stopPid } from './pids.js';
 import {
   DEFAULT_READY_TIMEOUT_MS,
@@ -104,10 +110,14 @@ export class Testnet {
   async start(): Promise<TestnetFile> {
     this.refuseIfRunning();
     this.ports = await choosePorts(this.files.layout, this.files.validators.length, this.host);
+    const tuning = {
+      verifierThreads: testnetVerifierThreads(availableParallelism(), this.files.validators.length),
+      ...(this.options.tuning ?? {}),
+    };
     writeValidatorConfigs(this.files, this.ports, {
       host: this.host,
       logLevel: this.options.logLevel ?? TESTNET_DEFAULTS.logLevel,
-      ...(this.options.tuning !== undefined ? { tuning: this.options.tuning } : {}),
+      tuning,
     });
     try {
       for (const v of this.files.validators) this.spawn(v.index);

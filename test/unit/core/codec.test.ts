@@ -5,6 +5,7 @@ import {
   bytes32,
   bytesMax,
   decode,
+  decodeOwned,
   encode,
   list,
   optional,
@@ -160,4 +161,21 @@ t.test('decoded bytes never alias the input buffer', async (t) => {
   const v = decode(Inner, b);
   b.fill(0);
   t.equal(v.id[0], 7);
+});
+
+t.test('decodeOwned: fields view the owned buffer; the canonical checks are the same', async (t) => {
+  const b = encode(Inner, { id: new Uint8Array(32).fill(7), flag: true });
+  const own = new Uint8Array(b);
+  const v = decodeOwned(Inner, own);
+  t.equal(v.id.buffer, own.buffer, 'the decoded bytes are a view into the owned buffer');
+  t.equal(v.id[0], 7);
+  t.same(decodeOwned(Inner, new Uint8Array(b)), decode(Inner, b), 'the same value as decode');
+  const tampered = new Uint8Array(b);
+  tampered[tampered.length - 1] = 0xc2; // flag true -> false: still canonical, another value
+  t.equal(decodeOwned(Inner, tampered).flag, false);
+  t.throws(
+    () => decodeOwned(Inner, new Uint8Array([...b, 0])),
+    { code: 'MALFORMED' },
+    'trailing bytes refused',
+  );
 });
