@@ -4,10 +4,28 @@
  * RPC, then the database last) with exit code 0.
  */
 import '../core/polyfill.js';
+import { setFlagsFromString } from 'node:v8';
 import { applyOverrides, loadNodeConfig, type NodeConfigOverrides } from './config.js';
 import { createLogger } from './logger.js';
 import { MetricsRegistry } from './metrics/registry.js';
 import { Validator } from './validator.js';
+
+/**
+ * Under load V8 lets the heap grow to about four times what a full
+ * collection leaves alive (measured: 200 MB of heap for 50 MB live, a
+ * validator at 370-410 MB RSS). Growing by at most 2x keeps a validator
+ * near 270 MB for about 1% more CPU per transfer (docs/node.md, Memory). V8
+ * reads this flag at each collection, so setting it at start-up is enough;
+ * an operator's own NODE_OPTIONS=--heap-growing-percent=N wins.
+ */
+export const HEAP_GROWING_PERCENT = 100;
+
+function limitHeapGrowth(): void {
+  const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(' ')].some((a) =>
+    a.startsWith('--heap-growing-percent'),
+  );
+  if (!given) setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+}
 
 const stdoutSink = (line: string): void => {
   process.stdout.write(line + '\n');
@@ -19,6 +37,7 @@ const stdoutSink = (line: string): void => {
  * that says what to fix.
  */
 export async function runNodeProcess(configFile: string, overrides: NodeConfigOverrides): Promise<number> {
+  limitHeapGrowth();
   const config = applyOverrides(loadNodeConfig(configFile), overrides);
   const logger = createLogger({ level: config.logLevel, sink: stdoutSink, module: 'node' });
   let validator: Validator;

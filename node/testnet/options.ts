@@ -59,11 +59,10 @@ export interface TestnetPlan {
 }
 
 /**
- * V8 flags every validator process of a testnet runs with (docs/node.md,
- * Memory). Without a limit V8 lets the old generation grow to about 200 MB
- * under load though about 75 MB of it is live; the limit keeps a validator
- * within the 300 MB budget. HOTSHARD_VALIDATOR_NODE_ARGS (space-separated)
- * replaces them, to measure other settings.
+ * Extra node flags for every validator process of a testnet, from
+ * HOTSHARD_VALIDATOR_NODE_ARGS (space-separated; none by default): a way to
+ * measure other V8 settings with `hotshard bench` without a rebuild. The
+ * validator sets its own heap growth at start-up (node/main.ts).
  */
 export const VALIDATOR_NODE_ARGS: readonly string[] = (process.env.HOTSHARD_VALIDATOR_NODE_ARGS ?? '')
   .split(' ')
