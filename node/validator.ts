@@ -40,7 +40,7 @@ import { MetricsRegistry, type Counter, type Gauge, type Histogram } from './met
 import { GossipValidationError, Network, gossipTopic, reqRespProtocol } from './network/index.js';
 import { RpcRegistry, RpcServer } from './rpc/index.js';
 import { registerNodeMethods } from './rpc-methods.js';
-import { ChainStore, NodeDatabase } from './storage/index.js';
+import { ChainStore, NodeDatabase, moveSafetyData } from './storage/index.js';
 import { DEFAULT_SYNC_OPTIONS, SyncError, SyncServer, SyncService } from './sync/index.js';
 import {
   CachedTxVerifier,
@@ -206,6 +206,23 @@ class SmallBatchesInline implements SignatureVerifier {
 /** Largest batch verified inline (see SmallBatchesInline). */
 const INLINE_VERIFY_MAX = 4;
 
+/** Opens one LevelDB database of the validator; LOCKED says another process holds it. */
+async function openDatabase(path: string, metrics: MetricsRegistry, logger: Logger): Promise<NodeDatabase> {
+  try {
+    return await NodeDatabase.open(path, { metrics, logger });
+  } catch (err) {
+    if ((err as { context?: { levelCode?: string } }).context?.levelCode === 'LEVEL_LOCKED') {
+      throw new ChainError(
+        'LOCKED',
+        `the database ${path} is in use by another process: is this validator already running? Stop it, or give another --data-dir`,
+        {},
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+}
+
 export class Validator {
   readonly engine: ConsensusEngine;
   readonly chain: Chain;
@@ -231,6 +248,7 @@ export class Validator {
     readonly config: NodeConfig,
     readonly genesis: Genesis,
     private readonly db: NodeDatabase,
+    private readonly safetyDb: NodeDatabase,
     private readonly verifier: CachedTxVerifier,
     parts: {
       chain: Chain;
@@ -409,25 +427,20 @@ export class Validator {
     const log = logger.child('validator', { shard: config.shard, index: self });
 
     mkdirSync(config.dataDir, { recursive: true });
-    const dbPath = join(config.dataDir, 'db');
-    let db: NodeDatabase;
+    const db = await openDatabase(join(config.dataDir, 'db'), metrics, logger);
+    let safetyDb: NodeDatabase;
     try {
-      db = await NodeDatabase.open(dbPath, { metrics, logger });
+      safetyDb = await openDatabase(join(config.dataDir, 'safety'), metrics, logger);
+      if (await moveSafetyData(db, safetyDb, config.shard))
+        log.info('safety data moved to its own database', { path: join(config.dataDir, 'safety') });
     } catch (err) {
-      if ((err as { context?: { levelCode?: string } }).context?.levelCode === 'LEVEL_LOCKED') {
-        throw new ChainError(
-          'LOCKED',
-          `the database ${dbPath} is in use by another process: is this validator already running? Stop it, or give another --data-dir`,
-          {},
-          { cause: err },
-        );
-      }
+      await db.close().catch(() => {});
       throw err;
     }
     let verifier: CachedTxVerifier | null = null;
     let network: Network | null = null;
     try {
-      const store = new ChainStore(db, config.shard);
+      const store = new ChainStore(db, config.shard, safetyDb);
       const threads = config.tuning.verifierThreads;
       const base = createSignatureVerifier(threads < 0 ? {} : { threads });
       verifier = new CachedTxVerifier(
@@ -463,7 +476,7 @@ export class Validator {
         committee.map((m) => m.publicKey),
       );
       const recovery = await chain.recovery();
-      return new Validator(config, genesis, db, verifier, {
+      return new Validator(config, genesis, db, safetyDb, verifier, {
         chain,
         store,
         mempool,
@@ -480,6 +493,7 @@ export class Validator {
       await network?.stop().catch(() => {});
       await verifier?.close().catch(() => {});
       await db.close().catch(() => {});
+      await safetyDb.close().catch(() => {});
       throw err;
     }
   }
@@ -567,6 +581,7 @@ export class Validator {
     await step('chain', () => this.chain.close());
     await step('verifier', () => this.verifier.close());
     await step('database', () => this.db.close());
+    await step('safety database', () => this.safetyDb.close());
     this.started = false;
     this.log.info('node stopped', { committedHeight: this.chain.tip.height });
   }

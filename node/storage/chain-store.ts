@@ -68,9 +68,16 @@ export class ChainStore {
   readonly meta: Repository<string, Uint8Array>;
   readonly safety: DurableSafetyStorage;
 
+  /**
+   * `safetyDb` holds the safety data: by default the same database, in a
+   * validator a small database of its own (docs/storage.md), so that the
+   * synced write before a vote never waits behind a commit batch in
+   * LevelDB's write queue, nor syncs that batch's log with it.
+   */
   constructor(
     readonly db: NodeDatabase,
     readonly committeeId: number,
+    safetyDb: NodeDatabase = db,
   ) {
     const block = canonicalValue(BlockCodec);
     const qc = canonicalValue(QuorumCertCodec);
@@ -90,7 +97,7 @@ export class ChainStore {
     this.outbox = db.repository(Bucket.outbox, committeeId, bytesKey, bytesValue);
     this.epochChangeProofs = db.repository(Bucket.epochChangeProof, committeeId, uintKey, qc);
     this.meta = db.repository(Bucket.chainMeta, committeeId, stringKey, bytesValue);
-    this.safety = new DurableSafetyStorage(db, committeeId);
+    this.safety = new DurableSafetyStorage(safetyDb, committeeId);
   }
 
   /** The highest committed height, or null before the first commit. */

@@ -35,6 +35,11 @@ export class DurableSafetyStorage implements SafetyStorage {
     return this.repo.get(null);
   }
 
+  /** Deletes the record (synced): only after it was saved elsewhere (moveSafetyData). */
+  async remove(): Promise<void> {
+    await this.db.write([{ type: 'del', key: this.repo.encodeKey(null) }], { sync: true, lane: this.lane });
+  }
+
   /** Resolves only once the record is on stable storage (a `sync: true` write). */
   async save(data: SafetyData): Promise<void> {
     // Encode first: a value that does not encode fails before anything is written.
@@ -46,4 +51,28 @@ export class DurableSafetyStorage implements SafetyStorage {
     });
     stop?.();
   }
+}
+
+/**
+ * Moves the safety data of `committeeId` from `from` (where validators kept
+ * it before it had a database of its own) into `to`, once: when `to` has no
+ * record and `from` has one, the record is written to `to` with a synced
+ * write, and only then deleted from `from`. A crash in between leaves the
+ * record in both, and the next start finds `to` filled. Returns whether it
+ * moved a record.
+ */
+export async function moveSafetyData(
+  from: NodeDatabase,
+  to: NodeDatabase,
+  committeeId: number,
+): Promise<boolean> {
+  if (from === to) return false;
+  const target = new DurableSafetyStorage(to, committeeId);
+  if ((await target.load()) !== null) return false;
+  const source = new DurableSafetyStorage(from, committeeId);
+  const data = await source.load();
+  if (data === null) return false;
+  await target.save(data);
+  await source.remove();
+  return true;
 }

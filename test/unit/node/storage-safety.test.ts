@@ -26,9 +26,11 @@ import {
   Bucket,
   DurableSafetyStorage,
   MemoryDisk,
+  MemoryKvStore,
   NodeDatabase,
   bytesValue,
   canonicalValue,
+  moveSafetyData,
   singletonKey,
 } from '../../../node/storage/index.js';
 import { MetricsRegistry } from '../../../node/metrics/index.js';
@@ -272,3 +274,25 @@ t.test(
     await db.close();
   },
 );
+
+t.test('safety data moves once into its own database, synced before the old record goes', async (t) => {
+  const main = new NodeDatabase(MemoryKvStore.create());
+  const own = new NodeDatabase(MemoryKvStore.create());
+  const data: SafetyData = {
+    epoch: 1,
+    lastVotedRound: 41,
+    oneChainRound: 40,
+    lastVote: null,
+    highestTimeoutRound: 39,
+    lastTimeout: null,
+  };
+  await new DurableSafetyStorage(main, COMMITTEE).save(data);
+  t.equal(await moveSafetyData(main, own, COMMITTEE), true, 'the record moves');
+  t.same(await new DurableSafetyStorage(own, COMMITTEE).load(), data, 'the own database holds it');
+  t.equal(await new DurableSafetyStorage(main, COMMITTEE).load(), null, 'the old record is gone');
+  t.equal(await moveSafetyData(main, own, COMMITTEE), false, 'a second start moves nothing');
+  // A crash after the copy and before the delete: both hold it, and the own database wins.
+  await new DurableSafetyStorage(main, COMMITTEE).save({ ...data, lastVotedRound: 7 });
+  t.equal(await moveSafetyData(main, own, COMMITTEE), false, 'never overwrites the own record');
+  t.equal((await new DurableSafetyStorage(own, COMMITTEE).load())!.lastVotedRound, 41);
+});
