@@ -136,7 +136,7 @@ export function executeDecodedShardPayload(
       'the beacon reference must be zero until the beacon chain exists',
     );
   }
-  const result = executeBlock(parentView, transactions, ctx, options);
+  const result = executeBlock(parentView, transactions, ctx, { ...options, txRoot });
   if (!equalBytes(result.stateRoot, header.stateRoot))
     throw mismatch('STATE_ROOT_MISMATCH', 'state root', header.stateRoot, result.stateRoot);
   if (!equalBytes(result.receiptsRoot, header.receiptsRoot)) {

@@ -80,6 +80,8 @@ export interface ExecuteOptions {
    * the default verifies here, serially, with core's `verify`.
    */
   readonly isSignatureValid?: (tx: SignedTransaction) => boolean;
+  /** transactionsRoot(txs) when the caller computed it already (a received payload checks it first). */
+  readonly txRoot?: Hash32;
 }
 
 export interface ExecutionResult {
@@ -246,6 +248,7 @@ function finishResult(
   ws: WorkingState,
   txs: readonly SignedTransaction[],
   receipts: Receipt[],
+  txRoot?: Hash32,
 ): ExecutionResult {
   const writes = ws.finish();
   return {
@@ -254,7 +257,7 @@ function finishResult(
     transactions: txs,
     receipts,
     receiptsRoot: receiptsRoot(receipts),
-    txRoot: transactionsRoot(txs),
+    txRoot: txRoot ?? transactionsRoot(txs),
   };
 }
 
@@ -284,7 +287,7 @@ export function executeBlock(
     if (err !== null) throw err;
     receipts.push(apply(ws, stx, ctx));
   });
-  return finishResult(ws, txs, receipts);
+  return finishResult(ws, txs, receipts, options.txRoot);
 }
 
 export interface BuildOptions extends ExecuteOptions {

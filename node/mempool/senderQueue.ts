@@ -18,6 +18,8 @@ export class SenderQueue<Tx> {
   /** Sorted by nonce ascending; nonces are unique. */
   private readonly sorted: PoolEntry<Tx>[] = [];
   private readonly byNonce = new Map<bigint, PoolEntry<Tx>>();
+  /** Sum of the pooled debits per asset key, kept as entries come and go (admission asks per transaction). */
+  private readonly debitTotals = new Map<string, bigint>();
   /** The sender's nonce in the committed state, as last read (at admission or a commit's re-validation). */
   committedNonce = 0n;
 
@@ -50,23 +52,31 @@ export class SenderQueue<Tx> {
     while (i > 0 && this.sorted[i - 1]!.p.nonce > e.p.nonce) i--;
     this.sorted.splice(i, 0, e);
     this.byNonce.set(e.p.nonce, e);
+    this.addDebits(e, 1n);
   }
 
   remove(e: PoolEntry<Tx>): boolean {
     if (this.byNonce.get(e.p.nonce) !== e) return false;
     this.byNonce.delete(e.p.nonce);
     this.sorted.splice(this.sorted.indexOf(e), 1);
+    this.addDebits(e, -1n);
     return true;
   }
 
   /** Sum of the debits of `asset` over all entries but `except`. */
   debitsOf(asset: string, except: PoolEntry<Tx> | null): bigint {
-    let sum = 0n;
-    for (const e of this.sorted) {
-      if (e === except) continue;
-      for (const d of e.p.debits) if (assetKey(d.asset) === asset) sum += d.amount;
-    }
+    let sum = this.debitTotals.get(asset) ?? 0n;
+    if (except !== null) for (const d of except.p.debits) if (assetKey(d.asset) === asset) sum -= d.amount;
     return sum;
+  }
+
+  private addDebits(e: PoolEntry<Tx>, sign: bigint): void {
+    for (const d of e.p.debits) {
+      const k = assetKey(d.asset);
+      const total = (this.debitTotals.get(k) ?? 0n) + sign * d.amount;
+      if (total === 0n) this.debitTotals.delete(k);
+      else this.debitTotals.set(k, total);
+    }
   }
 }
 
