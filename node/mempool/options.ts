@@ -67,7 +67,7 @@ export interface TxBatcherOptions {
 }
 
 export const DEFAULT_TX_BATCHER_OPTIONS: TxBatcherOptions = {
-  maxDelayMs: 50,
+  maxDelayMs: 25,
   maxTxs: 256,
   maxBytes: MAX_GOSSIP_BYTES,
 };

@@ -60,6 +60,9 @@ export class LevelKvStore implements KvStore {
       keyEncoding: 'view',
       valueEncoding: 'view',
       cacheSize: opts.cacheSize,
+      // Most bytes written are hashes (tree nodes, ids, signatures), which do not compress:
+      // Snappy only costs CPU, at every write and every compaction.
+      compression: false,
     });
     try {
       await db.open();
