@@ -317,7 +317,7 @@ export class Validator {
       recovery: parts.recovery,
       onEvent: (e) => this.onEngineEvent(e),
       // Peers further behind are served from the database (node/sync): keep few committed blocks in memory.
-      retainCommittedBlocks: 32,
+      retainCommittedBlocks: 8,
     });
     this.engine = engine;
     sync = new SyncService(

@@ -151,14 +151,18 @@ function balancesFromWire(list: readonly { asset: Uint8Array; amount: bigint }[]
   return out;
 }
 
+/** Copies: a state value lives on in caches and overlays, and the codec's output would pin the packer's shared buffer. */
 export function encodeStateEntry(e: StateEntry): Uint8Array {
   if (e.type === 'account') {
     return encode(stateEntryWire, {
       type: 'account',
       value: { nonce: e.value.nonce, balances: balancesToWire(e.value.balances) },
-    });
+    }).slice();
   }
-  return encode(stateEntryWire, { type: 'feePool', value: { balances: balancesToWire(e.value.balances) } });
+  return encode(stateEntryWire, {
+    type: 'feePool',
+    value: { balances: balancesToWire(e.value.balances) },
+  }).slice();
 }
 
 /** Decodes a stored state value. Throws StateError BAD_VALUE on anything non-canonical. */

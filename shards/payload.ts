@@ -140,10 +140,12 @@ export function encodeShardPayload(p: ShardPayload): Uint8Array {
       `${p.transactions.length} transactions, at most ${MAX_BLOCK_TRANSACTIONS}`,
     );
   }
+  // A copy: the codec's output is a view into a shared buffer of the packer, which a block kept
+  // for long would pin whole (about 800 KB).
   const bytes = encode(payloadCodec, {
     header: { ...p.header, outboxRoots: [...p.header.outboxRoots], inboxCursors: [...p.header.inboxCursors] },
     transactions: p.transactions.map((t) => t.bytes),
-  });
+  }).slice();
   if (bytes.length > MAX_PAYLOAD_BYTES)
     throw new BlockError(
       'PAYLOAD_TOO_LARGE',

@@ -221,9 +221,9 @@ export class ShardState {
     return overlay;
   }
 
-  /** The ids of `blockIds` (oldest first) must extend the committed tip one by one. */
-  private chain(blockIds: readonly Uint8Array[]): StateOverlay[] {
-    let prev = this.committedId;
+  /** The ids of `blockIds` (oldest first) must extend `after` (the committed tip by default) one by one. */
+  private chain(blockIds: readonly Uint8Array[], after = this.committedId): StateOverlay[] {
+    let prev = after;
     return blockIds.map((b) => {
       const id = toHex(b);
       const entry = this.blocks.get(id);
@@ -234,9 +234,15 @@ export class ShardState {
     });
   }
 
-  /** The batch that commits `blockIds` (oldest first, extending the committed tip). Changes nothing. */
-  commitBatch(blockIds: readonly Uint8Array[]): StateBatch {
-    return flattenWrites(this.chain(blockIds).map((o) => o.ownWrites));
+  /**
+   * The batch that commits `blockIds` (oldest first, extending the committed
+   * tip, or `after`: a block whose own batch is written but not yet marked
+   * committed). Changes nothing.
+   */
+  commitBatch(blockIds: readonly Uint8Array[], after?: Uint8Array): StateBatch {
+    return flattenWrites(
+      this.chain(blockIds, after === undefined ? this.committedId : toHex(after)).map((o) => o.ownWrites),
+    );
   }
 
   /**

@@ -133,9 +133,16 @@ export class ChainStore {
    *
    * Throws BAD_VALUE (before touching the batch) when the blocks are not a
    * parent-linked chain of consecutive heights ending at the block that
-   * `commitQc` commits, or start below the committed height.
+   * `commitQc` commits, or do not continue `previousHeight` (the stored
+   * committed height by default; a chain whose earlier commit is still being
+   * written passes the height that commit ends at).
    */
-  stageCommit(batch: WriteBatch, blocks: readonly Block[], commitQc: QuorumCert): void {
+  stageCommit(
+    batch: WriteBatch,
+    blocks: readonly Block[],
+    commitQc: QuorumCert,
+    previousHeight: number | null = this.committedHeight(),
+  ): void {
     if (blocks.length === 0) throw new StorageError('BAD_VALUE', 'a commit needs at least one block');
     const last = blocks[blocks.length - 1]!;
     const commit = commitQc.voteData.commit;
@@ -157,7 +164,7 @@ export class ChainStore {
         );
       }
     }
-    const committed = this.committedHeight();
+    const committed = previousHeight;
     if (committed !== null && blocks[0]!.height !== committed + 1) {
       throw new StorageError(
         'BAD_VALUE',

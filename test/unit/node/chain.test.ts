@@ -151,6 +151,22 @@ t.test('execute before the vote, overlays, one atomic commit, receipts and index
     'another block at a committed height is refused: COMMIT_CONFLICT',
   );
 
+  // The peer commits both heights back to back: the second is staged while the first is being
+  // written, and both land in order.
+  const b3 = await propose(leader, b2, certify(domain, b2, b1), 3);
+  t.same(await peer.chain.execute(b3), { ok: true });
+  await peer.chain.commit([b1], qc2);
+  await peer.chain.commit([b2], certify(domain, b3, b2));
+  t.ok(
+    await failsWith(peer.chain.commit([rival], qc2), 'COMMIT_CONFLICT'),
+    'a block conflicting with a commit still being written is refused',
+  );
+  await peer.chain.flushed();
+  t.equal(peer.chain.tip.height, 2);
+  t.equal(peer.store.committedHeight(), 2);
+  t.ok(equalBytes(peer.chain.tip.header.stateRoot, leader.chain.viewOf(blockId(b2))!.root));
+  t.ok(equalBytes((await peer.store.blockIdByHeight.get(1))!, blockId(b1)), 'height 1 landed too');
+
   await leader.close();
   await peer.close();
 });
