@@ -16,6 +16,7 @@ import { bytes20, decode, encode, list, struct, u64, u128, union, U128_MAX } fro
 import { CodecError } from '../core/errors.js';
 import { fromHex, toHex } from '../core/bytes.js';
 import { taggedHash, type Hash32 } from '../core/hash.js';
+import { makeRoom } from '../core/bounded-map.js';
 import { StateError } from './errors.js';
 
 export const MAX_ASSETS_PER_ACCOUNT = 256;
@@ -74,7 +75,7 @@ export function accountStateKey(address: Uint8Array): Hash32 {
   let key = stateKeys.get(k);
   if (key === undefined) {
     key = taggedHash(ACCOUNT_KEY_TAG, address);
-    if (stateKeys.size >= STATE_KEY_CACHE) stateKeys.delete(stateKeys.keys().next().value!);
+    makeRoom(stateKeys, STATE_KEY_CACHE);
     stateKeys.set(k, key);
   }
   return key;

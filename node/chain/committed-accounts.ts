@@ -13,6 +13,7 @@ import { assetKey } from '../../shards/assets.js';
 import { byteKey } from '../../shards/smt/node.js';
 import type { StateReader } from '../../shards/state.js';
 import type { AccountReader } from '../mempool/types.js';
+import { makeRoom } from '../../core/bounded-map.js';
 
 /** Senders held decoded: a few times the mempool's distinct senders under load. */
 export const DEFAULT_ACCOUNT_CACHE = 50_000;
@@ -47,7 +48,7 @@ export class CommittedAccounts implements AccountReader {
     if (hit !== undefined) return hit;
     const bytes = this.committed.getValue(stateKey);
     const a = bytes === undefined ? null : decodeAccount(bytes);
-    if (this.cache.size >= this.capacity) this.cache.delete(this.cache.keys().next().value as string);
+    makeRoom(this.cache, this.capacity);
     this.cache.set(k, a);
     return a;
   }

@@ -12,6 +12,7 @@
  *   cached value is always the committed one.
  */
 import type { Hash32 } from '../../core/hash.js';
+import { makeRoom } from '../../core/bounded-map.js';
 import type { ChainStore } from '../storage/chain-store.js';
 import type { StateBatch, StateStore } from '../../shards/state.js';
 import { CachedNodeReader, byteKey } from '../../shards/smt/node.js';
@@ -78,7 +79,7 @@ export class LevelStateStore implements StateStore {
   }
 
   private remember(k: string, v: Uint8Array | null): void {
-    if (this.values.size >= this.valueCapacity) this.values.delete(this.values.keys().next().value as string);
+    makeRoom(this.values, this.valueCapacity);
     this.values.set(k, v);
   }
 }

@@ -12,6 +12,7 @@
  */
 import { SmtError } from '../errors.js';
 import type { Hash32 } from '../../core/hash.js';
+import { makeRoom } from '../../core/bounded-map.js';
 
 export const SMT_NODE_LENGTH = 65;
 export const NODE_TYPE_LEAF = 0;
@@ -124,7 +125,7 @@ export class CachedNodeReader implements NodeReader {
   }
 
   private put(k: string, v: Uint8Array): void {
-    if (this.cache.size >= this.capacity) this.cache.delete(this.cache.keys().next().value as string);
+    makeRoom(this.cache, this.capacity);
     this.cache.set(k, v);
   }
 }
