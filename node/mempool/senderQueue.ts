@@ -84,6 +84,7 @@ export function assetKey(asset: Uint8Array): string {
   return Buffer.from(asset.buffer, asset.byteOffset, asset.byteLength).toString('hex');
 }
 
+/** A Map key for a hash or an address: latin1, one char per byte (half the string of hex, and cheaper to make). */
 export function bytesKey(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 }
