@@ -169,6 +169,15 @@ export class Network {
           // Re-broadcasting the same proposal is harmless.
           ignoreDuplicatePublishError: true,
           emitSelf: false,
+          // A committee is a full mesh of direct connections, and a publisher floods its message to every
+          // subscribed peer (floodPublish): a mesh would make each receiver forward it again to the others.
+          // No mesh: each message crosses each link once; lazy gossip (IHAVE/IWANT) still repairs a miss.
+          D: 0,
+          Dlo: 0,
+          Dhi: 0,
+          Dout: 0,
+          Dscore: 0,
+          floodPublish: true,
           // The same on every node (TOOLCHAIN.md): an over-cap payload still reaches the validator and is rejected there.
           maxInboundDataLength: opts.maxGossipBytes + GOSSIP_FRAME_OVERHEAD,
           scoreParams: peerScoreParams({
