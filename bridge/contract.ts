@@ -45,6 +45,17 @@ export interface BridgeImmutables {
   readonly defaultLimit: bigint;
 }
 
+/** The contract's getters of the immutables, one per field of BridgeImmutables. */
+const IMMUTABLE_NAMES = [
+  'sidechainChainId',
+  'genesisHash',
+  'guardian',
+  'withdrawalDelay',
+  'pauseTimelock',
+  'limitPeriod',
+  'defaultLimit',
+] as const satisfies readonly (keyof BridgeImmutables)[];
+
 /** What `submitCheckpoint` returned: the enum of the contract. */
 export type SubmitOutcome = 'accepted' | 'already-accepted' | 'frozen';
 const OUTCOMES: readonly SubmitOutcome[] = ['accepted', 'already-accepted', 'frozen'];
@@ -143,32 +154,10 @@ export class BridgeContract {
   }
 
   async immutables(): Promise<BridgeImmutables> {
-    const [
-      sidechainChainId,
-      genesisHash,
-      guardian,
-      withdrawalDelay,
-      pauseTimelock,
-      limitPeriod,
-      defaultLimit,
-    ] = await Promise.all([
-      this.read<bigint>('sidechainChainId'),
-      this.read<Hex>('genesisHash'),
-      this.read<Address>('guardian'),
-      this.read<bigint>('withdrawalDelay'),
-      this.read<bigint>('pauseTimelock'),
-      this.read<bigint>('limitPeriod'),
-      this.read<bigint>('defaultLimit'),
-    ]);
-    return {
-      sidechainChainId,
-      genesisHash,
-      guardian,
-      withdrawalDelay,
-      pauseTimelock,
-      limitPeriod,
-      defaultLimit,
-    };
+    const values = await Promise.all(IMMUTABLE_NAMES.map((name) => this.read<unknown>(name)));
+    return Object.fromEntries(
+      IMMUTABLE_NAMES.map((name, i) => [name, values[i]]),
+    ) as unknown as BridgeImmutables;
   }
 
   /** The contract's own hash of a checkpoint (equals checkpointHash() of bridge/checkpoint.ts). */

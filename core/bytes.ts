@@ -64,3 +64,8 @@ export function bytesToBigint(b: Uint8Array): bigint {
 export function u64be(n: number | bigint): Uint8Array {
   return bigintToBytes(BigInt(n), 8);
 }
+
+/** A Map key for a byte string (latin1: one char per byte, the cheapest conversion Node offers). */
+export function byteKey(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
+}

@@ -16,7 +16,7 @@ import { bigintToBytes, bytesToBigint, equalBytes } from './bytes.js';
 // One packer, configured for canonical output: no records, no bundled
 // strings, bigint within 64 bits as msgpack int64/uint64, byte strings copied
 // on decode so that decoded values never alias the input buffer.
-const packr = new Packr({
+const PACKR_OPTIONS = {
   useRecords: false,
   moreTypes: false,
   bundleStrings: false,
@@ -24,18 +24,10 @@ const packr = new Packr({
   int64AsType: 'bigint',
   copyBuffers: true,
   mapsAsObjects: false,
-});
-
+} as const;
+const packr = new Packr(PACKR_OPTIONS);
 /** The same settings, byte strings as views into the input (decodeOwned only). */
-const viewPackr = new Packr({
-  useRecords: false,
-  moreTypes: false,
-  bundleStrings: false,
-  structuredClone: false,
-  int64AsType: 'bigint',
-  copyBuffers: false,
-  mapsAsObjects: false,
-});
+const viewPackr = new Packr({ ...PACKR_OPTIONS, copyBuffers: false });
 
 /** The msgpack-ready shape of a value (arrays, numbers, bigints, bytes, strings, booleans, null). */
 export type Wire = unknown;

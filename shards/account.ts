@@ -14,7 +14,7 @@
  */
 import { bytes20, decode, encode, list, struct, u64, u128, union, U128_MAX } from '../core/codec.js';
 import { CodecError } from '../core/errors.js';
-import { fromHex, toHex } from '../core/bytes.js';
+import { byteKey, fromHex, toHex } from '../core/bytes.js';
 import { taggedHash, type Hash32 } from '../core/hash.js';
 import { makeRoom } from '../core/bounded-map.js';
 import { StateError } from './errors.js';
@@ -71,7 +71,7 @@ const STATE_KEY_CACHE = 16_384;
 
 /** The state tree key of an account: taggedHash('hotshard/state-key/account/v1', address). Never mutate the result. */
 export function accountStateKey(address: Uint8Array): Hash32 {
-  const k = Buffer.from(address.buffer, address.byteOffset, address.byteLength).toString('latin1');
+  const k = byteKey(address);
   let key = stateKeys.get(k);
   if (key === undefined) {
     key = taggedHash(ACCOUNT_KEY_TAG, address);

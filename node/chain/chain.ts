@@ -33,6 +33,7 @@ import { genesisQc } from '../../consensus/engine.js';
 import { QuorumCertCodec, TimeoutCertCodec, blockId } from '../../consensus/messages.js';
 import { decode, encode } from '../../core/codec.js';
 import { equalBytes, toHex } from '../../core/bytes.js';
+import { makeRoom } from '../../core/bounded-map.js';
 import { HotshardError } from '../../core/errors.js';
 import type { Genesis } from '../../genesis/types.js';
 import { genesisHash as computeGenesisHash } from '../../genesis/codec.js';
@@ -159,7 +160,6 @@ export class Chain implements BlockExecutor {
   private readonly listeners: CommitListener[] = [];
   private lock: Promise<void> = Promise.resolve();
   private closed = false;
-  /** The write and application of the last commit (commits apply in order). */
   /** The writes and applications of the commits staged so far, in order (rejected once one write failed). */
   private applied: Promise<void> = Promise.resolve();
   /** The last commit staged but not yet applied (null when every staged commit is applied). */
@@ -315,8 +315,7 @@ export class Chain implements BlockExecutor {
     if (decoded === undefined) {
       // Transactions our mempool holds are taken from it, already decoded (and verified).
       decoded = decodeShardPayload(payload, (h) => this.mempool?.get(h)?.tx);
-      if (this.decodedPayloads.size >= DECODED_CACHE)
-        this.decodedPayloads.delete(this.decodedPayloads.keys().next().value!);
+      makeRoom(this.decodedPayloads, DECODED_CACHE);
       this.decodedPayloads.set(payload, decoded);
     }
     return decoded;
@@ -355,7 +354,7 @@ export class Chain implements BlockExecutor {
         maxTransactions: this.maxBlockTransactions,
       });
       this.dropRejected(proposed.rejected, after);
-      if (this.built.size >= BUILT_CACHE) this.built.delete(this.built.keys().next().value as string);
+      makeRoom(this.built, BUILT_CACHE);
       this.built.set(hex(proposed.digest), { parentId: hex(parentId), height, timestamp, outcome: proposed });
       this.builtDigests.set(proposed.payload, proposed.digest);
       stop?.();
@@ -623,7 +622,7 @@ export class Chain implements BlockExecutor {
     return this.applied;
   }
 
-  /** Whether a commit write failed (the chain then stays at its last written tip). */
+  /** Resolves once every staged commit is written and applied, or a write failed (close() must not throw for it). */
   private async settled(): Promise<void> {
     await this.applied.catch(() => undefined);
   }

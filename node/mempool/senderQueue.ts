@@ -2,6 +2,7 @@
  * The pooled transactions of one sender, by nonce. At most `maxPerSender`
  * (64) entries, so linear work per sender is cheap.
  */
+import { byteKey } from '../../core/bytes.js';
 import type { PoolTx } from './types.js';
 
 /** One pooled transaction with its bookkeeping. */
@@ -84,7 +85,5 @@ export function assetKey(asset: Uint8Array): string {
   return Buffer.from(asset.buffer, asset.byteOffset, asset.byteLength).toString('hex');
 }
 
-/** A Map key for a hash or an address: latin1, one char per byte (half the string of hex, and cheaper to make). */
-export function bytesKey(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
-}
+/** A Map key for a hash or an address (latin1: half the string of hex, and cheaper to make). */
+export const bytesKey = byteKey;

@@ -5,6 +5,7 @@
  * the checks before signature verification serve again after it, unless a
  * commit came in between.
  */
+import { byteKey } from '../../core/bytes.js';
 import type { AccountReader } from './types.js';
 
 export class AccountSnapshot implements AccountReader {
@@ -14,7 +15,7 @@ export class AccountSnapshot implements AccountReader {
   constructor(private readonly state: AccountReader) {}
 
   getNonce(address: Uint8Array): bigint {
-    const k = key(address);
+    const k = byteKey(address);
     let n = this.nonces.get(k);
     if (n === undefined) {
       n = this.state.getNonce(address);
@@ -24,7 +25,7 @@ export class AccountSnapshot implements AccountReader {
   }
 
   getBalance(address: Uint8Array, asset: Uint8Array): bigint {
-    const k = key(address) + key(asset);
+    const k = byteKey(address) + byteKey(asset);
     let b = this.balances.get(k);
     if (b === undefined) {
       b = this.state.getBalance(address, asset);
@@ -32,9 +33,4 @@ export class AccountSnapshot implements AccountReader {
     }
     return b;
   }
-}
-
-/** A Map key (latin1: one char per byte, cheaper than hex). */
-function key(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 }

@@ -164,13 +164,12 @@ export class ChainStore {
         );
       }
     }
-    const committed = previousHeight;
-    if (committed !== null && blocks[0]!.height !== committed + 1) {
+    if (previousHeight !== null && blocks[0]!.height !== previousHeight + 1) {
       throw new StorageError(
         'BAD_VALUE',
-        `commit starts at height ${blocks[0]!.height}, expected ${committed + 1}`,
+        `commit starts at height ${blocks[0]!.height}, expected ${previousHeight + 1}`,
         {
-          committed,
+          committed: previousHeight,
           first: blocks[0]!.height,
         },
       );

@@ -103,15 +103,11 @@ export class LevelKvStore implements KvStore {
   async write(ops: readonly KvOp[], options: KvWriteOptions): Promise<void> {
     if (ops.length === 0 && !options.sync) return;
     try {
-      const batch = ops.map((op) =>
-        op.type === 'put'
-          ? { type: 'put' as const, key: op.key, value: op.value }
-          : { type: 'del' as const, key: op.key },
-      );
       // The public method checks that the database is open; the raw one must not reach a closed binding.
       if (this.db.status !== 'open') throw new StorageError('CLOSED', `write: database is ${this.db.status}`);
-      if (this.rawBatch !== null) await this.rawBatch(batch, { sync: options.sync });
-      else await this.db.batch(batch, { sync: options.sync });
+      // A KvOp is already {type, key, value}: the shape both batch methods read.
+      if (this.rawBatch !== null) await this.rawBatch(ops, { sync: options.sync });
+      else await this.db.batch(ops as KvOp[], { sync: options.sync });
     } catch (err) {
       if (err instanceof StorageError) throw err;
       throw ioError('write', err);

@@ -66,10 +66,9 @@ export function decodeNode(bytes: Uint8Array, hash?: Hash32): DecodedNode {
     : { type: NODE_TYPE_INNER, left: a, right: b };
 }
 
-/** A Map key for a byte string (latin1: one char per byte, the cheapest conversion Node offers). */
-export function byteKey(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
-}
+import { byteKey } from '../../core/bytes.js';
+
+export { byteKey };
 
 export function fromByteKey(s: string): Uint8Array {
   return new Uint8Array(Buffer.from(s, 'latin1'));
