@@ -17,6 +17,7 @@ import type { NodeTuning } from '../node/config.js';
 import { benchAccounts, type BenchAccount } from './accounts.js';
 import { measureMachineBound, type MachineBound } from './bound.js';
 import { presign, runPhase, SenderBook, type LoadTarget, type PhaseResult } from './load.js';
+import { scrapeSum } from './metrics.js';
 import { cpuSecondsOf } from './proc.js';
 import { summarizeProfiles, type ProfileSummary } from './profile.js';
 import { round } from './stats.js';
@@ -39,6 +40,9 @@ export interface BenchOptions {
   readonly tuning?: Partial<NodeTuning>;
   readonly log: (line: string) => void;
 }
+
+/** The validators' counter of signatures sent to the verifier (cache hits excluded). */
+const VERIFIED_METRIC = 'hotshard_verify_signatures_total';
 
 export const BENCH_DEFAULTS = {
   validators: 4,
@@ -70,6 +74,8 @@ export interface BenchResult {
   readonly rssMbPerValidator: readonly number[];
   /** CPU milliseconds all validators together spent per committed transaction at saturation. */
   readonly cpuMsPerTx: number | null;
+  /** Signatures each validator verified per committed transaction at saturation (1 when none twice). */
+  readonly verificationsPerTx: number | null;
   readonly machine: MachineBound;
   readonly phases: readonly PhaseResult[];
   readonly profile?: ProfileSummary & { msPerTxByArea: ReadonlyArray<{ area: string; msPerTx: number }> };
@@ -167,6 +173,8 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     const pids = testnet.validators.map((v) => v.process!.pid);
     const phases: PhaseResult[] = [];
     let cpuMsPerTx: number | null = null;
+    let verificationsPerTx: number | null = null;
+    const rpcUrls = testnet.validators.map((v) => v.rpc);
 
     const phase = async (name: string, rate: number | undefined): Promise<PhaseResult> => {
       await waitMempoolsEmpty(clients, 30_000);
@@ -179,6 +187,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
         `${name}: signed ${count} transfers in ${Date.now() - ts} ms; driving ${rate === undefined ? 'at saturation' : `${rate} tx/s`} for ${o.warmupSec}+${o.durationSec} s ...`,
       );
       const cpu0 = cpuOf(pids);
+      const verified0 = await scrapeSum(rpcUrls, VERIFIED_METRIC);
       const r = await runPhase(
         target,
         {
@@ -196,7 +205,12 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
         o.log,
       );
       const cpu = cpuOf(pids) - cpu0;
-      if (rate === undefined && r.committedTotal > 0) cpuMsPerTx = round((cpu * 1000) / r.committedTotal, 3);
+      const verified1 = await scrapeSum(rpcUrls, VERIFIED_METRIC);
+      if (rate === undefined && r.committedTotal > 0) {
+        cpuMsPerTx = round((cpu * 1000) / r.committedTotal, 3);
+        if (verified0 !== null && verified1 !== null)
+          verificationsPerTx = round((verified1 - verified0) / r.committedTotal / o.validators, 3);
+      }
       o.log(
         `  ${name}: ${r.tps} tx/s committed, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, rejected ${r.rejected}, uncommitted ${r.uncommitted}`,
       );
@@ -244,6 +258,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       rssMb: Math.max(...rss),
       rssMbPerValidator: rss,
       cpuMsPerTx,
+      verificationsPerTx,
       machine,
       phases,
       ...(profile !== undefined ? { profile } : {}),

@@ -34,7 +34,7 @@ Options:
   --json               print the results as one JSON line (the last line of output)
   -h, --help           this text
 
-JSON: { tps, bound, ratio, p50Ms, p99Ms, rssMb, rssMbPerValidator, cpuMsPerTx, phases, machine, ... }`;
+JSON: { tps, bound, ratio, p50Ms, p99Ms, rssMb, rssMbPerValidator, cpuMsPerTx, verificationsPerTx, phases, machine, ... }`;
 
 interface Flags {
   rate?: string;
@@ -86,6 +86,8 @@ function printHuman(r: BenchResult): void {
   console.log(`TPS / bound: ${r.tps} / ${r.bound} = ${r.ratio}`);
   console.log(`peak RSS per validator (MB): ${r.rssMbPerValidator.join(', ')}`);
   if (r.cpuMsPerTx !== null) console.log(`CPU per committed transaction, all validators: ${r.cpuMsPerTx} ms`);
+  if (r.verificationsPerTx !== null)
+    console.log(`signatures verified per committed transaction, per validator: ${r.verificationsPerTx}`);
   if (r.profile !== undefined) {
     console.log(
       `where the validators' CPU time goes (${r.profile.files} profiles, ms per committed transaction):`,

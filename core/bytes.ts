@@ -2,8 +2,20 @@
 
 export type Bytes = Uint8Array;
 
+/**
+ * Node's own string conversions, called on any Uint8Array. They read the
+ * bytes where they are: going through `Buffer.from(b.buffer, ...)` instead
+ * makes V8 move a small array's bytes off its heap into a new ArrayBuffer
+ * (a malloc, and work for the ArrayBuffer sweeper later), which cost three
+ * times the conversion itself for the 32-byte hashes used as map keys.
+ */
+type SliceToString = (this: Uint8Array, start: number, end: number) => string;
+const bufferMethods = Buffer.prototype as unknown as { hexSlice: SliceToString; latin1Slice: SliceToString };
+const hexSlice: SliceToString = bufferMethods.hexSlice;
+const latin1Slice: SliceToString = bufferMethods.latin1Slice;
+
 export function toHex(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+  return hexSlice.call(b, 0, b.length);
 }
 
 /** Parses hex with or without a `0x` prefix; throws on odd length or bad digits. */
@@ -27,9 +39,15 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** Byte strings up to this length are compared in JavaScript (no call into Node). */
+const SHORT_COMPARE = 64;
+
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+  const n = a.length;
+  if (n !== b.length) return false;
+  if (n > SHORT_COMPARE) return Buffer.compare(a, b) === 0;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Lexicographic order of byte strings: negative, zero or positive. */
@@ -46,17 +64,32 @@ export function copyBytes(b: Uint8Array): Uint8Array {
 export function bigintToBytes(v: bigint, width: number): Uint8Array {
   if (v < 0n || v >= 1n << BigInt(width * 8)) throw new RangeError(`${v} does not fit in ${width} bytes`);
   const out = new Uint8Array(width);
+  // 32 bits per bigint operation: amounts are 32 bytes, and bigint steps are the cost.
   let x = v;
-  for (let i = width - 1; i >= 0; i--) {
-    out[i] = Number(x & 0xffn);
+  let i = width;
+  while (i >= 4 && x > 0n) {
+    const word = Number(x & 0xffffffffn);
+    out[--i] = word & 0xff;
+    out[--i] = (word >>> 8) & 0xff;
+    out[--i] = (word >>> 16) & 0xff;
+    out[--i] = word >>> 24;
+    x >>= 32n;
+  }
+  while (i > 0 && x > 0n) {
+    out[--i] = Number(x & 0xffn);
     x >>= 8n;
   }
   return out;
 }
 
 export function bytesToBigint(b: Uint8Array): bigint {
+  const n = b.length;
+  let i = 0;
+  while (i < n && b[i] === 0) i++; // leading zeros (most of a 32-byte amount) cost nothing
   let x = 0n;
-  for (const byte of b) x = (x << 8n) | BigInt(byte);
+  for (; i + 4 <= n; i += 4)
+    x = (x << 32n) | BigInt(((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0);
+  for (; i < n; i++) x = (x << 8n) | BigInt(b[i]!);
   return x;
 }
 
@@ -67,5 +100,5 @@ export function u64be(n: number | bigint): Uint8Array {
 
 /** A Map key for a byte string (latin1: one char per byte, the cheapest conversion Node offers). */
 export function byteKey(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
+  return latin1Slice.call(b, 0, b.length);
 }

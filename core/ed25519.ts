@@ -20,7 +20,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { CryptoError } from './errors.js';
-import { fromHex, toHex } from './bytes.js';
+import { byteKey, fromHex, toHex } from './bytes.js';
 import { SPECCHECK_ACCEPTED, SPECCHECK_CASES } from './ed25519-speccheck.js';
 
 ed.hashes.sha512 = sha512;
@@ -71,7 +71,7 @@ const KEY_CACHE_LIMIT = 100_000;
 const publicKeyCache = new Map<string, KeyObject | null>();
 
 function publicKeyObject(publicKey: Uint8Array): KeyObject | null {
-  const k = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('latin1');
+  const k = byteKey(publicKey);
   let key = publicKeyCache.get(k);
   if (key === undefined) {
     try {

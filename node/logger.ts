@@ -8,6 +8,7 @@
  * Field values are made JSON-safe: bigint as a decimal string, bytes as
  * 0x-hex, errors as `{name, code, message, context}`.
  */
+import { toHex } from '../core/bytes.js';
 import { HotshardError } from '../core/errors.js';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -53,8 +54,7 @@ export function toLogValue(v: unknown, depth = 0): unknown {
   if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
   if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'undefined') return null;
-  if (v instanceof Uint8Array)
-    return '0x' + Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
+  if (v instanceof Uint8Array) return '0x' + toHex(v);
   if (v instanceof HotshardError) return toLogValue(v.toJSON(), depth);
   if (v instanceof Error)
     return {

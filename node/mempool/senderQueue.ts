@@ -2,7 +2,7 @@
  * The pooled transactions of one sender, by nonce. At most `maxPerSender`
  * (64) entries, so linear work per sender is cheap.
  */
-import { byteKey } from '../../core/bytes.js';
+import { byteKey, toHex } from '../../core/bytes.js';
 import type { PoolTx } from './types.js';
 
 /** One pooled transaction with its bookkeeping. */
@@ -82,7 +82,7 @@ export class SenderQueue<Tx> {
 }
 
 export function assetKey(asset: Uint8Array): string {
-  return Buffer.from(asset.buffer, asset.byteOffset, asset.byteLength).toString('hex');
+  return toHex(asset);
 }
 
 /** A Map key for a hash or an address (latin1: half the string of hex, and cheaper to make). */

@@ -3,6 +3,7 @@
  * 2^53), bytes as 0x-hex, Maps as objects, undefined as absent. Numbers
  * stay numbers (heights, rounds: safe integers).
  */
+import { toHex } from '../../core/bytes.js';
 import { HotshardError } from '../../core/errors.js';
 
 const MAX_DEPTH = 64;
@@ -16,8 +17,7 @@ export function toJsonValue(v: unknown, depth = 0): unknown {
   }
   if (typeof v === 'bigint') return v.toString(10);
   if (v === undefined) return null;
-  if (v instanceof Uint8Array)
-    return '0x' + Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
+  if (v instanceof Uint8Array) return '0x' + toHex(v);
   if (Array.isArray(v)) return v.map((x) => toJsonValue(x, depth + 1));
   if (v instanceof Map) {
     const out: Record<string, unknown> = {};

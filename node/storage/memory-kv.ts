@@ -11,9 +11,9 @@
  */
 import type { KvOp, KvRange, KvStore, KvWriteOptions } from './kv.js';
 import { StorageError } from './errors.js';
-import { compareBytes } from '../../core/bytes.js';
+import { byteKey, compareBytes } from '../../core/bytes.js';
 
-const keyOf = (k: Uint8Array): string => Buffer.from(k.buffer, k.byteOffset, k.byteLength).toString('latin1');
+const keyOf = byteKey;
 const bytesOf = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'latin1'));
 
 function applyOps(map: Map<string, Uint8Array>, ops: readonly KvOp[]): void {

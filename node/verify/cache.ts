@@ -9,6 +9,7 @@
  * signature can hide behind a cached hash. Only successes are stored, so a
  * flood of bad signatures cannot evict good entries.
  */
+import { byteKey as key } from '../../core/bytes.js';
 import type { SignatureVerifier, VerifyItem } from './interface.js';
 
 /**
@@ -60,10 +61,6 @@ export class VerifiedTxCache {
   clear(): void {
     this.entries.clear();
   }
-}
-
-function key(hash: Uint8Array): string {
-  return Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('latin1');
 }
 
 /** A transaction signature to check, named by the tagged hash of the transaction's whole signed bytes. */

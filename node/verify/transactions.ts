@@ -4,6 +4,7 @@
  * the cache does not know, then a synchronous answer per transaction for
  * shards/execute.ts (`ExecuteOptions.isSignatureValid`).
  */
+import { byteKey as key } from '../../core/bytes.js';
 import type { SignedTransaction } from '../../shards/transaction.js';
 import type { CachedTxVerifier, HashedVerifyItem } from './cache.js';
 
@@ -28,8 +29,4 @@ export async function verifyTransactionSignatures(
     if (results[i] === true) valid.add(key(stx.hash));
   });
   return (stx) => valid.has(key(stx.hash));
-}
-
-function key(hash: Uint8Array): string {
-  return Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('latin1');
 }
