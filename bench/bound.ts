@@ -19,6 +19,8 @@ export interface VerifyRate {
 }
 
 export interface MachineBound extends VerifyRate {
+  /** All threads' rate in each round; the bound uses the best one (perSecond). */
+  readonly rounds: readonly number[];
   /** Validators that verify each transaction (the shard committee's size). */
   readonly verifiersPerTx: number;
   /** perSecond / verifiersPerTx: the most transactions per second this machine could verify. */
@@ -29,6 +31,14 @@ export interface BoundOptions {
   /** How long every thread verifies, in ms (the brief asks for about 2 s). */
   readonly durationMs?: number;
   readonly threads?: number;
+  /**
+   * Rounds measured one after the other (default 3); the bound is the best.
+   * This machine's cores are shared with other tenants: one 2-second round
+   * has read anywhere from 4,900 to 7,500 bounds per second within minutes.
+   * The best round is the machine's own speed, and the conservative choice:
+   * a disturbed round can only lower the bound and flatter the ratio.
+   */
+  readonly rounds?: number;
 }
 
 // Plain CommonJS evaluated in the worker: it runs the same from the sources
@@ -93,8 +103,17 @@ export async function measureMachineBound(
 ): Promise<MachineBound> {
   if (!Number.isInteger(verifiersPerTx) || verifiersPerTx < 1)
     throw new RangeError('verifiersPerTx is a positive integer');
-  const rate = await measureVerifyRate(options);
-  return { ...rate, verifiersPerTx, bound: Math.round(rate.perSecond / verifiersPerTx) };
+  const rounds = options.rounds ?? 3;
+  if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError('rounds is a positive integer');
+  const measured: VerifyRate[] = [];
+  for (let i = 0; i < rounds; i++) measured.push(await measureVerifyRate(options));
+  const best = measured.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
+  return {
+    ...best,
+    rounds: measured.map((r) => r.perSecond),
+    verifiersPerTx,
+    bound: Math.round(best.perSecond / verifiersPerTx),
+  };
 }
 
 function nextMessage(w: Worker): Promise<unknown> {

@@ -98,6 +98,8 @@ export class Mempool<Tx = unknown> {
   /** Counts commits applied, so that an admission knows whether its account reads are still current. */
   private commits = 0;
   private totalBytes = 0;
+  /** At most the earliest expiry in the pool (a lower bound: removals do not raise it). */
+  private earliestExpiry = Number.POSITIVE_INFINITY;
   private readonly now: () => number;
   private readonly metrics: MempoolMetrics | null;
 
@@ -317,6 +319,7 @@ export class Mempool<Tx = unknown> {
     queue.insert(entry);
     this.byHash.set(entry.key, entry);
     this.totalBytes += p.bytes.length;
+    if (p.expiry < this.earliestExpiry) this.earliestExpiry = p.expiry;
     if (queue.tail() === entry) this.pushTail(entry);
   }
 
@@ -433,20 +436,18 @@ export class Mempool<Tx = unknown> {
       const cost = p.bytes.length + BLOCK_TX_FRAMING_BYTES;
       if (bytes + cost > maxBytes) continue; // this sender stops; a smaller transaction of another may fit
       if (opts.balanceOf !== undefined) {
+        const debits = mergedDebits(p);
         let affordable = true;
-        const after = new Map(c.spent);
-        for (const d of mergedDebits(p)) {
+        for (const d of debits) {
           let balance = c.balances.get(d.key);
           if (balance === undefined) {
             balance = opts.balanceOf(p.sender, d.asset);
             c.balances.set(d.key, balance);
           }
-          const total = (after.get(d.key) ?? 0n) + d.amount;
-          if (total > balance) affordable = false;
-          after.set(d.key, total);
+          if ((c.spent.get(d.key) ?? 0n) + d.amount > balance) affordable = false;
         }
         if (!affordable) continue;
-        c.spent = after;
+        for (const d of debits) c.spent.set(d.key, (c.spent.get(d.key) ?? 0n) + d.amount);
       }
       out.push({ tx: p.tx, bytes: p.bytes, hash: p.hash });
       bytes += cost;
@@ -516,25 +517,31 @@ export class Mempool<Tx = unknown> {
         this.removeEntry(e, 'NONCE_TOO_LOW');
         continue;
       }
+      // Merged debits name each asset once, so every check reads the totals before this entry.
+      const debits = mergedDebits(e.p);
       let fits = true;
-      const after = new Map(spent);
-      for (const d of mergedDebits(e.p)) {
+      for (const d of debits) {
         let balance = balances.get(d.key);
         if (balance === undefined) {
           balance = this.deps.state.getBalance(queue.address, d.asset);
           balances.set(d.key, balance);
         }
-        const total = (after.get(d.key) ?? 0n) + d.amount;
-        if (total > balance) fits = false;
-        after.set(d.key, total);
+        if ((spent.get(d.key) ?? 0n) + d.amount > balance) fits = false;
       }
-      if (fits) for (const [k, v] of after) spent.set(k, v);
+      if (fits) for (const d of debits) spent.set(d.key, (spent.get(d.key) ?? 0n) + d.amount);
       else this.removeEntry(e, 'INSUFFICIENT_BALANCE');
     }
   }
 
+  /** Scans the pool only when its earliest expiry may have passed (a scan per commit cost 4,000 entries at saturation). */
   private dropExpired(now: number): void {
-    for (const e of [...this.byHash.values()]) if (e.p.expiry < now) this.removeEntry(e, 'EXPIRED');
+    if (now <= this.earliestExpiry) return;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const e of [...this.byHash.values()]) {
+      if (e.p.expiry < now) this.removeEntry(e, 'EXPIRED');
+      else if (e.p.expiry < earliest) earliest = e.p.expiry;
+    }
+    this.earliestExpiry = earliest;
   }
 
   private removeEntry(e: PoolEntry<Tx>, reason: RemovalReason): void {
@@ -568,14 +575,28 @@ export class Mempool<Tx = unknown> {
   }
 }
 
+interface MergedDebit {
+  readonly key: string;
+  readonly asset: Uint8Array;
+  readonly amount: bigint;
+}
+
+/** Merged debits by transaction: admission, re-validation and selection each ask several times per transaction. */
+const mergedByTx = new WeakMap<PoolTx<unknown>, readonly MergedDebit[]>();
+
 /** The debits of a transaction summed per asset (a transfer of the native asset and its fee add up). */
-function mergedDebits(p: PoolTx<unknown>): { key: string; asset: Uint8Array; amount: bigint }[] {
-  const out = new Map<string, { key: string; asset: Uint8Array; amount: bigint }>();
-  for (const d of p.debits) {
-    const key = assetKey(d.asset);
-    const prev = out.get(key);
-    if (prev === undefined) out.set(key, { key, asset: d.asset, amount: d.amount });
-    else prev.amount += d.amount;
+function mergedDebits(p: PoolTx<unknown>): readonly MergedDebit[] {
+  let merged = mergedByTx.get(p);
+  if (merged === undefined) {
+    const out = new Map<string, { key: string; asset: Uint8Array; amount: bigint }>();
+    for (const d of p.debits) {
+      const key = assetKey(d.asset);
+      const prev = out.get(key);
+      if (prev === undefined) out.set(key, { key, asset: d.asset, amount: d.amount });
+      else prev.amount += d.amount;
+    }
+    merged = [...out.values()];
+    mergedByTx.set(p, merged);
   }
-  return [...out.values()];
+  return merged;
 }

@@ -16,5 +16,10 @@ t.test('the bound divides by the validators that verify each transaction', async
   const b = await measureMachineBound(4, { threads: 1, durationMs: 100 });
   t.equal(b.verifiersPerTx, 4);
   t.equal(b.bound, Math.round(b.perSecond / 4));
+  t.equal(b.rounds.length, 3, 'three rounds by default');
+  t.equal(b.perSecond, Math.max(...b.rounds), 'the best round is the bound');
+  const one = await measureMachineBound(4, { threads: 1, durationMs: 100, rounds: 1 });
+  t.equal(one.rounds.length, 1);
   await t.rejects(measureMachineBound(0), RangeError);
+  await t.rejects(measureMachineBound(4, { rounds: 0 }), RangeError);
 });
