@@ -34,7 +34,7 @@ export function sha256(...parts: Uint8Array[]): Hash32 {
           joined.set(p, off);
           off += p.length;
         }
-        input = joined.subarray(0, len);
+        input = joinedView(len);
       }
     }
     if (input !== undefined) return fromLatin1Digest(nodeHash('sha256', input, 'binary'));
@@ -42,6 +42,17 @@ export function sha256(...parts: Uint8Array[]): Hash32 {
   const h = createHash('sha256');
   for (const p of parts) h.update(p);
   return fromLatin1Digest(h.digest('binary'));
+}
+
+/** Views of the joining buffer by length: a handful of lengths recur (tree nodes, leaves, tagged ids). */
+const joinedViews = new Map<number, Uint8Array>();
+function joinedView(len: number): Uint8Array {
+  let v = joinedViews.get(len);
+  if (v === undefined) {
+    v = joined.subarray(0, len);
+    if (joinedViews.size < 256) joinedViews.set(len, v);
+  }
+  return v;
 }
 
 function fromLatin1Digest(digest: string): Hash32 {
