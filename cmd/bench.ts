@@ -8,8 +8,8 @@ import { UsageError, type Command } from './command.js';
 const HELP = `Usage: hotshard bench [options]
 
 Measures the machine's bound first (raw ed25519 verifications per second on
-all cores, on the idle machine, divided by the validators that verify each
-transaction), then starts a testnet of its own (1 shard x ${BENCH_DEFAULTS.validators} validators),
+all cores, on the idle machine, the best of three 2-second rounds, divided by
+the validators that verify each transaction), then starts a testnet of its own (1 shard x ${BENCH_DEFAULTS.validators} validators),
 drives signed transfers from pre-funded accounts and prints the sustained
 committed TPS, the latency from submission to commit (p50, p99), the ratio
 TPS / bound, and the peak RSS of each validator.
