@@ -27,12 +27,15 @@ export interface MachineBound extends VerifyRate {
   readonly bound: number;
 }
 
+/** Rounds of the bound by default; the best one counts (BoundOptions.rounds). */
+export const DEFAULT_BOUND_ROUNDS = 3;
+
 export interface BoundOptions {
   /** How long every thread verifies, in ms (the brief asks for about 2 s). */
   readonly durationMs?: number;
   readonly threads?: number;
   /**
-   * Rounds measured one after the other (default 3); the bound is the best.
+   * Rounds measured one after the other (DEFAULT_BOUND_ROUNDS); the bound is the best.
    * This machine's cores are shared with other tenants: one 2-second round
    * has read anywhere from 4,900 to 7,500 bounds per second within minutes.
    * The best round is the machine's own speed, and the conservative choice:
@@ -103,7 +106,7 @@ export async function measureMachineBound(
 ): Promise<MachineBound> {
   if (!Number.isInteger(verifiersPerTx) || verifiersPerTx < 1)
     throw new RangeError('verifiersPerTx is a positive integer');
-  const rounds = options.rounds ?? 3;
+  const rounds = options.rounds ?? DEFAULT_BOUND_ROUNDS;
   if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError('rounds is a positive integer');
   const measured: VerifyRate[] = [];
   for (let i = 0; i < rounds; i++) measured.push(await measureVerifyRate(options));

@@ -15,7 +15,7 @@ import { memoryOf } from '../node/testnet/pids.js';
 import { Testnet } from '../node/testnet/testnet.js';
 import type { NodeTuning } from '../node/config.js';
 import { benchAccounts, type BenchAccount } from './accounts.js';
-import { measureMachineBound, type MachineBound } from './bound.js';
+import { DEFAULT_BOUND_ROUNDS, measureMachineBound, type MachineBound } from './bound.js';
 import { presign, runPhase, SenderBook, type LoadTarget, type PhaseResult } from './load.js';
 import { scrapeSum } from './metrics.js';
 import { cpuSecondsOf } from './proc.js';
@@ -117,7 +117,7 @@ function cpuOf(pids: readonly number[]): number {
 export async function runBench(o: BenchOptions): Promise<BenchResult> {
   // 1. The bound, on the idle machine, before any validator runs.
   o.log(
-    `measuring the machine's bound: raw ed25519 verifications on ${availableParallelism()} cores, 3 rounds of ${o.boundMs} ms (the best counts) ...`,
+    `measuring the machine's bound: raw ed25519 verifications on ${availableParallelism()} cores, ${DEFAULT_BOUND_ROUNDS} rounds of ${o.boundMs} ms (the best counts) ...`,
   );
   const machine = await measureMachineBound(o.validators, { durationMs: o.boundMs });
   o.log(

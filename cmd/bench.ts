@@ -1,6 +1,7 @@
 /** `hotshard bench`: the transfer benchmark against a testnet of its own (bench/run.ts). */
 import { parseArgs } from 'node:util';
 import { BENCH_DEFAULTS, runBench, type BenchOptions, type BenchResult } from '../bench/run.js';
+import { DEFAULT_BOUND_ROUNDS } from '../bench/bound.js';
 import { toJson } from '../node/client/views.js';
 import { MAX_BLOCK_TRANSACTIONS } from '../shards/payload.js';
 import { UsageError, type Command } from './command.js';
@@ -8,8 +9,8 @@ import { UsageError, type Command } from './command.js';
 const HELP = `Usage: hotshard bench [options]
 
 Measures the machine's bound first (raw ed25519 verifications per second on
-all cores, on the idle machine, the best of three 2-second rounds, divided by
-the validators that verify each transaction), then starts a testnet of its own (1 shard x ${BENCH_DEFAULTS.validators} validators),
+all cores, on the idle machine, the best of ${DEFAULT_BOUND_ROUNDS} rounds of ${BENCH_DEFAULTS.boundMs / 1000} s, divided
+by the validators that verify each transaction), then starts a testnet of its own (1 shard x ${BENCH_DEFAULTS.validators} validators),
 drives signed transfers from pre-funded accounts and prints the sustained
 committed TPS, the latency from submission to commit (p50, p99), the ratio
 TPS / bound, and the peak RSS of each validator.

@@ -436,18 +436,9 @@ export class Mempool<Tx = unknown> {
       const cost = p.bytes.length + BLOCK_TX_FRAMING_BYTES;
       if (bytes + cost > maxBytes) continue; // this sender stops; a smaller transaction of another may fit
       if (opts.balanceOf !== undefined) {
-        const debits = mergedDebits(p);
-        let affordable = true;
-        for (const d of debits) {
-          let balance = c.balances.get(d.key);
-          if (balance === undefined) {
-            balance = opts.balanceOf(p.sender, d.asset);
-            c.balances.set(d.key, balance);
-          }
-          if ((c.spent.get(d.key) ?? 0n) + d.amount > balance) affordable = false;
-        }
-        if (!affordable) continue;
-        for (const d of debits) c.spent.set(d.key, (c.spent.get(d.key) ?? 0n) + d.amount);
+        const balanceOf = opts.balanceOf;
+        if (!spendIfAffordable(mergedDebits(p), c.spent, c.balances, (asset) => balanceOf(p.sender, asset)))
+          continue;
       }
       out.push({ tx: p.tx, bytes: p.bytes, hash: p.hash });
       bytes += cost;
@@ -517,19 +508,9 @@ export class Mempool<Tx = unknown> {
         this.removeEntry(e, 'NONCE_TOO_LOW');
         continue;
       }
-      // Merged debits name each asset once, so every check reads the totals before this entry.
-      const debits = mergedDebits(e.p);
-      let fits = true;
-      for (const d of debits) {
-        let balance = balances.get(d.key);
-        if (balance === undefined) {
-          balance = this.deps.state.getBalance(queue.address, d.asset);
-          balances.set(d.key, balance);
-        }
-        if ((spent.get(d.key) ?? 0n) + d.amount > balance) fits = false;
-      }
-      if (fits) for (const d of debits) spent.set(d.key, (spent.get(d.key) ?? 0n) + d.amount);
-      else this.removeEntry(e, 'INSUFFICIENT_BALANCE');
+      const read = (asset: Uint8Array): bigint => this.deps.state.getBalance(queue.address, asset);
+      if (!spendIfAffordable(mergedDebits(e.p), spent, balances, read))
+        this.removeEntry(e, 'INSUFFICIENT_BALANCE');
     }
   }
 
@@ -599,4 +580,28 @@ function mergedDebits(p: PoolTx<unknown>): readonly MergedDebit[] {
     mergedByTx.set(p, merged);
   }
   return merged;
+}
+
+/**
+ * Whether `debits` fit the balances on top of what is `spent` already; when
+ * they do, adds them to `spent`. Balances are read once per asset into
+ * `balances`. Merged debits name each asset once, so every check reads the
+ * totals before this transaction.
+ */
+function spendIfAffordable(
+  debits: readonly MergedDebit[],
+  spent: Map<string, bigint>,
+  balances: Map<string, bigint>,
+  readBalance: (asset: Uint8Array) => bigint,
+): boolean {
+  for (const d of debits) {
+    let balance = balances.get(d.key);
+    if (balance === undefined) {
+      balance = readBalance(d.asset);
+      balances.set(d.key, balance);
+    }
+    if ((spent.get(d.key) ?? 0n) + d.amount > balance) return false;
+  }
+  for (const d of debits) spent.set(d.key, (spent.get(d.key) ?? 0n) + d.amount);
+  return true;
 }

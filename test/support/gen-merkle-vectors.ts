@@ -11,23 +11,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { EMPTY_ROOT, hashLeaf, inclusionProof, rootFromLeafHashes } from '../../core/merkle.js';
 import { toHex } from '../../core/bytes.js';
+import { RFC6962_REFERENCE_LEAVES_HEX } from './rfc6962-published-roots.js';
 
 export const MERKLE_VECTORS_PATH = new URL('../vectors/merkle-rfc6962.json', import.meta.url);
 
-const RFC6962_LEAVES = [
-  '',
-  '00',
-  '10',
-  '2021',
-  '3031',
-  '40414243',
-  '5051525354555657',
-  '606162636465666768696a6b6c6d6e6f',
-];
 const MAX_SIZE = 17;
 
 export function generateMerkleVectors(): unknown {
-  const leaves = [...RFC6962_LEAVES];
+  const leaves = [...RFC6962_REFERENCE_LEAVES_HEX];
   for (let i = leaves.length; i < MAX_SIZE; i++) {
     const len = (i * 5) % 41;
     leaves.push(Buffer.from(Array.from({ length: len }, (_, j) => (i * 31 + j * 7) & 0xff)).toString('hex'));
