@@ -22,6 +22,7 @@ import {
 import { CryptoError } from './errors.js';
 import { byteKey, fromHex, toHex } from './bytes.js';
 import { SPECCHECK_ACCEPTED, SPECCHECK_CASES } from './ed25519-speccheck.js';
+import { ScratchBuffer } from './scratch.js';
 
 ed.hashes.sha512 = sha512;
 
@@ -85,6 +86,10 @@ function publicKeyObject(publicKey: Uint8Array): KeyObject | null {
   return key;
 }
 
+// Signed messages and signatures are copied off the V8 heap before node:crypto reads them (core/scratch.ts).
+const verifyMessage = new ScratchBuffer(4096);
+const verifySignature = new ScratchBuffer(SIGNATURE_LENGTH);
+
 /**
  * THE signature verification rule of hotshard. Returns false (never throws)
  * for a signature, key or length that does not verify.
@@ -94,7 +99,12 @@ export function verify(signature: Uint8Array, message: Uint8Array, publicKey: Ui
   const key = publicKeyObject(publicKey);
   if (key === null) return false;
   try {
-    return nodeVerify(null, message, key, signature);
+    return nodeVerify(
+      null,
+      verifyMessage.holding(message) ?? message,
+      key,
+      verifySignature.holding(signature)!,
+    );
   } catch {
     return false;
   }

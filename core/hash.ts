@@ -4,14 +4,14 @@
  * hashed for another (DESIGN.md, Encoding and hashing).
  */
 import { createHash, hash as nodeHash } from 'node:crypto';
+import { ScratchBuffer } from './scratch.js';
 
 export type Hash32 = Uint8Array;
 
 // `crypto.hash` (Node >= 20.12) is faster than createHash for small inputs.
 const oneShot = typeof nodeHash === 'function';
-const SMALL_INPUT = 4096;
-/** Small inputs are joined here (hashing is synchronous, so one buffer serves every call). */
-const joined = Buffer.allocUnsafeSlow(SMALL_INPUT);
+/** Small inputs are copied or joined here (hashing is synchronous, so one buffer serves every call). */
+const joined = new ScratchBuffer(4096);
 
 /**
  * Plain SHA-256 of the concatenation of `parts`.
@@ -24,35 +24,21 @@ const joined = Buffer.allocUnsafeSlow(SMALL_INPUT);
 export function sha256(...parts: Uint8Array[]): Hash32 {
   if (oneShot) {
     let input: Uint8Array | undefined;
-    if (parts.length === 1) input = parts[0]!;
-    else {
-      let len = 0;
-      for (const p of parts) len += p.length;
-      if (len <= SMALL_INPUT) {
-        let off = 0;
-        for (const p of parts) {
-          joined.set(p, off);
-          off += p.length;
-        }
-        input = joinedView(len);
+    let len = 0;
+    for (const p of parts) len += p.length;
+    if (len <= joined.size) {
+      let off = 0;
+      for (const p of parts) {
+        joined.write(p, off);
+        off += p.length;
       }
-    }
+      input = joined.view(len);
+    } else if (parts.length === 1) input = parts[0]!;
     if (input !== undefined) return fromLatin1Digest(nodeHash('sha256', input, 'binary'));
   }
   const h = createHash('sha256');
   for (const p of parts) h.update(p);
   return fromLatin1Digest(h.digest('binary'));
-}
-
-/** Views of the joining buffer by length: a handful of lengths recur (tree nodes, leaves, tagged ids). */
-const joinedViews = new Map<number, Uint8Array>();
-function joinedView(len: number): Uint8Array {
-  let v = joinedViews.get(len);
-  if (v === undefined) {
-    v = joined.subarray(0, len);
-    if (joinedViews.size < 256) joinedViews.set(len, v);
-  }
-  return v;
 }
 
 function fromLatin1Digest(digest: string): Hash32 {

@@ -2,6 +2,7 @@
 import { ClassicLevel } from 'classic-level';
 import type { KvOp, KvRange, KvStore, KvWriteOptions } from './kv.js';
 import { StorageError } from './errors.js';
+import { ScratchBuffer } from '../../core/scratch.js';
 
 export interface LevelKvOptions {
   /** Directory of the database; created when missing. */
@@ -46,6 +47,45 @@ function rawBatchOf(db: ClassicLevel<Uint8Array, Uint8Array>): RawBatch | null {
   return typeof raw === 'function' ? (raw.bind(db) as RawBatch) : null;
 }
 
+/** Keys of synchronous reads are copied off the V8 heap here (the binding copies them before it returns). */
+const readKey = new ScratchBuffer(1024);
+
+/**
+ * V8 keeps typed arrays of up to 64 bytes on its own heap; larger ones already
+ * live in an ArrayBuffer of their own.
+ */
+const ON_HEAP_MAX = 64;
+
+/**
+ * The operations with their small keys and values copied into one new
+ * buffer. The binding reads every key and value through its ArrayBuffer,
+ * which would move each small array (hashes, keys, short values: most of a
+ * commit) off the V8 heap on its own (core/scratch.ts). The binding copies
+ * everything into its LevelDB batch before it returns, so one buffer per
+ * batch costs a single allocation.
+ */
+function packSmallArrays(ops: readonly KvOp[]): KvOp[] {
+  let total = 0;
+  for (const op of ops) {
+    if (op.key.length <= ON_HEAP_MAX) total += op.key.length;
+    if (op.type === 'put' && op.value.length <= ON_HEAP_MAX) total += op.value.length;
+  }
+  const arena = Buffer.allocUnsafeSlow(total);
+  let offset = 0;
+  const copied = (bytes: Uint8Array): Uint8Array => {
+    if (bytes.length > ON_HEAP_MAX) return bytes;
+    arena.set(bytes, offset);
+    const view = new Uint8Array(arena.buffer, offset, bytes.length);
+    offset += bytes.length;
+    return view;
+  };
+  return ops.map((op) =>
+    op.type === 'put'
+      ? { type: 'put', key: copied(op.key), value: copied(op.value) }
+      : { type: 'del', key: copied(op.key) },
+  );
+}
+
 export class LevelKvStore implements KvStore {
   readonly kind = 'level';
   private readonly rawBatch: RawBatch | null;
@@ -83,7 +123,7 @@ export class LevelKvStore implements KvStore {
 
   getSync(key: Uint8Array): Uint8Array | undefined {
     try {
-      const v = this.db.getSync(key);
+      const v = this.db.getSync(readKey.holding(key) ?? key);
       return v === undefined ? undefined : asView(v);
     } catch (err) {
       throw ioError('getSync', err);
@@ -106,7 +146,7 @@ export class LevelKvStore implements KvStore {
       // The public method checks that the database is open; the raw one must not reach a closed binding.
       if (this.db.status !== 'open') throw new StorageError('CLOSED', `write: database is ${this.db.status}`);
       // A KvOp is already {type, key, value}: the shape both batch methods read.
-      if (this.rawBatch !== null) await this.rawBatch(ops, { sync: options.sync });
+      if (this.rawBatch !== null) await this.rawBatch(packSmallArrays(ops), { sync: options.sync });
       else await this.db.batch(ops as KvOp[], { sync: options.sync });
     } catch (err) {
       if (err instanceof StorageError) throw err;
