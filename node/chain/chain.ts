@@ -57,6 +57,7 @@ import type { ChainStore } from '../storage/chain-store.js';
 import type { WriteBatch } from '../storage/write-batch.js';
 import { ChainMetaKey } from '../storage/chain-store.js';
 import type { CachedTxVerifier } from '../verify/cache.js';
+import { txVerifyItem } from '../verify/transactions.js';
 import type { Mempool } from '../mempool/mempool.js';
 import type { MetricsRegistry } from '../metrics/registry.js';
 import { nullLogger, type Logger } from '../logger.js';
@@ -447,9 +448,7 @@ export class Chain implements BlockExecutor {
     this.metrics?.signatures.inc({ result: 'cached' }, txs.length - misses.length);
     if (misses.length > 0) {
       const stop = this.metrics?.verifySeconds.startTimer();
-      const results = await this.verifier.verifyBatch(
-        misses.map((t) => ({ txHash: t.hash, ...t.signatureTriple() })),
-      );
+      const results = await this.verifier.verifyBatch(misses.map(txVerifyItem));
       stop?.();
       this.metrics?.signatures.inc({ result: 'verified' }, misses.length);
       misses.forEach((t, i) => {

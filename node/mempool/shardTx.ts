@@ -9,7 +9,9 @@ import { decodeSignedTransaction, type SignedTransaction } from '../../shards/tr
 import { checkTransaction, type TxCheckContext } from '../../shards/tx-validation.js';
 import { toHex } from '../../core/bytes.js';
 import { MempoolError, type MempoolErrorCode } from './errors.js';
-import type { PoolTx, TxDecoder } from './types.js';
+import type { Debit, PoolTx, TxDecoder } from './types.js';
+import { txVerifyItem } from '../verify/transactions.js';
+import type { HashedVerifyItem } from '../verify/cache.js';
 
 const CODE: Readonly<Record<TransactionErrorCode, MempoolErrorCode>> = {
   MALFORMED: 'MALFORMED',
@@ -32,23 +34,53 @@ function mempoolError(err: TransactionError, txHash?: Uint8Array): MempoolError 
   );
 }
 
-/** The PoolTx of a decoded signed transaction: its debits are the fee (native) and the amount (its asset). */
+/**
+ * The PoolTx of a decoded signed transaction: its debits are the fee (native)
+ * and the amount (its asset). It reads the transaction's own fields rather
+ * than copying them, and builds the verification item when asked: thousands
+ * of these live in the pool for seconds, so each object less counts.
+ */
+class ShardPoolTx implements PoolTx<SignedTransaction> {
+  readonly debits: readonly Debit[];
+
+  constructor(readonly tx: SignedTransaction) {
+    this.debits = [
+      { asset: NATIVE_ASSET_ID, amount: tx.tx.fee },
+      { asset: tx.tx.asset, amount: tx.tx.amount },
+    ];
+  }
+
+  get bytes(): Uint8Array {
+    return this.tx.bytes;
+  }
+
+  get hash(): Uint8Array {
+    return this.tx.hash;
+  }
+
+  get sender(): Uint8Array {
+    return this.tx.sender;
+  }
+
+  get nonce(): bigint {
+    return this.tx.tx.nonce;
+  }
+
+  get fee(): bigint {
+    return this.tx.tx.fee;
+  }
+
+  get expiry(): number {
+    return this.tx.tx.expiry;
+  }
+
+  get signature(): HashedVerifyItem {
+    return txVerifyItem(this.tx);
+  }
+}
+
 export function poolTxOf(stx: SignedTransaction): PoolTx<SignedTransaction> {
-  const tx = stx.tx;
-  return {
-    tx: stx,
-    bytes: stx.bytes,
-    hash: stx.hash,
-    sender: stx.sender,
-    nonce: tx.nonce,
-    fee: tx.fee,
-    expiry: tx.expiry,
-    debits: [
-      { asset: NATIVE_ASSET_ID, amount: tx.fee },
-      { asset: tx.asset, amount: tx.amount },
-    ],
-    signature: { txHash: stx.hash, ...stx.signatureTriple() },
-  };
+  return new ShardPoolTx(stx);
 }
 
 /** A TxDecoder for the shard described by `ctx` (chain id, shard id, shard map, genesis fee parameters). */

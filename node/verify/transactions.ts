@@ -8,9 +8,36 @@ import { byteKey as key } from '../../core/bytes.js';
 import type { SignedTransaction } from '../../shards/transaction.js';
 import type { CachedTxVerifier, HashedVerifyItem } from './cache.js';
 
-/** The cache-keyed verification item of a signed transaction. */
+/**
+ * The cache-keyed verification item of a signed transaction. Its signed
+ * message (a copy of most of the transaction) is built when a verifier first
+ * reads it, not before: the cache answers by hash alone, and an item kept
+ * with a pooled transaction does not hold a second copy of its bytes.
+ */
+class TxVerifyItem implements HashedVerifyItem {
+  private signedMessage: Uint8Array | undefined;
+
+  constructor(private readonly stx: SignedTransaction) {}
+
+  get txHash(): Uint8Array {
+    return this.stx.hash;
+  }
+
+  get signature(): Uint8Array {
+    return this.stx.signature;
+  }
+
+  get publicKey(): Uint8Array {
+    return this.stx.tx.senderPublicKey;
+  }
+
+  get message(): Uint8Array {
+    return (this.signedMessage ??= this.stx.signingBytes());
+  }
+}
+
 export function txVerifyItem(stx: SignedTransaction): HashedVerifyItem {
-  return { txHash: stx.hash, ...stx.signatureTriple() };
+  return new TxVerifyItem(stx);
 }
 
 /**
