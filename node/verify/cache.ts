@@ -10,6 +10,7 @@
  * flood of bad signatures cannot evict good entries.
  */
 import { byteKey as key } from '../../core/bytes.js';
+import { makeRoom } from '../../core/bounded-map.js';
 import type { SignatureVerifier, VerifyItem } from './interface.js';
 
 /**
@@ -21,7 +22,7 @@ import type { SignatureVerifier, VerifyItem } from './interface.js';
  */
 export const DEFAULT_VERIFIED_CACHE_SIZE = 32_768;
 
-/** A bounded LRU set of 32-byte hashes. */
+/** A bounded set of 32-byte hashes, oldest insertions out first. */
 export class VerifiedTxCache {
   private readonly entries = new Map<string, true>();
 
@@ -30,24 +31,22 @@ export class VerifiedTxCache {
       throw new RangeError('cache capacity must be a positive integer');
   }
 
-  /** True when `hash` verified before; refreshes its recency. */
+  /** True when `hash` verified before. */
   has(hash: Uint8Array): boolean {
-    const k = key(hash);
-    if (!this.entries.has(k)) return false;
-    this.entries.delete(k);
-    this.entries.set(k, true);
-    return true;
+    return this.entries.has(key(hash));
   }
 
+  /**
+   * Remembers a verified hash; the oldest go first when the cache is full. A
+   * hit does not refresh an entry: a transaction is looked up within seconds
+   * of its verification (admission, then its block), and moving it on every
+   * hit cost two more map operations per lookup.
+   */
   add(hash: Uint8Array): void {
     const k = key(hash);
-    this.entries.delete(k);
+    if (this.entries.has(k)) return;
+    makeRoom(this.entries, this.capacity);
     this.entries.set(k, true);
-    if (this.entries.size > this.capacity) {
-      // Map iteration order is insertion order: the first key is the least recently used.
-      const oldest = this.entries.keys().next().value as string;
-      this.entries.delete(oldest);
-    }
   }
 
   delete(hash: Uint8Array): void {

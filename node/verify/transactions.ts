@@ -43,7 +43,7 @@ export function txVerifyItem(stx: SignedTransaction): HashedVerifyItem {
 /**
  * Verifies every transaction's signature (cached ones are not verified
  * again) and returns the `isSignatureValid` function for executeBlock /
- * buildBlock. The answer is kept per hash here, so an LRU eviction between
+ * buildBlock. The answer is kept per hash here, so an eviction between
  * verification and execution cannot change it.
  */
 export async function verifyTransactionSignatures(

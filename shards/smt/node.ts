@@ -92,9 +92,11 @@ export class MemoryNodeStore implements NodeStore {
 }
 
 /**
- * A bounded LRU cache in front of a slower reader (LevelDB). Nodes never
- * change under a hash, so a cached node is never stale; the top levels of the
- * tree, read by every block, stay in the cache.
+ * A bounded cache in front of a slower reader (LevelDB). Nodes never change
+ * under a hash, so a cached node is never stale. The oldest insertions go
+ * first and a hit does not move its entry: the nodes every block reads, the
+ * upper levels, are the ones every commit rewrites (new hashes, remembered
+ * here as they are written).
  */
 export class CachedNodeReader implements NodeReader {
   private readonly cache = new Map<string, Uint8Array>();
@@ -107,11 +109,7 @@ export class CachedNodeReader implements NodeReader {
   getNode(hash: Hash32): Uint8Array | undefined {
     const k = byteKey(hash);
     let v = this.cache.get(k);
-    if (v !== undefined) {
-      this.cache.delete(k); // move to the most recently used end
-      this.cache.set(k, v);
-      return v;
-    }
+    if (v !== undefined) return v;
     v = this.inner.getNode(hash);
     if (v !== undefined) this.put(k, v);
     return v;

@@ -239,19 +239,21 @@ t.test('the cache by tx hash avoids verifying a transaction twice', async (t) =>
   t.equal(counting.items - before, 2, 'a hash repeated in one batch is verified once');
 });
 
-t.test('the verified-tx cache is a bounded LRU', async (t) => {
+t.test('the verified-tx cache is bounded, oldest first out', async (t) => {
   const c = new VerifiedTxCache(3);
   const h = (i: number) => sha256(Uint8Array.of(i));
   c.add(h(1));
   c.add(h(2));
   c.add(h(3));
-  t.ok(c.has(h(1)), 'touching 1 makes 2 the oldest');
+  c.add(h(2));
+  t.equal(c.size, 3, 'adding a known hash adds nothing');
+  t.ok(c.has(h(1)), 'a hit does not move the entry');
   c.add(h(4));
   t.equal(c.size, 3);
-  t.notOk(c.has(h(2)), 'least recently used evicted');
-  t.ok(c.has(h(1)) && c.has(h(3)) && c.has(h(4)));
-  c.delete(h(1));
-  t.notOk(c.has(h(1)));
+  t.notOk(c.has(h(1)), 'the oldest insertion evicted');
+  t.ok(c.has(h(2)) && c.has(h(3)) && c.has(h(4)));
+  c.delete(h(2));
+  t.notOk(c.has(h(2)));
   t.throws(() => new VerifiedTxCache(0));
 });
 
