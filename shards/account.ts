@@ -69,8 +69,19 @@ export const STATE_VALUE_TAG = 'hotshard/state-value/v1';
 const stateKeys = new Map<string, Hash32>();
 const STATE_KEY_CACHE = 16_384;
 
-/** The state tree key of an account: taggedHash('hotshard/state-key/account/v1', address). Never mutate the result. */
+/** The last address asked, by identity: a transaction's checks ask for its sender's key several times in a row. */
+let lastAddress: Uint8Array | null = null;
+let lastStateKey: Hash32 = new Uint8Array(0);
+
+/** The state tree key of an account: taggedHash('hotshard/state-key/account/v1', address). Never mutate the result (nor the address). */
 export function accountStateKey(address: Uint8Array): Hash32 {
+  if (address === lastAddress) return lastStateKey;
+  lastStateKey = cachedStateKey(address);
+  lastAddress = address;
+  return lastStateKey;
+}
+
+function cachedStateKey(address: Uint8Array): Hash32 {
   const k = byteKey(address);
   let key = stateKeys.get(k);
   if (key === undefined) {

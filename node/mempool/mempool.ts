@@ -29,7 +29,8 @@ import {
   MAX_TX_BYTES,
   type MempoolOptions,
 } from './options.js';
-import { SenderQueue, assetKey, bytesKey, type PoolEntry } from './senderQueue.js';
+import { SenderQueue, bytesKey, type PoolEntry } from './senderQueue.js';
+import { mergedDebits, type MergedDebit } from './debits.js';
 import { AccountSnapshot } from './snapshot.js';
 import type { AccountReader, AdmitResult, CommittedTx, PoolTx, SelectedTx, TxDecoder } from './types.js';
 
@@ -554,32 +555,6 @@ export class Mempool<Tx = unknown> {
     this.metrics?.txs.set(undefined, this.byHash.size);
     this.metrics?.bytes.set(undefined, this.totalBytes);
   }
-}
-
-interface MergedDebit {
-  readonly key: string;
-  readonly asset: Uint8Array;
-  readonly amount: bigint;
-}
-
-/** Merged debits by transaction: admission, re-validation and selection each ask several times per transaction. */
-const mergedByTx = new WeakMap<PoolTx<unknown>, readonly MergedDebit[]>();
-
-/** The debits of a transaction summed per asset (a transfer of the native asset and its fee add up). */
-function mergedDebits(p: PoolTx<unknown>): readonly MergedDebit[] {
-  let merged = mergedByTx.get(p);
-  if (merged === undefined) {
-    const out = new Map<string, { key: string; asset: Uint8Array; amount: bigint }>();
-    for (const d of p.debits) {
-      const key = assetKey(d.asset);
-      const prev = out.get(key);
-      if (prev === undefined) out.set(key, { key, asset: d.asset, amount: d.amount });
-      else prev.amount += d.amount;
-    }
-    merged = [...out.values()];
-    mergedByTx.set(p, merged);
-  }
-  return merged;
 }
 
 /**

@@ -2,7 +2,8 @@
  * The pooled transactions of one sender, by nonce. At most `maxPerSender`
  * (64) entries, so linear work per sender is cheap.
  */
-import { byteKey, toHex } from '../../core/bytes.js';
+import { byteKey } from '../../core/bytes.js';
+import { mergedDebits } from './debits.js';
 import type { PoolTx } from './types.js';
 
 /** One pooled transaction with its bookkeeping. */
@@ -67,22 +68,18 @@ export class SenderQueue<Tx> {
   /** Sum of the debits of `asset` over all entries but `except`. */
   debitsOf(asset: string, except: PoolEntry<Tx> | null): bigint {
     let sum = this.debitTotals.get(asset) ?? 0n;
-    if (except !== null) for (const d of except.p.debits) if (assetKey(d.asset) === asset) sum -= d.amount;
+    if (except !== null) for (const d of mergedDebits(except.p)) if (d.key === asset) sum -= d.amount;
     return sum;
   }
 
   private addDebits(e: PoolEntry<Tx>, sign: bigint): void {
-    for (const d of e.p.debits) {
-      const k = assetKey(d.asset);
+    for (const d of mergedDebits(e.p)) {
+      const k = d.key;
       const total = (this.debitTotals.get(k) ?? 0n) + sign * d.amount;
       if (total === 0n) this.debitTotals.delete(k);
       else this.debitTotals.set(k, total);
     }
   }
-}
-
-export function assetKey(asset: Uint8Array): string {
-  return toHex(asset);
 }
 
 /** A Map key for a hash or an address (latin1: half the string of hex, and cheaper to make). */
