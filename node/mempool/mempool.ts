@@ -460,15 +460,19 @@ export class Mempool<Tx = unknown> {
   onBlockCommitted(committed: readonly CommittedTx[], now: number = this.now()): number {
     this.commits++;
     const before = this.byHash.size;
-    const touched = new Set<string>();
+    // Per sender: were all its committed transactions pooled here?
+    const touched = new Map<string, boolean>();
     for (const c of committed) {
       const e = this.byHash.get(bytesKey(c.hash));
       if (e !== undefined) this.removeEntry(e, 'COMMITTED');
-      touched.add(bytesKey(c.sender));
+      const k = bytesKey(c.sender);
+      touched.set(k, e !== undefined && touched.get(k) !== false);
     }
-    for (const s of touched) {
+    for (const [s, allPooled] of touched) {
       const queue = this.senders.get(s);
-      if (queue !== undefined) this.revalidateSender(queue);
+      if (queue === undefined) continue;
+      if (allPooled) this.advanceSender(queue);
+      else this.revalidateSender(queue);
     }
     this.dropExpired(now);
     this.updateGauges();
@@ -492,6 +496,20 @@ export class Mempool<Tx = unknown> {
     this.removeEntry(e, 'DROPPED');
     this.updateGauges();
     return true;
+  }
+
+  /**
+   * A sender whose committed transactions were all pooled here keeps the
+   * admission invariant without a balance pass: only its own transactions
+   * debit an account, each by at most the debits it was pooled with (which
+   * left the pooled totals with it), and credits only add. Its new nonce
+   * still drops what it made stale.
+   */
+  private advanceSender(queue: SenderQueue<Tx>): void {
+    const nonce = this.deps.state.getNonce(queue.address);
+    queue.committedNonce = nonce;
+    for (let head = queue.head(); head !== undefined && head.p.nonce < nonce; head = queue.head())
+      this.removeEntry(head, 'NONCE_TOO_LOW');
   }
 
   /**

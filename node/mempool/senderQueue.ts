@@ -38,6 +38,11 @@ export class SenderQueue<Tx> {
     return this.byNonce.get(nonce);
   }
 
+  /** The entry with the lowest nonce. */
+  head(): PoolEntry<Tx> | undefined {
+    return this.sorted[0];
+  }
+
   /** The entry with the highest nonce: the only one that can be evicted without leaving a gap. */
   tail(): PoolEntry<Tx> | undefined {
     return this.sorted[this.sorted.length - 1];

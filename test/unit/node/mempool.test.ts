@@ -365,6 +365,24 @@ t.test('selection limits: count, bytes, expiry and the parent balance', async (t
   );
 });
 
+t.test(
+  'a sender whose committed transactions were all pooled keeps the rest without a balance pass',
+  async (t) => {
+    const w = new World();
+    const a = [makeTx(alice, 0n), makeTx(alice, 1n), makeTx(alice, 2n)];
+    await w.add(...a);
+    // Alice's balance went down by exactly what the committed transaction debits: the rest stays affordable.
+    w.setAccount(alice, 1n, 1_000_000n - (FEE + 10n));
+    t.equal(w.mempool.onBlockCommitted([{ hash: a[0]!.hash, sender: addr(alice) }], NOW), 1);
+    t.ok(w.mempool.has(a[1]!.hash) && w.mempool.has(a[2]!.hash));
+    // A commit of two pooled transactions when the state says three nonces were used: the stale one goes too.
+    w.setAccount(alice, 3n, 1_000_000n);
+    t.equal(w.mempool.onBlockCommitted([{ hash: a[1]!.hash, sender: addr(alice) }], NOW), 2);
+    t.equal(w.mempool.size, 0);
+    t.match(w.metrics.expose(), /hotshard_mempool_removed_total\{reason="NONCE_TOO_LOW"\} 1/);
+  },
+);
+
 t.test('a commit removes included, replayed, and expired transactions; balances re-validated', async (t) => {
   const w = new World();
   w.setAccount(bob, 0n, 2n * (FEE + 10n));
