@@ -49,6 +49,35 @@ function fail(
   throw new CodecError(code, `${path || '<root>'}: ${msg}`, { path });
 }
 
+/**
+ * Composite codecs hand their parts an empty path and name the part only when
+ * it fails: building every field's path string up front (`txs[417].amount`)
+ * cost more allocations than the encoding itself. The error is the same as if
+ * the path had been passed down.
+ */
+function atPath(err: unknown, path: string, segment: string): never {
+  if (!(err instanceof CodecError)) throw err;
+  const inner = err.context.path ?? '';
+  const head = `${err.code}: ${inner || '<root>'}: `;
+  const msg = err.message.startsWith(head) ? err.message.slice(head.length) : err.message;
+  const full = joinPath(joinPath(path, segment), inner);
+  throw new CodecError(
+    err.code,
+    `${full || '<root>'}: ${msg}`,
+    { ...err.context, path: full },
+    {
+      cause: err.cause,
+    },
+  );
+}
+
+/** `a.b`, `a[3]`, `a.variant`; an empty side adds nothing. */
+function joinPath(a: string, b: string): string {
+  if (b === '') return a;
+  if (a === '') return b;
+  return b[0] === '[' || b[0] === '.' ? a + b : `${a}.${b}`;
+}
+
 const U32_LIMIT = 2 ** 32;
 
 /** Non-negative integer below 2^53, for rounds, heights, epochs, timestamps and counts. */
@@ -191,12 +220,28 @@ export function list<T>(item: Codec<T>, maxLen: number): Codec<T[]> {
     toWire(v, path) {
       if (!Array.isArray(v)) fail('TYPE', path, 'expected list');
       if (v.length > maxLen) fail('LENGTH', path, `at most ${maxLen} items, got ${v.length}`);
-      return v.map((x, i) => item.toWire(x, `${path}[${i}]`));
+      const out = new Array<Wire>(v.length);
+      for (let i = 0; i < v.length; i++) {
+        try {
+          out[i] = item.toWire(v[i], '');
+        } catch (err) {
+          atPath(err, path, `[${i}]`);
+        }
+      }
+      return out;
     },
     fromWire(w, path) {
       if (!Array.isArray(w)) fail('TYPE', path, 'expected list');
       if (w.length > maxLen) fail('LENGTH', path, `at most ${maxLen} items, got ${w.length}`);
-      return w.map((x, i) => item.fromWire(x, `${path}[${i}]`));
+      const out = new Array<T>(w.length);
+      for (let i = 0; i < w.length; i++) {
+        try {
+          out[i] = item.fromWire(w[i], '');
+        } catch (err) {
+          atPath(err, path, `[${i}]`);
+        }
+      }
+      return out;
     },
   };
 }
@@ -233,7 +278,11 @@ export function struct<const F extends FieldList>(
       if (typeof v !== 'object' || v === null) fail('TYPE', path, `expected ${name}`);
       const out: Wire[] = version === undefined ? [] : [version];
       for (const [fname, codec] of fields) {
-        out.push(codec.toWire((v as Record<string, unknown>)[fname], path ? `${path}.${fname}` : fname));
+        try {
+          out.push(codec.toWire((v as Record<string, unknown>)[fname], ''));
+        } catch (err) {
+          atPath(err, path, fname);
+        }
       }
       return out;
     },
@@ -244,9 +293,14 @@ export function struct<const F extends FieldList>(
       if (version !== undefined && w[0] !== version)
         fail('VERSION', path, `${name} version ${String(w[0])} is not ${version}`);
       const out: Record<string, unknown> = {};
-      fields.forEach(([fname, codec], i) => {
-        out[fname] = codec.fromWire(w[i + offset], path ? `${path}.${fname}` : fname);
-      });
+      for (let i = 0; i < fields.length; i++) {
+        const [fname, codec] = fields[i]!;
+        try {
+          out[fname] = codec.fromWire(w[i + offset], '');
+        } catch (err) {
+          atPath(err, path, fname);
+        }
+      }
       return out as StructOf<F>;
     },
   };
@@ -264,7 +318,11 @@ export function union<const V extends Variants>(name: string, variants: V): Code
       if (typeof v !== 'object' || v === null) fail('TYPE', path, `expected ${name}`);
       const idx = names.indexOf(v.type as string);
       if (idx < 0) fail('UNKNOWN_TAG', path, `unknown ${name} variant ${String(v.type)}`);
-      return [idx, variants[names[idx]!]!.toWire(v.value, `${path}.${String(v.type)}`)];
+      try {
+        return [idx, variants[names[idx]!]!.toWire(v.value, '')];
+      } catch (err) {
+        return atPath(err, path, `.${String(v.type)}`);
+      }
     },
     fromWire(w, path) {
       if (!Array.isArray(w) || w.length !== 2) fail('MALFORMED', path, `expected ${name} as [tag, value]`);
@@ -273,7 +331,11 @@ export function union<const V extends Variants>(name: string, variants: V): Code
         fail('UNKNOWN_TAG', path, `unknown ${name} tag ${String(idx)}`);
       }
       const type = names[idx]!;
-      return { type, value: variants[type]!.fromWire(w[1], `${path}.${type}`) } as UnionOf<V>;
+      try {
+        return { type, value: variants[type]!.fromWire(w[1], '') } as UnionOf<V>;
+      } catch (err) {
+        return atPath(err, path, `.${type}`);
+      }
     },
   };
 }

@@ -179,3 +179,27 @@ t.test('decodeOwned: fields view the owned buffer; the canonical checks are the 
     'trailing bytes refused',
   );
 });
+
+t.test('a failure deep in a value names its whole path', async (t) => {
+  const item = struct('Item', [['amount', u128]]);
+  const outer = union('Outer', { batch: struct('Batch', [['items', list(item, 4)]], 1) });
+  const bad = { type: 'batch', value: { items: [{ amount: 1n }, { amount: -1n }] } } as const;
+  const err = (() => {
+    try {
+      encode(outer, bad as never);
+    } catch (e) {
+      return e as CodecError;
+    }
+    return null;
+  })();
+  t.ok(err instanceof CodecError);
+  t.equal(err!.code, 'RANGE');
+  t.equal(err!.context.path, '.batch.items[1].amount');
+  t.equal(err!.message, 'RANGE: .batch.items[1].amount: expected u128 amount, got -1');
+  // Decoding a wrong field type names the path the same way.
+  const good = encode(list(item, 4), [{ amount: 5n }]);
+  t.throws(() => decode(list(struct('Other', [['amount', u8]]), 4), good), {
+    code: 'TYPE',
+    context: { path: '[0].amount' },
+  });
+});
