@@ -179,10 +179,10 @@ export class Network {
           Dscore: 0,
           floodPublish: true,
           // The message cache serves that repair (IWANT) and holds each message's bytes, which are often a
-          // view into a whole decrypted network read: 3 heartbeats instead of 5 keep ~40% less of them
-          // alive, and IHAVE still advertises the last 2 heartbeats' messages.
-          mcacheLength: 3,
-          mcacheGossip: 2,
+          // view into a whole decrypted network read: 2 heartbeats instead of 5 keep 60% less of them
+          // alive, and IHAVE still advertises the last heartbeat's messages.
+          mcacheLength: 2,
+          mcacheGossip: 1,
           // The same on every node (TOOLCHAIN.md): an over-cap payload still reaches the validator and is rejected there.
           maxInboundDataLength: opts.maxGossipBytes + GOSSIP_FRAME_OVERHEAD,
           scoreParams: peerScoreParams({
