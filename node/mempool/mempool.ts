@@ -30,9 +30,17 @@ import {
   type MempoolOptions,
 } from './options.js';
 import { SenderQueue, bytesKey, type PoolEntry } from './senderQueue.js';
-import { mergedDebits, type MergedDebit } from './debits.js';
+import { hashKeyOf, mergedDebits } from './debits.js';
 import { AccountSnapshot } from './snapshot.js';
-import type { AccountReader, AdmitResult, CommittedTx, PoolTx, SelectedTx, TxDecoder } from './types.js';
+import type {
+  AccountReader,
+  AdmitResult,
+  CommittedTx,
+  MergedDebit,
+  PoolTx,
+  SelectedTx,
+  TxDecoder,
+} from './types.js';
 
 /** Why a transaction left the pool (metrics label). */
 export type RemovalReason =
@@ -206,7 +214,7 @@ export class Mempool<Tx = unknown> {
     for (let i = 0; i < txs.length; i++) {
       try {
         const p = this.decodeChecked(txs[i]!, now);
-        const key = bytesKey(p.hash);
+        const key = hashKeyOf(p);
         if (inBatch.has(key)) throw this.error('DUPLICATE', 'the same transaction twice in one batch', p);
         inBatch.add(key);
         this.plan(p, accounts); // early: do not verify what the pool would refuse anyway
@@ -252,7 +260,7 @@ export class Mempool<Tx = unknown> {
 
   /** The stateful checks, in order; returns what admitting `p` would replace or evict. */
   private plan(p: PoolTx<Tx>, accounts: AccountReader): Plan<Tx> {
-    const key = bytesKey(p.hash);
+    const key = hashKeyOf(p);
     if (this.byHash.has(key)) throw this.error('DUPLICATE', 'already pooled', p);
 
     const committed = accounts.getNonce(p.sender);
@@ -316,7 +324,7 @@ export class Mempool<Tx = unknown> {
       this.senders.set(senderKey, queue);
     }
     queue.committedNonce = plan.committedNonce;
-    const entry: PoolEntry<Tx> = { p, key: bytesKey(p.hash), senderKey, seq: this.nextSeq++ };
+    const entry: PoolEntry<Tx> = { p, key: hashKeyOf(p), senderKey, seq: this.nextSeq++ };
     queue.insert(entry);
     this.byHash.set(entry.key, entry);
     this.totalBytes += p.bytes.length;

@@ -9,7 +9,7 @@ import { decodeSignedTransaction, type SignedTransaction } from '../../shards/tr
 import { checkTransaction, type TxCheckContext } from '../../shards/tx-validation.js';
 import { toHex } from '../../core/bytes.js';
 import { MempoolError, type MempoolErrorCode } from './errors.js';
-import type { Debit, PoolTx, TxDecoder } from './types.js';
+import type { Debit, MergedDebit, PoolTx, TxDecoder } from './types.js';
 import { txVerifyItem } from '../verify/transactions.js';
 import type { HashedVerifyItem } from '../verify/cache.js';
 
@@ -42,6 +42,8 @@ function mempoolError(err: TransactionError, txHash?: Uint8Array): MempoolError 
  */
 class ShardPoolTx implements PoolTx<SignedTransaction> {
   readonly debits: readonly Debit[];
+  hashKey: string | undefined = undefined;
+  merged: readonly MergedDebit[] | undefined = undefined;
 
   constructor(readonly tx: SignedTransaction) {
     this.debits = [

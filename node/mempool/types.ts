@@ -44,6 +44,19 @@ export interface PoolTx<Tx = unknown> {
   readonly debits: readonly Debit[];
   /** The signature triple and the tx hash, for the cached verifier. */
   readonly signature: HashedVerifyItem;
+  /**
+   * Worked out by the mempool on first use and kept here (a decoder leaves
+   * them undefined): the hash as a map key, and the debits summed per asset.
+   */
+  hashKey?: string;
+  merged?: readonly MergedDebit[];
+}
+
+/** A transaction's debits of one asset, summed, with the asset's map key. */
+export interface MergedDebit {
+  readonly key: string;
+  readonly asset: Uint8Array;
+  readonly amount: bigint;
 }
 
 /** Decodes and checks a signed transaction without state: throws MempoolError (TOO_LARGE, MALFORMED, WRONG_CHAIN, ...). */
