@@ -82,7 +82,13 @@ export interface EngineTiming {
   readonly backoff: number;
   /** Cap of the round time (8 s). */
   readonly maxTimeoutMs: number;
-  /** A leader waits this long after its previous proposal (50 ms), so empty blocks do not spin. */
+  /**
+   * A leader proposes at least this long after the latest proposal it
+   * accepted, its own or a peer's (50 ms), so that a chain with nothing to
+   * carry does not spin empty blocks as fast as messages travel: about 20
+   * blocks a second at most, against about 80 when each leader only spaced
+   * its own proposals (four leaders in turn).
+   */
   readonly minProposalIntervalMs: number;
   /** A block's timestamp may be at most this far ahead of the local clock. */
   readonly maxClockSkewMs: number;
@@ -276,6 +282,7 @@ export class ConsensusEngine {
   /** Timeout signers seen per round (to drop re-sends cheaply). */
   private readonly seenTimeouts = new Map<Round, Set<ValidatorIndex>>();
   private proposedRound: Round = 0;
+  /** When the latest proposal was accepted (ours or a peer's): see EngineTiming.minProposalIntervalMs. */
   private lastProposalAt: number | null = null;
 
   constructor(opts: EngineOptions) {
@@ -566,6 +573,7 @@ export class ConsensusEngine {
     if (b.tc !== null) await this.processTc(b.tc, hints);
     if (b.round !== this.pacemaker.round) return;
     if (!(await this.addBlock(b))) return;
+    this.lastProposalAt = this.clock.now();
     const vote = await this.voteFor(b);
     if (vote !== null) await this.deliverVote(vote);
   }
