@@ -30,7 +30,7 @@ import {
   u128,
   uint,
 } from '../core/codec.js';
-import { concatBytes } from '../core/bytes.js';
+import { byteKey, concatBytes } from '../core/bytes.js';
 import { CodecError } from '../core/errors.js';
 import { sign, signFast, verify } from '../core/ed25519.js';
 import { Tags, domainPrefix, taggedHash, type Hash32 } from '../core/hash.js';
@@ -105,6 +105,7 @@ export interface SignatureTriple {
 /** A decoded signed transaction with its canonical bytes; hash, sender and signing bytes are computed once, on demand. */
 export class SignedTransaction {
   private _hash: Hash32 | undefined;
+  private _hashKey: string | undefined;
   private _sender: Uint8Array | undefined;
 
   private constructor(
@@ -122,6 +123,11 @@ export class SignedTransaction {
   /** taggedHash('hotshard/tx/v1', bytes): the id of the transaction and the key of the signature cache. */
   get hash(): Hash32 {
     return (this._hash ??= taggedHash(Tags.transaction, this.bytes));
+  }
+
+  /** The hash as a map key (core/bytes.ts byteKey): the mempool and the signature cache look it up several times. */
+  get hashKey(): string {
+    return (this._hashKey ??= byteKey(this.hash));
   }
 
   /** The sender's address (first 20 bytes of SHA-256 of its public key). */

@@ -442,7 +442,7 @@ export class Chain implements BlockExecutor {
     const valid = new Set<SignedTransaction>();
     const misses: SignedTransaction[] = [];
     for (const t of txs) {
-      if (this.mempool?.get(t.hash)?.tx === t || this.verifier.isVerified(t.hash)) valid.add(t);
+      if (this.mempool?.getByKey(t.hashKey)?.tx === t || this.verifier.isVerified(t.hash)) valid.add(t);
       else misses.push(t);
     }
     this.metrics?.signatures.inc({ result: 'cached' }, txs.length - misses.length);
@@ -603,7 +603,7 @@ export class Chain implements BlockExecutor {
     this.metrics?.uncommittedBlocks.set(undefined, this.executed.size);
     if (this.mempool !== null && txCount > 0) {
       const committed = results.flatMap((r) =>
-        r.transactions.map((t) => ({ hash: t.hash, sender: t.sender })),
+        r.transactions.map((t) => ({ hash: t.hash, sender: t.sender, hashKey: t.hashKey })),
       );
       this.mempool.onBlockCommitted(committed);
     }

@@ -179,6 +179,11 @@ export class Mempool<Tx = unknown> {
     return this.byHash.get(bytesKey(hash))?.p;
   }
 
+  /** `get` by the hash's byteKey (a SignedTransaction's hashKey). */
+  getByKey(hashKey: string): PoolTx<Tx> | undefined {
+    return this.byHash.get(hashKey)?.p;
+  }
+
   /** The pooled transactions of `sender` (address), by nonce. */
   pendingOf(sender: Uint8Array): PoolTx<Tx>[] {
     return (
@@ -471,7 +476,7 @@ export class Mempool<Tx = unknown> {
     // Per sender: were all its committed transactions pooled here?
     const touched = new Map<string, boolean>();
     for (const c of committed) {
-      const e = this.byHash.get(bytesKey(c.hash));
+      const e = this.byHash.get(c.hashKey ?? bytesKey(c.hash));
       if (e !== undefined) this.removeEntry(e, 'COMMITTED');
       const k = bytesKey(c.sender);
       touched.set(k, e !== undefined && touched.get(k) !== false);

@@ -42,10 +42,11 @@ function mempoolError(err: TransactionError, txHash?: Uint8Array): MempoolError 
  */
 class ShardPoolTx implements PoolTx<SignedTransaction> {
   readonly debits: readonly Debit[];
-  hashKey: string | undefined = undefined;
+  readonly hashKey: string;
   merged: readonly MergedDebit[] | undefined = undefined;
 
   constructor(readonly tx: SignedTransaction) {
+    this.hashKey = tx.hashKey;
     this.debits = [
       { asset: NATIVE_ASSET_ID, amount: tx.tx.fee },
       { asset: tx.tx.asset, amount: tx.tx.amount },

@@ -81,4 +81,6 @@ export interface SelectedTx<Tx = unknown> {
 export interface CommittedTx {
   readonly hash: Uint8Array;
   readonly sender: Uint8Array;
+  /** byteKey(hash) when the caller has it already. */
+  readonly hashKey?: string;
 }

@@ -36,6 +36,11 @@ export class VerifiedTxCache {
     return this.entries.has(key(hash));
   }
 
+  /** `has` by the hash's byteKey. */
+  hasKey(k: string): boolean {
+    return this.entries.has(k);
+  }
+
   /**
    * Remembers a verified hash; the oldest go first when the cache is full. A
    * hit does not refresh an entry: a transaction is looked up within seconds
@@ -43,7 +48,11 @@ export class VerifiedTxCache {
    * hit cost two more map operations per lookup.
    */
   add(hash: Uint8Array): void {
-    const k = key(hash);
+    this.addKey(key(hash));
+  }
+
+  /** `add` by the hash's byteKey. */
+  addKey(k: string): void {
     if (this.entries.has(k)) return;
     makeRoom(this.entries, this.capacity);
     this.entries.set(k, true);
@@ -65,6 +74,8 @@ export class VerifiedTxCache {
 /** A transaction signature to check, named by the tagged hash of the transaction's whole signed bytes. */
 export interface HashedVerifyItem extends VerifyItem {
   readonly txHash: Uint8Array;
+  /** byteKey(txHash) when the caller has it already. */
+  readonly txKey?: string;
 }
 
 /** Counters for metrics and tests. */
@@ -96,14 +107,15 @@ export class CachedTxVerifier {
     const results = new Array<boolean>(items.length).fill(false);
     const pending: HashedVerifyItem[] = [];
     const slots = new Map<string, number[]>();
+    const keys = items.map((it) => it.txKey ?? key(it.txHash));
     for (let i = 0; i < items.length; i++) {
       const it = items[i]!;
-      if (this.cache.has(it.txHash)) {
+      const k = keys[i]!;
+      if (this.cache.hasKey(k)) {
         results[i] = true;
         this.stats.hits++;
         continue;
       }
-      const k = key(it.txHash);
       const same = slots.get(k);
       if (same !== undefined) same.push(i);
       else {
@@ -115,9 +127,10 @@ export class CachedTxVerifier {
     this.stats.verified += pending.length;
     const verdicts = await this.verifier.verifyBatch(pending);
     pending.forEach((it, j) => {
+      const k = it.txKey ?? key(it.txHash);
       const ok = verdicts[j] === true;
-      if (ok) this.cache.add(it.txHash);
-      for (const i of slots.get(key(it.txHash))!) results[i] = ok;
+      if (ok) this.cache.addKey(k);
+      for (const i of slots.get(k)!) results[i] = ok;
     });
     return results;
   }

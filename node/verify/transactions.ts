@@ -23,6 +23,10 @@ class TxVerifyItem implements HashedVerifyItem {
     return this.stx.hash;
   }
 
+  get txKey(): string {
+    return this.stx.hashKey;
+  }
+
   get signature(): Uint8Array {
     return this.stx.signature;
   }
