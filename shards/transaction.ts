@@ -107,6 +107,7 @@ export class SignedTransaction {
   private _hash: Hash32 | undefined;
   private _hashKey: string | undefined;
   private _sender: Uint8Array | undefined;
+  private _senderKey: string | undefined;
 
   private constructor(
     readonly tx: Transaction,
@@ -133,6 +134,11 @@ export class SignedTransaction {
   /** The sender's address (first 20 bytes of SHA-256 of its public key). */
   get sender(): Uint8Array {
     return (this._sender ??= addressFromPublicKey(this.tx.senderPublicKey));
+  }
+
+  /** The sender's address as a map key (core/bytes.ts byteKey). */
+  get senderKey(): string {
+    return (this._senderKey ??= byteKey(this.sender));
   }
 
   /** Sets the hash a caller computed over these very bytes (payload decoding hashes before it decodes). */

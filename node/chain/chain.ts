@@ -603,7 +603,12 @@ export class Chain implements BlockExecutor {
     this.metrics?.uncommittedBlocks.set(undefined, this.executed.size);
     if (this.mempool !== null && txCount > 0) {
       const committed = results.flatMap((r) =>
-        r.transactions.map((t) => ({ hash: t.hash, sender: t.sender, hashKey: t.hashKey })),
+        r.transactions.map((t) => ({
+          hash: t.hash,
+          sender: t.sender,
+          hashKey: t.hashKey,
+          senderKey: t.senderKey,
+        })),
       );
       this.mempool.onBlockCommitted(committed);
     }

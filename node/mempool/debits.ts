@@ -31,3 +31,8 @@ function merge(p: PoolTx<unknown>): readonly MergedDebit[] {
 export function hashKeyOf(p: PoolTx<unknown>): string {
   return (p.hashKey ??= byteKey(p.hash));
 }
+
+/** The sender of a transaction as a map key. */
+export function senderKeyOf(p: PoolTx<unknown>): string {
+  return (p.senderKey ??= byteKey(p.sender));
+}

@@ -30,7 +30,7 @@ import {
   type MempoolOptions,
 } from './options.js';
 import { SenderQueue, bytesKey, type PoolEntry } from './senderQueue.js';
-import { hashKeyOf, mergedDebits } from './debits.js';
+import { hashKeyOf, mergedDebits, senderKeyOf } from './debits.js';
 import { AccountSnapshot } from './snapshot.js';
 import type {
   AccountReader,
@@ -279,7 +279,7 @@ export class Mempool<Tx = unknown> {
       );
     }
 
-    const queue = this.senders.get(bytesKey(p.sender));
+    const queue = this.senders.get(senderKeyOf(p));
     const existing = queue?.get(p.nonce) ?? null;
     if (existing !== null && p.fee * 100n < existing.p.fee * (100n + this.options.replacementBumpPercent)) {
       throw this.error(
@@ -307,7 +307,7 @@ export class Mempool<Tx = unknown> {
 
     let evict: PoolEntry<Tx> | null = null;
     if (existing === null && this.byHash.size >= this.options.maxTxs) {
-      evict = this.cheapestTail(bytesKey(p.sender)) ?? null;
+      evict = this.cheapestTail(senderKeyOf(p)) ?? null;
       if (evict === null || evict.p.fee >= p.fee) {
         throw this.error(
           'MEMPOOL_FULL',
@@ -322,7 +322,7 @@ export class Mempool<Tx = unknown> {
   private apply(p: PoolTx<Tx>, plan: Plan<Tx>): void {
     if (plan.evict !== null) this.removeEntry(plan.evict, 'EVICTED');
     if (plan.replace !== null) this.removeEntry(plan.replace, 'REPLACED');
-    const senderKey = bytesKey(p.sender);
+    const senderKey = senderKeyOf(p);
     let queue = this.senders.get(senderKey);
     if (queue === undefined) {
       queue = new SenderQueue<Tx>(senderKey, p.sender);
@@ -478,7 +478,7 @@ export class Mempool<Tx = unknown> {
     for (const c of committed) {
       const e = this.byHash.get(c.hashKey ?? bytesKey(c.hash));
       if (e !== undefined) this.removeEntry(e, 'COMMITTED');
-      const k = bytesKey(c.sender);
+      const k = c.senderKey ?? bytesKey(c.sender);
       touched.set(k, e !== undefined && touched.get(k) !== false);
     }
     for (const [s, allPooled] of touched) {

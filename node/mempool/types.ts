@@ -46,9 +46,11 @@ export interface PoolTx<Tx = unknown> {
   readonly signature: HashedVerifyItem;
   /**
    * Worked out by the mempool on first use and kept here (a decoder leaves
-   * them undefined): the hash as a map key, and the debits summed per asset.
+   * them undefined): the hash and the sender as map keys, and the debits
+   * summed per asset.
    */
   hashKey?: string;
+  senderKey?: string;
   merged?: readonly MergedDebit[];
 }
 
@@ -81,6 +83,7 @@ export interface SelectedTx<Tx = unknown> {
 export interface CommittedTx {
   readonly hash: Uint8Array;
   readonly sender: Uint8Array;
-  /** byteKey(hash) when the caller has it already. */
+  /** byteKey(hash) and byteKey(sender) when the caller has them already. */
   readonly hashKey?: string;
+  readonly senderKey?: string;
 }
