@@ -213,6 +213,19 @@ export const bytes32 = bytesN(32);
 export const bytes20 = bytesN(20);
 export const bytes64 = bytesN(64);
 
+/** `fn` of every item; a failure is named by the item's index (see atPath). */
+function eachItem<A, B>(items: readonly A[], path: string, fn: (item: A) => B): B[] {
+  const out = new Array<B>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    try {
+      out[i] = fn(items[i]!);
+    } catch (err) {
+      atPath(err, path, `[${i}]`);
+    }
+  }
+  return out;
+}
+
 /** A list of at most `maxLen` items. */
 export function list<T>(item: Codec<T>, maxLen: number): Codec<T[]> {
   return {
@@ -220,28 +233,12 @@ export function list<T>(item: Codec<T>, maxLen: number): Codec<T[]> {
     toWire(v, path) {
       if (!Array.isArray(v)) fail('TYPE', path, 'expected list');
       if (v.length > maxLen) fail('LENGTH', path, `at most ${maxLen} items, got ${v.length}`);
-      const out = new Array<Wire>(v.length);
-      for (let i = 0; i < v.length; i++) {
-        try {
-          out[i] = item.toWire(v[i], '');
-        } catch (err) {
-          atPath(err, path, `[${i}]`);
-        }
-      }
-      return out;
+      return eachItem(v, path, (x) => item.toWire(x, ''));
     },
     fromWire(w, path) {
       if (!Array.isArray(w)) fail('TYPE', path, 'expected list');
       if (w.length > maxLen) fail('LENGTH', path, `at most ${maxLen} items, got ${w.length}`);
-      const out = new Array<T>(w.length);
-      for (let i = 0; i < w.length; i++) {
-        try {
-          out[i] = item.fromWire(w[i], '');
-        } catch (err) {
-          atPath(err, path, `[${i}]`);
-        }
-      }
-      return out;
+      return eachItem(w, path, (x) => item.fromWire(x, ''));
     },
   };
 }

@@ -1,15 +1,12 @@
 /**
  * What the mempool works out once per transaction and keeps with it: the
- * debits summed per asset, with the asset's map key, and the hash as a map
- * key. Admission, re-validation and selection each read them several times.
+ * debits summed per asset, with the asset's map key, and the hash and the
+ * sender as map keys. Admission, re-validation and selection each read them
+ * several times.
  */
-import { byteKey, toHex } from '../../core/bytes.js';
+import { byteKey } from '../../core/bytes.js';
+import { assetKey } from '../../shards/assets.js';
 import type { MergedDebit, PoolTx } from './types.js';
-
-/** A Map key for an asset id (lower-case hex). */
-export function assetKey(asset: Uint8Array): string {
-  return toHex(asset);
-}
 
 /** The debits of a transaction summed per asset (a transfer of the native asset and its fee add up). */
 export function mergedDebits(p: PoolTx<unknown>): readonly MergedDebit[] {
