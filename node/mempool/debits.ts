@@ -1,10 +1,8 @@
 /**
- * What the mempool works out once per transaction and keeps with it: the
- * debits summed per asset, with the asset's map key, and the hash and the
- * sender as map keys. Admission, re-validation and selection each read them
- * several times.
+ * A transaction's debits summed per asset, with the asset's map key: the
+ * mempool works them out once per transaction and keeps them with it, since
+ * admission, re-validation and selection each read them several times.
  */
-import { byteKey } from '../../core/bytes.js';
 import { assetKey } from '../../shards/assets.js';
 import type { MergedDebit, PoolTx } from './types.js';
 
@@ -22,14 +20,4 @@ function merge(p: PoolTx<unknown>): readonly MergedDebit[] {
     else prev.amount += d.amount;
   }
   return [...out.values()];
-}
-
-/** The hash of a transaction as a map key. */
-export function hashKeyOf(p: PoolTx<unknown>): string {
-  return (p.hashKey ??= byteKey(p.hash));
-}
-
-/** The sender of a transaction as a map key. */
-export function senderKeyOf(p: PoolTx<unknown>): string {
-  return (p.senderKey ??= byteKey(p.sender));
 }

@@ -16,7 +16,7 @@
  * all. Each mutation is one synchronous step, so concurrent admissions and a
  * commit can interleave only between steps.
  */
-import { toHex } from '../../core/bytes.js';
+import { byteKey, toHex } from '../../core/bytes.js';
 import type { CachedTxVerifier } from '../verify/cache.js';
 import type { Counter, Gauge, MetricsRegistry } from '../metrics/registry.js';
 import { MempoolConfigError, MempoolError, type MempoolErrorCode } from './errors.js';
@@ -29,8 +29,8 @@ import {
   MAX_TX_BYTES,
   type MempoolOptions,
 } from './options.js';
-import { SenderQueue, bytesKey, type PoolEntry } from './senderQueue.js';
-import { hashKeyOf, mergedDebits, senderKeyOf } from './debits.js';
+import { SenderQueue, type PoolEntry } from './senderQueue.js';
+import { mergedDebits } from './debits.js';
 import { AccountSnapshot } from './snapshot.js';
 import type {
   AccountReader,
@@ -172,11 +172,11 @@ export class Mempool<Tx = unknown> {
   }
 
   has(hash: Uint8Array): boolean {
-    return this.byHash.has(bytesKey(hash));
+    return this.byHash.has(byteKey(hash));
   }
 
   get(hash: Uint8Array): PoolTx<Tx> | undefined {
-    return this.byHash.get(bytesKey(hash))?.p;
+    return this.byHash.get(byteKey(hash))?.p;
   }
 
   /** `get` by the hash's byteKey (a SignedTransaction's hashKey). */
@@ -188,7 +188,7 @@ export class Mempool<Tx = unknown> {
   pendingOf(sender: Uint8Array): PoolTx<Tx>[] {
     return (
       this.senders
-        .get(bytesKey(sender))
+        .get(byteKey(sender))
         ?.entries()
         .map((e) => e.p) ?? []
     );
@@ -219,7 +219,7 @@ export class Mempool<Tx = unknown> {
     for (let i = 0; i < txs.length; i++) {
       try {
         const p = this.decodeChecked(txs[i]!, now);
-        const key = hashKeyOf(p);
+        const key = p.hashKey;
         if (inBatch.has(key)) throw this.error('DUPLICATE', 'the same transaction twice in one batch', p);
         inBatch.add(key);
         this.plan(p, accounts); // early: do not verify what the pool would refuse anyway
@@ -265,7 +265,7 @@ export class Mempool<Tx = unknown> {
 
   /** The stateful checks, in order; returns what admitting `p` would replace or evict. */
   private plan(p: PoolTx<Tx>, accounts: AccountReader): Plan<Tx> {
-    const key = hashKeyOf(p);
+    const key = p.hashKey;
     if (this.byHash.has(key)) throw this.error('DUPLICATE', 'already pooled', p);
 
     const committed = accounts.getNonce(p.sender);
@@ -279,7 +279,7 @@ export class Mempool<Tx = unknown> {
       );
     }
 
-    const queue = this.senders.get(senderKeyOf(p));
+    const queue = this.senders.get(p.senderKey);
     const existing = queue?.get(p.nonce) ?? null;
     if (existing !== null && p.fee * 100n < existing.p.fee * (100n + this.options.replacementBumpPercent)) {
       throw this.error(
@@ -307,7 +307,7 @@ export class Mempool<Tx = unknown> {
 
     let evict: PoolEntry<Tx> | null = null;
     if (existing === null && this.byHash.size >= this.options.maxTxs) {
-      evict = this.cheapestTail(senderKeyOf(p)) ?? null;
+      evict = this.cheapestTail(p.senderKey) ?? null;
       if (evict === null || evict.p.fee >= p.fee) {
         throw this.error(
           'MEMPOOL_FULL',
@@ -322,14 +322,14 @@ export class Mempool<Tx = unknown> {
   private apply(p: PoolTx<Tx>, plan: Plan<Tx>): void {
     if (plan.evict !== null) this.removeEntry(plan.evict, 'EVICTED');
     if (plan.replace !== null) this.removeEntry(plan.replace, 'REPLACED');
-    const senderKey = senderKeyOf(p);
+    const senderKey = p.senderKey;
     let queue = this.senders.get(senderKey);
     if (queue === undefined) {
       queue = new SenderQueue<Tx>(senderKey, p.sender);
       this.senders.set(senderKey, queue);
     }
     queue.committedNonce = plan.committedNonce;
-    const entry: PoolEntry<Tx> = { p, key: hashKeyOf(p), senderKey, seq: this.nextSeq++ };
+    const entry: PoolEntry<Tx> = { p, key: p.hashKey, senderKey, seq: this.nextSeq++ };
     queue.insert(entry);
     this.byHash.set(entry.key, entry);
     this.totalBytes += p.bytes.length;
@@ -411,8 +411,7 @@ export class Mempool<Tx = unknown> {
         a.fee > b.fee ||
         (a.fee === b.fee && (a.seq < b.seq || (a.seq === b.seq && a.e === null && b.e !== null))),
     );
-    const changed =
-      opts.changedSenders === undefined ? null : new Set([...opts.changedSenders].map(bytesKey));
+    const changed = opts.changedSenders === undefined ? null : new Set([...opts.changedSenders].map(byteKey));
     for (const queue of this.senders.values()) {
       if (changed !== null) {
         const nonce = changed.has(queue.senderKey) ? opts.nonceOf(queue.address) : queue.committedNonce;
@@ -476,9 +475,9 @@ export class Mempool<Tx = unknown> {
     // Per sender: were all its committed transactions pooled here?
     const touched = new Map<string, boolean>();
     for (const c of committed) {
-      const e = this.byHash.get(c.hashKey ?? bytesKey(c.hash));
+      const e = this.byHash.get(c.hashKey ?? byteKey(c.hash));
       if (e !== undefined) this.removeEntry(e, 'COMMITTED');
-      const k = c.senderKey ?? bytesKey(c.sender);
+      const k = c.senderKey ?? byteKey(c.sender);
       touched.set(k, e !== undefined && touched.get(k) !== false);
     }
     for (const [s, allPooled] of touched) {
@@ -504,7 +503,7 @@ export class Mempool<Tx = unknown> {
 
   /** Removes one transaction (for example one found invalid at execution). */
   remove(hash: Uint8Array): boolean {
-    const e = this.byHash.get(bytesKey(hash));
+    const e = this.byHash.get(byteKey(hash));
     if (e === undefined) return false;
     this.removeEntry(e, 'DROPPED');
     this.updateGauges();

@@ -2,7 +2,6 @@
  * The pooled transactions of one sender, by nonce. At most `maxPerSender`
  * (64) entries, so linear work per sender is cheap.
  */
-import { byteKey } from '../../core/bytes.js';
 import { mergedDebits } from './debits.js';
 import type { PoolTx } from './types.js';
 
@@ -86,6 +85,3 @@ export class SenderQueue<Tx> {
     }
   }
 }
-
-/** A Map key for a hash or an address (latin1: half the string of hex, and cheaper to make). */
-export const bytesKey = byteKey;

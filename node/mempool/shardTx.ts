@@ -42,13 +42,9 @@ function mempoolError(err: TransactionError, txHash?: Uint8Array): MempoolError 
  */
 class ShardPoolTx implements PoolTx<SignedTransaction> {
   readonly debits: readonly Debit[];
-  readonly hashKey: string;
-  readonly senderKey: string;
   merged: readonly MergedDebit[] | undefined = undefined;
 
   constructor(readonly tx: SignedTransaction) {
-    this.hashKey = tx.hashKey;
-    this.senderKey = tx.senderKey;
     this.debits = [
       { asset: NATIVE_ASSET_ID, amount: tx.tx.fee },
       { asset: tx.tx.asset, amount: tx.tx.amount },
@@ -65,6 +61,14 @@ class ShardPoolTx implements PoolTx<SignedTransaction> {
 
   get sender(): Uint8Array {
     return this.tx.sender;
+  }
+
+  get hashKey(): string {
+    return this.tx.hashKey;
+  }
+
+  get senderKey(): string {
+    return this.tx.senderKey;
   }
 
   get nonce(): bigint {

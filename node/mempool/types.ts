@@ -44,13 +44,10 @@ export interface PoolTx<Tx = unknown> {
   readonly debits: readonly Debit[];
   /** The signature triple and the tx hash, for the cached verifier. */
   readonly signature: HashedVerifyItem;
-  /**
-   * Worked out by the mempool on first use and kept here (a decoder leaves
-   * them undefined): the hash and the sender as map keys, and the debits
-   * summed per asset.
-   */
-  hashKey?: string;
-  senderKey?: string;
+  /** byteKey(hash) and byteKey(sender): the pool's map keys, made once per transaction. */
+  readonly hashKey: string;
+  readonly senderKey: string;
+  /** The debits summed per asset, worked out by the mempool on first use (a decoder leaves it undefined). */
   merged?: readonly MergedDebit[];
 }
 

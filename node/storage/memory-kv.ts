@@ -13,13 +13,12 @@ import type { KvOp, KvRange, KvStore, KvWriteOptions } from './kv.js';
 import { StorageError } from './errors.js';
 import { byteKey, compareBytes } from '../../core/bytes.js';
 
-const keyOf = byteKey;
 const bytesOf = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'latin1'));
 
 function applyOps(map: Map<string, Uint8Array>, ops: readonly KvOp[]): void {
   for (const op of ops) {
-    if (op.type === 'put') map.set(keyOf(op.key), new Uint8Array(op.value));
-    else map.delete(keyOf(op.key));
+    if (op.type === 'put') map.set(byteKey(op.key), new Uint8Array(op.value));
+    else map.delete(byteKey(op.key));
   }
 }
 
@@ -74,7 +73,7 @@ export class MemoryDisk {
 
   /** @internal */
   read(key: Uint8Array): Uint8Array | undefined {
-    const v = this.visible.get(keyOf(key));
+    const v = this.visible.get(byteKey(key));
     return v === undefined ? undefined : new Uint8Array(v);
   }
 

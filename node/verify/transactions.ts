@@ -4,7 +4,6 @@
  * the cache does not know, then a synchronous answer per transaction for
  * shards/execute.ts (`ExecuteOptions.isSignatureValid`).
  */
-import { byteKey as key } from '../../core/bytes.js';
 import type { SignedTransaction } from '../../shards/transaction.js';
 import type { CachedTxVerifier, HashedVerifyItem } from './cache.js';
 
@@ -57,7 +56,7 @@ export async function verifyTransactionSignatures(
   const results = await verifier.verifyBatch(txs.map(txVerifyItem));
   const valid = new Set<string>();
   txs.forEach((stx, i) => {
-    if (results[i] === true) valid.add(key(stx.hash));
+    if (results[i] === true) valid.add(stx.hashKey);
   });
-  return (stx) => valid.has(key(stx.hash));
+  return (stx) => valid.has(stx.hashKey);
 }
