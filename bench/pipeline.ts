@@ -300,12 +300,16 @@ function printResult(r: PipelineResult, json: boolean): void {
   );
 }
 
-// `node dist/bench/pipeline.js [--json] [--blocks N]`
+// `node dist/bench/pipeline.js [--json] [--blocks N] [--block-txs N]`
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const args = process.argv.slice(2);
-  const at = args.indexOf('--blocks');
-  const blocks = at >= 0 ? Number(args[at + 1]) : DEFAULT_PIPELINE.blocks;
-  runPipeline({ ...DEFAULT_PIPELINE, blocks }).then(
+  const flag = (name: string, fallback: number): number => {
+    const at = args.indexOf(name);
+    return at >= 0 ? Number(args[at + 1]) : fallback;
+  };
+  const blocks = flag('--blocks', DEFAULT_PIPELINE.blocks);
+  const blockTxs = flag('--block-txs', DEFAULT_PIPELINE.blockTxs);
+  runPipeline({ ...DEFAULT_PIPELINE, blocks, blockTxs }).then(
     (r) => printResult(r, args.includes('--json')),
     (err: unknown) => {
       console.error(err);

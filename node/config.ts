@@ -33,11 +33,14 @@ export interface NodeTuning {
   /** Verification worker threads; 0 verifies on the main thread. */
   readonly verifierThreads: number;
   /**
-   * Most transactions in a block this validator proposes (the protocol's cap
-   * is 2,000). 1,000: building and executing a block cost about 50 µs per
-   * transaction each, so a full block keeps a round near 100 ms of CPU, far
-   * inside the 1 s round timeout even on a busy machine, while 1,000 per
-   * round is still several times what the verifiers of a machine sustain.
+   * Most transactions in a block this validator proposes. 2,000, the
+   * protocol's cap (DESIGN.md, Defaults): building and executing a block
+   * cost about 20-30 µs per transaction each (`node dist/bench/pipeline.js`),
+   * so a full block keeps a stage near 60 ms of CPU, far inside the 1 s round
+   * timeout even on a busy machine, and the work each block costs whatever
+   * its size (consensus messages, the state tree's upper levels, a commit's
+   * write) is spread over twice as many transactions as at 1,000: 10% less
+   * CPU per transfer under load (docs/benchmark.md).
    */
   readonly maxBlockTransactions: number;
   /** Mempool capacity (DESIGN.md Defaults: 50,000). */
@@ -56,7 +59,7 @@ export interface NodeTuning {
 
 export const DEFAULT_TUNING: NodeTuning = {
   verifierThreads: -1, // -1: one per core (node/verify's default), resolved where the verifier is built
-  maxBlockTransactions: 1000,
+  maxBlockTransactions: 2000,
   mempoolCapacity: 50_000,
   syncBatchBlocks: 64,
   rpcSubmissionRate: 5000,

@@ -41,7 +41,7 @@ import { NATIVE_ASSET_ID, assetKey } from './assets.js';
 import { ShardMap } from './buckets.js';
 import { BlockError, TransactionError } from './errors.js';
 import { MAX_BLOCK_TRANSACTIONS, MAX_PAYLOAD_BYTES, transactionsRoot } from './payload.js';
-import { ReceiptStatus, receiptsRoot, type Receipt } from './receipt.js';
+import { ReceiptStatus, encodeReceipt, receiptsRootOfEncoded, type Receipt } from './receipt.js';
 import { byteKey } from './smt/node.js';
 import { SparseMerkleTree, type SmtChange } from './smt/tree.js';
 import type { StateView, StateWrites } from './state.js';
@@ -92,6 +92,8 @@ export interface ExecutionResult {
   readonly transactions: readonly SignedTransaction[];
   /** One per transaction, same order. */
   readonly receipts: readonly Receipt[];
+  /** The receipts' canonical encodings, same order: hashed into the root here, stored at commit. */
+  readonly encodedReceipts: readonly Uint8Array[];
   readonly receiptsRoot: Hash32;
   readonly txRoot: Hash32;
 }
@@ -251,12 +253,14 @@ function finishResult(
   txRoot?: Hash32,
 ): ExecutionResult {
   const writes = ws.finish();
+  const encodedReceipts = receipts.map(encodeReceipt);
   return {
     writes,
     stateRoot: writes.root,
     transactions: txs,
     receipts,
-    receiptsRoot: receiptsRoot(receipts),
+    encodedReceipts,
+    receiptsRoot: receiptsRootOfEncoded(encodedReceipts),
     txRoot: txRoot ?? transactionsRoot(txs),
   };
 }

@@ -55,5 +55,10 @@ export function decodeReceipt(bytes: Uint8Array): Receipt {
 
 /** The receipts root of a block: the RFC 6962 Merkle root (core/merkle.ts) of the encoded receipts. */
 export function receiptsRoot(receipts: readonly Receipt[]): Hash32 {
-  return merkleRoot(receipts.map(encodeReceipt));
+  return receiptsRootOfEncoded(receipts.map(encodeReceipt));
+}
+
+/** receiptsRoot of receipts already encoded (execution keeps the encodings for the commit's write). */
+export function receiptsRootOfEncoded(encoded: readonly Uint8Array[]): Hash32 {
+  return merkleRoot(encoded);
 }

@@ -35,6 +35,7 @@ import { CodecError } from '../core/errors.js';
 import { sign, signFast, verify } from '../core/ed25519.js';
 import { Tags, domainPrefix, taggedHash, type Hash32 } from '../core/hash.js';
 import { TransactionError } from './errors.js';
+import { readCanonicalSignedTransaction } from './transaction-wire.js';
 
 export const TX_VERSION = 1;
 /** Largest signed transaction (DESIGN.md, Defaults), the same on every node. */
@@ -189,7 +190,10 @@ export function decodeSignedTransaction(bytes: Uint8Array, hash?: Hash32): Signe
   try {
     // One private copy, which the decoded fields view (never the caller's buffer).
     const own = new Uint8Array(bytes);
-    const { tx, signature } = decodeOwned(signedTransactionCodec, own, MAX_TX_BYTES);
+    // The direct reader recognises canonical bytes without re-encoding them; anything it does not
+    // recognise goes through the general decoder, which accepts it or says precisely what is wrong.
+    const { tx, signature } =
+      readCanonicalSignedTransaction(own) ?? decodeOwned(signedTransactionCodec, own, MAX_TX_BYTES);
     const stx = SignedTransaction.fromParts(tx, signature, own);
     if (hash !== undefined) stx.knownHash(hash);
     return stx;

@@ -50,7 +50,7 @@ import {
   type ShardPayload,
   type ShardPayloadHeader,
 } from '../../shards/payload.js';
-import { encodeReceipt, type Receipt } from '../../shards/receipt.js';
+import type { Receipt } from '../../shards/receipt.js';
 import { ShardState, flattenWrites, type StateBatch, type StateView } from '../../shards/state.js';
 import type { SignedTransaction } from '../../shards/transaction.js';
 import type { ChainStore } from '../storage/chain-store.js';
@@ -103,6 +103,8 @@ export interface CommittedBlockResult {
   readonly id: Uint8Array;
   readonly transactions: readonly SignedTransaction[];
   readonly receipts: readonly Receipt[];
+  /** The receipts' canonical encodings (what the commit stores). */
+  readonly encodedReceipts: readonly Uint8Array[];
 }
 
 export type CommitListener = (blocks: readonly CommittedBlockResult[], commitQc: QuorumCert) => void;
@@ -526,6 +528,7 @@ export class Chain implements BlockExecutor {
         id: ids[i]!,
         transactions: e.outcome.result.transactions,
         receipts: e.outcome.result.receipts,
+        encodedReceipts: e.outcome.result.encodedReceipts,
       };
     });
     const stateBatch = this.state.commitBatch(ids, base.id);
@@ -541,7 +544,7 @@ export class Chain implements BlockExecutor {
     let txCount = 0;
     for (const r of results) {
       r.transactions.forEach((t, index) => {
-        batch.put(store.receipts, t.hash, encodeReceipt(r.receipts[index]!));
+        batch.put(store.receipts, t.hash, r.encodedReceipts[index]!);
         batch.put(store.txLocations, t.hash, { height: r.block.height, index });
       });
       txCount += r.transactions.length;
