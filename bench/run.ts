@@ -58,11 +58,12 @@ export const BENCH_DEFAULTS = {
    * Saturation means full blocks. The transfers in flight sit in the two
    * uncommitted blocks, the one being built, the mempools and the admission
    * queues: measured on 4 validators with blocks of up to 1,000, 4,000 in
-   * flight left blocks at about 740 and 8,000 filled them; with the node's
-   * blocks of up to 2,000, 12,000 in flight gives blocks of about 1,300 and
-   * the same CPU per transfer as 14,000, for 15 MB less memory per validator.
+   * flight left blocks at about 740 and 8,000 filled them. With the node's
+   * blocks of up to 2,000, 8,000 gives blocks of 1,000 to 1,300; 12,000 gave
+   * about the same TPS (within the runs' noise) and up to 25 MB more peak
+   * RSS per validator, at the 300 MB budget.
    */
-  maxPending: 12000,
+  maxPending: 8000,
   batchSize: 100, // the node's largest JSON-RPC batch (node/rpc RPC_DEFAULTS.maxBatch)
   boundMs: 2000,
 } as const;

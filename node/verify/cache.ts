@@ -82,6 +82,8 @@ export interface HashedVerifyItem extends VerifyItem {
 export interface CachedVerifierStats {
   /** Signatures answered from the cache. */
   hits: number;
+  /** Signatures answered by a verification another call had already started. */
+  joined: number;
   /** Signatures sent to the verifier. */
   verified: number;
 }
@@ -91,7 +93,17 @@ export interface CachedVerifierStats {
  * block execution share one instance, so admission's work is reused.
  */
 export class CachedTxVerifier {
-  readonly stats: CachedVerifierStats = { hits: 0, verified: 0 };
+  readonly stats: CachedVerifierStats = { hits: 0, joined: 0, verified: 0 };
+  /**
+   * Verifications started and not finished, by hash key. A transaction can
+   * reach a validator twice at nearly the same time (in a proposal that
+   * arrived before its gossip, then in the gossip): the second call waits
+   * for the first verdict instead of verifying the same signature again.
+   */
+  private readonly inFlight = new Map<
+    string,
+    { readonly batch: Promise<boolean[]>; readonly index: number }
+  >();
 
   constructor(
     readonly verifier: SignatureVerifier,
@@ -100,38 +112,55 @@ export class CachedTxVerifier {
 
   /**
    * Result `i` is true when item i's signature is valid. Cached hashes are
-   * not verified again; the rest go to the verifier in ONE batch (a hash
-   * repeated within the batch is verified once); successes enter the cache.
+   * not verified again, hashes being verified by another call wait for that
+   * verdict; the rest go to the verifier in ONE batch (a hash repeated within
+   * the batch is verified once); successes enter the cache.
    */
   async verifyBatch(items: readonly HashedVerifyItem[]): Promise<boolean[]> {
     const results = new Array<boolean>(items.length).fill(false);
     const pending: HashedVerifyItem[] = [];
+    const pendingKeys: string[] = [];
     const slots = new Map<string, number[]>();
-    const keys = items.map((it) => it.txKey ?? key(it.txHash));
+    let joined: Promise<void>[] | undefined;
     for (let i = 0; i < items.length; i++) {
       const it = items[i]!;
-      const k = keys[i]!;
+      const k = it.txKey ?? key(it.txHash);
       if (this.cache.hasKey(k)) {
         results[i] = true;
         this.stats.hits++;
         continue;
       }
       const same = slots.get(k);
-      if (same !== undefined) same.push(i);
-      else {
-        slots.set(k, [i]);
-        pending.push(it);
+      if (same !== undefined) {
+        same.push(i);
+        continue;
+      }
+      const running = this.inFlight.get(k);
+      if (running !== undefined) {
+        this.stats.joined++;
+        (joined ??= []).push(running.batch.then((v) => void (results[i] = v[running.index] === true)));
+        continue;
+      }
+      slots.set(k, [i]);
+      pending.push(it);
+      pendingKeys.push(k);
+    }
+    if (pending.length > 0) {
+      this.stats.verified += pending.length;
+      const batch = this.verifier.verifyBatch(pending);
+      pendingKeys.forEach((k, index) => this.inFlight.set(k, { batch, index }));
+      try {
+        const verdicts = await batch;
+        pendingKeys.forEach((k, j) => {
+          const ok = verdicts[j] === true;
+          if (ok) this.cache.addKey(k);
+          for (const i of slots.get(k)!) results[i] = ok;
+        });
+      } finally {
+        for (const k of pendingKeys) this.inFlight.delete(k);
       }
     }
-    if (pending.length === 0) return results;
-    this.stats.verified += pending.length;
-    const verdicts = await this.verifier.verifyBatch(pending);
-    pending.forEach((it, j) => {
-      const k = it.txKey ?? key(it.txHash);
-      const ok = verdicts[j] === true;
-      if (ok) this.cache.addKey(k);
-      for (const i of slots.get(k)!) results[i] = ok;
-    });
+    if (joined !== undefined) await Promise.all(joined);
     return results;
   }
 

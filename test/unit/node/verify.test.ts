@@ -239,6 +239,49 @@ t.test('the cache by tx hash avoids verifying a transaction twice', async (t) =>
   t.equal(counting.items - before, 2, 'a hash repeated in one batch is verified once');
 });
 
+t.test('calls that overlap share one verification of a transaction, and its verdict', async (t) => {
+  const counting = new CountingVerifier(mainThread);
+  const cached = new CachedTxVerifier(counting, new VerifiedTxCache(1000));
+  const { items, expected } = mixedItems(40);
+  const hashed = items.map((it, i) => ({ ...it, txHash: sha256(Uint8Array.of(i)) }));
+  // A proposal's transactions and, before their verdicts, the same ones again in gossip.
+  const [first, second, third] = await Promise.all([
+    cached.verifyBatch(hashed),
+    cached.verifyBatch(hashed.slice(10)),
+    cached.verifyBatch([hashed[3]!, hashed[39]!]),
+  ]);
+  t.same(first, expected, 'the first call');
+  t.same(second, expected.slice(10), 'a second call over the same transactions');
+  t.same(third, [expected[3], expected[39]], 'a third');
+  t.equal(counting.items, 40, 'each signature was verified once');
+  t.equal(cached.stats.joined, 32, 'the later calls waited for the first verdicts');
+
+  // After the verdicts: the valid ones are cached, the invalid ones verified again.
+  const before = counting.items;
+  t.same(await cached.verifyBatch(hashed), expected);
+  t.equal(counting.items - before, expected.filter((ok) => !ok).length, 'only the invalid ones again');
+});
+
+t.test(
+  'an overlapping call sees the verifier fail as the first call does, and nothing stays in flight',
+  async (t) => {
+    let fail = true;
+    const flaky: SignatureVerifier = {
+      verifyBatch: (items) =>
+        fail ? Promise.reject(new Error('verifier down')) : mainThread.verifyBatch(items),
+      close: () => Promise.resolve(),
+    };
+    const cached = new CachedTxVerifier(flaky, new VerifiedTxCache(10));
+    const { items, expected } = mixedItems(4);
+    const hashed = items.map((it, i) => ({ ...it, txHash: sha256(Uint8Array.of(100 + i)) }));
+    const [a, b] = await Promise.allSettled([cached.verifyBatch(hashed), cached.verifyBatch(hashed)]);
+    t.equal(a.status, 'rejected');
+    t.equal(b.status, 'rejected', 'the waiting call gets the same failure');
+    fail = false;
+    t.same(await cached.verifyBatch(hashed), expected, 'later calls verify afresh');
+  },
+);
+
 t.test('the verified-tx cache is bounded, oldest first out', async (t) => {
   const c = new VerifiedTxCache(3);
   const h = (i: number) => sha256(Uint8Array.of(i));
