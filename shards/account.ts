@@ -18,6 +18,7 @@ import { byteKey, fromHex, toHex } from '../core/bytes.js';
 import { taggedHash, type Hash32 } from '../core/hash.js';
 import { makeRoom } from '../core/bounded-map.js';
 import { StateError } from './errors.js';
+import { readAccountEntry, writeAccountEntry } from './account-wire.js';
 
 export const MAX_ASSETS_PER_ACCOUNT = 256;
 export const U64_MAX = (1n << 64n) - 1n;
@@ -166,6 +167,16 @@ function balancesFromWire(list: readonly { asset: Uint8Array; amount: bigint }[]
 /** Copies: a state value lives on in caches and overlays, and the codec's output would pin the packer's shared buffer. */
 export function encodeStateEntry(e: StateEntry): Uint8Array {
   if (e.type === 'account') {
+    // Written directly (shards/account-wire.ts); the codec for what that writer declines.
+    const direct = writeAccountEntry(e.value.nonce, e.value.balances, MAX_ASSETS_PER_ACCOUNT);
+    if (direct !== undefined) return direct;
+  }
+  return encodeStateEntryByCodec(e);
+}
+
+/** encodeStateEntry through the general codec: the definition the direct writer is tested against. */
+export function encodeStateEntryByCodec(e: StateEntry): Uint8Array {
+  if (e.type === 'account') {
     return encode(stateEntryWire, {
       type: 'account',
       value: { nonce: e.value.nonce, balances: balancesToWire(e.value.balances) },
@@ -179,6 +190,15 @@ export function encodeStateEntry(e: StateEntry): Uint8Array {
 
 /** Decodes a stored state value. Throws StateError BAD_VALUE on anything non-canonical. */
 export function decodeStateEntry(bytes: Uint8Array): StateEntry {
+  // Read directly (shards/account-wire.ts); the codec for what that reader does not recognise.
+  const direct = readAccountEntry(bytes, MAX_ASSETS_PER_ACCOUNT);
+  if (direct !== undefined)
+    return { type: 'account', value: { nonce: direct.nonce, balances: direct.balances } };
+  return decodeStateEntryByCodec(bytes);
+}
+
+/** decodeStateEntry through the general codec: the definition the direct reader is tested against. */
+export function decodeStateEntryByCodec(bytes: Uint8Array): StateEntry {
   let w;
   try {
     w = decode(stateEntryWire, bytes, 64 * 1024);
