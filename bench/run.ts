@@ -43,6 +43,13 @@ export interface BenchOptions {
 
 /** The validators' counter of signatures sent to the verifier (cache hits excluded). */
 const VERIFIED_METRIC = 'hotshard_verify_signatures_total';
+/**
+ * A phase starts once the validators together use less than this (an idle
+ * testnet of 4 uses about a third of a core proposing empty blocks), or
+ * after QUIET_TIMEOUT_MS whatever they use.
+ */
+const QUIET_CORES = 0.5;
+const QUIET_TIMEOUT_MS = 20_000;
 /** Round timeouts the validators signed: a phase with many ran rounds its blocks could not finish in time. */
 const TIMEOUTS_METRIC = 'hotshard_consensus_timeouts_total';
 
@@ -121,6 +128,26 @@ async function waitMempoolsEmpty(clients: readonly HotshardClient[], timeoutMs: 
     }
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/**
+ * Waits until the validators together use less than `cores` of CPU over one
+ * second, or the time is up; returns the last second's figure. After a
+ * saturation phase the validators are still busy for a while (LevelDB
+ * compacting what it wrote, the heap shrinking back), and a phase that
+ * starts then measures that transient, not its own load.
+ */
+async function waitValidatorsQuiet(pids: readonly number[], cores: number, timeoutMs: number): Promise<number> {
+  const until = Date.now() + timeoutMs;
+  let used = Number.POSITIVE_INFINITY;
+  while (Date.now() < until) {
+    const c0 = cpuOf(pids);
+    const t0 = Date.now();
+    await new Promise((r) => setTimeout(r, 1000));
+    used = (cpuOf(pids) - c0) / ((Date.now() - t0) / 1000);
+    if (used < cores) break;
+  }
+  return used;
 }
 
 function cpuOf(pids: readonly number[]): number {
@@ -202,8 +229,10 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       const count = Math.min(400_000, Math.ceil((rate ?? machine.bound) * seconds * 1.1) + 1000);
       const ts = Date.now();
       const prepared = presign(book, target, count, Date.now() + 30 * 60_000);
+      const tq = Date.now();
+      const quiet = await waitValidatorsQuiet(pids, QUIET_CORES, QUIET_TIMEOUT_MS);
       o.log(
-        `${name}: signed ${count} transfers in ${Date.now() - ts} ms; driving ${rate === undefined ? 'at saturation' : `${rate} tx/s`} for ${o.warmupSec}+${o.durationSec} s ...`,
+        `${name}: signed ${count} transfers in ${tq - ts} ms; validators at ${round(quiet, 2)} cores after ${Date.now() - tq} ms; driving ${rate === undefined ? 'at saturation' : `${rate} tx/s`} for ${o.warmupSec}+${o.durationSec} s ...`,
       );
       const cpu0 = cpuOf(pids);
       const verified0 = await scrapeSum(rpcUrls, VERIFIED_METRIC);
