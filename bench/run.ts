@@ -137,7 +137,11 @@ async function waitMempoolsEmpty(clients: readonly HotshardClient[], timeoutMs: 
  * compacting what it wrote, the heap shrinking back), and a phase that
  * starts then measures that transient, not its own load.
  */
-async function waitValidatorsQuiet(pids: readonly number[], cores: number, timeoutMs: number): Promise<number> {
+async function waitValidatorsQuiet(
+  pids: readonly number[],
+  cores: number,
+  timeoutMs: number,
+): Promise<number> {
   const until = Date.now() + timeoutMs;
   let used = Number.POSITIVE_INFINITY;
   while (Date.now() < until) {
