@@ -50,9 +50,53 @@ export function encodeTxBatch(txs: readonly Uint8Array[], maxBytes = MAX_GOSSIP_
 }
 
 /**
+ * The transactions of a batch in its canonical layout, as views into
+ * `bytes`; undefined when `bytes` is anything else (decodeTxBatch then runs
+ * the general decoder, which accepts it or says what is wrong). The layout:
+ * 0x92 0x01, the list header (fixarray below 16 items, array16 from 16),
+ * then each item as bin8 (below 256 bytes) or bin16, nothing after. It
+ * spares the general decoder's copy of every item and its re-encoding of the
+ * whole batch to prove it canonical; a property test checks it against that
+ * decoder. The views are only read at once: admission copies each
+ * transaction before anything can change the message.
+ */
+export function readCanonicalTxBatch(bytes: Uint8Array): Uint8Array[] | undefined {
+  if (bytes.length < 3 || bytes[0] !== 0x92 || bytes[1] !== TX_BATCH_VERSION) return undefined;
+  let p = 2;
+  let count: number;
+  const h = bytes[p]!;
+  if (h >= 0x90 && h <= 0x9f) {
+    count = h & 0x0f;
+    p += 1;
+  } else if (h === 0xdc && bytes.length >= 5) {
+    count = (bytes[3]! << 8) | bytes[4]!;
+    if (count < 16 || count > MAX_BATCH_TXS) return undefined;
+    p += 3;
+  } else return undefined;
+  const out = new Array<Uint8Array>(count);
+  for (let i = 0; i < count; i++) {
+    let len: number;
+    if (bytes[p] === 0xc4 && p + 2 <= bytes.length) {
+      len = bytes[p + 1]!;
+      p += 2;
+    } else if (bytes[p] === 0xc5 && p + 3 <= bytes.length) {
+      len = (bytes[p + 1]! << 8) | bytes[p + 2]!;
+      if (len < 0x100 || len > MAX_TX_BYTES) return undefined;
+      p += 3;
+    } else return undefined;
+    if (p + len > bytes.length) return undefined;
+    out[i] = bytes.subarray(p, p + len);
+    p += len;
+  }
+  return p === bytes.length ? out : undefined;
+}
+
+/**
  * Decodes a gossip batch. Throws MempoolError TOO_LARGE (over 2 MiB) or
  * MALFORMED (anything else that is not the canonical encoding): both REJECT,
- * as an honest node only publishes what `encodeTxBatch` made.
+ * as an honest node only publishes what `encodeTxBatch` made. The items may
+ * be views into `bytes` (readCanonicalTxBatch): read them before `bytes`
+ * can change, or copy them (decodeSignedTransaction does).
  */
 export function decodeTxBatch(bytes: Uint8Array, maxBytes = MAX_GOSSIP_BYTES): Uint8Array[] {
   if (!(bytes instanceof Uint8Array)) throw new MempoolError('MALFORMED', 'a batch is bytes');
@@ -62,6 +106,11 @@ export function decodeTxBatch(bytes: Uint8Array, maxBytes = MAX_GOSSIP_BYTES): U
       max: maxBytes,
     });
   }
+  return readCanonicalTxBatch(bytes) ?? decodeTxBatchByCodec(bytes, maxBytes);
+}
+
+/** decodeTxBatch through the general codec (copies of the items): the definition the direct reader is tested against. */
+export function decodeTxBatchByCodec(bytes: Uint8Array, maxBytes = MAX_GOSSIP_BYTES): Uint8Array[] {
   try {
     return decode(txBatchCodec, bytes, maxBytes).txs;
   } catch (err) {

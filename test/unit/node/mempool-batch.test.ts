@@ -2,7 +2,14 @@
 import t from 'tap';
 import { encode, list, bytesMax, struct } from '../../../core/codec.js';
 import { hasCode } from '../../../core/errors.js';
-import { decodeTxBatch, encodeTxBatch } from '../../../node/mempool/batch.js';
+import fc from 'fast-check';
+import {
+  decodeTxBatch,
+  decodeTxBatchByCodec,
+  encodeTxBatch,
+  readCanonicalTxBatch,
+} from '../../../node/mempool/batch.js';
+import { byteMutation, mutate } from '../shards/wire-arbitraries.js';
 import { TxBatcher, type BatcherTimers } from '../../../node/mempool/batcher.js';
 import { MAX_GOSSIP_BYTES, MAX_TX_BYTES } from '../../../node/mempool/options.js';
 
@@ -182,3 +189,63 @@ t.test('with real timers a lone transaction is flushed', async (t) => {
   });
   t.equal(got, 1);
 });
+
+/** The general decoder's verdict as plain arrays, or null when it rejects. */
+function byCodec(bytes: Uint8Array): number[][] | null {
+  try {
+    return decodeTxBatchByCodec(bytes).map((b) => Array.from(b));
+  } catch {
+    return null;
+  }
+}
+
+/** Up to 40 items (array16 from 16) of 0 to 600 bytes (bin16 from 256). */
+const itemsArb = fc.array(fc.uint8Array({ maxLength: 600 }), { maxLength: 40 });
+
+t.test(
+  'the direct batch reader reads every batch as the codec does, and declines what the codec rejects',
+  async (t) => {
+    fc.assert(
+      fc.property(itemsArb, (items) => {
+        const direct = readCanonicalTxBatch(encodeTxBatch(items));
+        return (
+          direct !== undefined &&
+          JSON.stringify(direct.map((b) => Array.from(b))) === JSON.stringify(items.map((b) => Array.from(b)))
+        );
+      }),
+      { numRuns: 500 },
+    );
+    fc.assert(
+      fc.property(itemsArb, fc.array(byteMutation(9), { minLength: 1, maxLength: 3 }), (items, ms) => {
+        const bytes = mutate(encodeTxBatch(items), ms);
+        const direct = readCanonicalTxBatch(bytes);
+        if (direct === undefined) return true;
+        const general = byCodec(bytes);
+        return (
+          general !== null && JSON.stringify(direct.map((b) => Array.from(b))) === JSON.stringify(general)
+        );
+      }),
+      { numRuns: 3000 },
+    );
+    t.pass('500 batches read, 3,000 damaged ones never read otherwise than the codec');
+    // A 10-byte item in bin16 (the codec writes bin8): declined, then rejected.
+    const longForm = Uint8Array.from([0x92, 0x01, 0x91, 0xc5, 0x00, 0x0a, ...new Uint8Array(10)]);
+    t.equal(readCanonicalTxBatch(longForm), undefined, 'a non-minimal length is declined');
+    t.ok(
+      hasCode(
+        trap(() => decodeTxBatch(longForm)),
+        'MALFORMED',
+      ),
+      'and the batch is rejected as MALFORMED',
+    );
+  },
+);
+
+function trap(fn: () => unknown): unknown {
+  try {
+    fn();
+    return null;
+  } catch (err) {
+    return err;
+  }
+}
