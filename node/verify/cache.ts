@@ -138,7 +138,10 @@ export class CachedTxVerifier {
       const running = this.inFlight.get(k);
       if (running !== undefined) {
         this.stats.joined++;
-        (joined ??= []).push(running.batch.then((v) => void (results[i] = v[running.index] === true)));
+        const waited = running.batch.then((v) => void (results[i] = v[running.index] === true));
+        // Handled here too: if this call's own batch fails first, nobody awaits `waited`.
+        waited.catch(() => undefined);
+        (joined ??= []).push(waited);
         continue;
       }
       slots.set(k, [i]);

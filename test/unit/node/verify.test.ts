@@ -277,6 +277,19 @@ t.test(
     const [a, b] = await Promise.allSettled([cached.verifyBatch(hashed), cached.verifyBatch(hashed)]);
     t.equal(a.status, 'rejected');
     t.equal(b.status, 'rejected', 'the waiting call gets the same failure');
+    // A call with items of its own and items another call is verifying, both failing: no stray rejection.
+    const stray: unknown[] = [];
+    const onStray = (err: unknown): void => void stray.push(err);
+    process.on('unhandledRejection', onStray);
+    const [c, d] = await Promise.allSettled([
+      cached.verifyBatch(hashed.slice(0, 2)),
+      cached.verifyBatch(hashed.slice(1)),
+    ]);
+    await new Promise((r) => setImmediate(r));
+    process.off('unhandledRejection', onStray);
+    t.equal(c.status, 'rejected');
+    t.equal(d.status, 'rejected');
+    t.same(stray, [], 'no unhandled rejection');
     fail = false;
     t.same(await cached.verifyBatch(hashed), expected, 'later calls verify afresh');
   },
