@@ -64,10 +64,20 @@ export function copyBytes(b: Uint8Array): Uint8Array {
 export function bigintToBytes(v: bigint, width: number): Uint8Array {
   if (v < 0n || v >= 1n << BigInt(width * 8)) throw new RangeError(`${v} does not fit in ${width} bytes`);
   const out = new Uint8Array(width);
+  writeBigintBE(out, 0, v, width);
+  return out;
+}
+
+/**
+ * Writes `v` as `width` big-endian bytes at `offset` of `out` (the bytes
+ * above `v`'s own are left as they are: zero in a fresh array). The caller
+ * checks that `v` is non-negative and fits.
+ */
+export function writeBigintBE(out: Uint8Array, offset: number, v: bigint, width: number): void {
   // 32 bits per bigint operation: amounts are 32 bytes, and bigint steps are the cost.
   let x = v;
-  let i = width;
-  while (i >= 4 && x > 0n) {
+  let i = offset + width;
+  while (i - 4 >= offset && x > 0n) {
     const word = Number(x & 0xffffffffn);
     out[--i] = word & 0xff;
     out[--i] = (word >>> 8) & 0xff;
@@ -75,11 +85,10 @@ export function bigintToBytes(v: bigint, width: number): Uint8Array {
     out[--i] = word >>> 24;
     x >>= 32n;
   }
-  while (i > 0 && x > 0n) {
+  while (i > offset && x > 0n) {
     out[--i] = Number(x & 0xffn);
     x >>= 8n;
   }
-  return out;
 }
 
 export function bytesToBigint(b: Uint8Array): bigint {

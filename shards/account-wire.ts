@@ -19,6 +19,7 @@
  * the general codec, which stays the definition of canonical and gives the
  * precise error; a property test checks both directions against it.
  */
+import { bytesToBigint, toHex, writeBigintBE } from '../core/bytes.js';
 import { readUint, type CanonicalCursor } from '../core/canonical-read.js';
 
 const U64_MAX = (1n << 64n) - 1n;
@@ -77,7 +78,7 @@ export function writeAccountEntry(
     p += 3 + ASSET_BYTES;
     out[p] = 0xc4;
     out[p + 1] = AMOUNT_BYTES;
-    writeU128(out, p + 2, amount);
+    writeBigintBE(out, p + 2, amount, AMOUNT_BYTES);
     p += 2 + AMOUNT_BYTES;
   }
   return out;
@@ -91,34 +92,12 @@ function writeNonce(out: Uint8Array, p: number, nonce: bigint, length: number): 
   if (length === 9) {
     // From 2^32 the codec writes a bigint: int64 below 2^63, uint64 above.
     out[p] = nonce < 1n << 63n ? 0xd3 : 0xcf;
-    writeBigEndian(out, p + 1, nonce, 8);
+    writeBigintBE(out, p + 1, nonce, 8);
     return p + 9;
   }
   out[p] = length === 2 ? 0xcc : length === 3 ? 0xcd : 0xce;
-  writeBigEndian(out, p + 1, nonce, length - 1);
+  writeBigintBE(out, p + 1, nonce, length - 1);
   return p + length;
-}
-
-function writeU128(out: Uint8Array, p: number, amount: bigint): void {
-  writeBigEndian(out, p, amount, AMOUNT_BYTES);
-}
-
-/** `v` as `n` big-endian bytes at `p`, 32 bits per bigint step. */
-function writeBigEndian(out: Uint8Array, p: number, v: bigint, n: number): void {
-  let i = p + n;
-  while (i - 4 >= p) {
-    const word = Number(v & 0xffff_ffffn);
-    out[i - 1] = word & 0xff;
-    out[i - 2] = (word >>> 8) & 0xff;
-    out[i - 3] = (word >>> 16) & 0xff;
-    out[i - 4] = word >>> 24;
-    v >>= 32n;
-    i -= 4;
-  }
-  for (; i > p; i--) {
-    out[i - 1] = Number(v & 0xffn);
-    v >>= 8n;
-  }
 }
 
 function writeHex(out: Uint8Array, p: number, hex: string): boolean {
@@ -171,16 +150,9 @@ export function readAccountEntry(
       bytes[p + 4 + ASSET_BYTES] !== AMOUNT_BYTES
     )
       return undefined;
-    let asset = '';
-    for (let j = p + 3; j < p + 3 + ASSET_BYTES; j++)
-      asset += HEX_DIGITS[bytes[j]! >>> 4]! + HEX_DIGITS[bytes[j]! & 0x0f]!;
+    const asset = toHex(bytes.subarray(p + 3, p + 3 + ASSET_BYTES));
     if (asset <= prev) return undefined;
-    let amount = 0n;
-    const a = p + 5 + ASSET_BYTES;
-    for (let j = a; j < a + AMOUNT_BYTES; j += 4)
-      amount =
-        (amount << 32n) |
-        BigInt(((bytes[j]! << 24) | (bytes[j + 1]! << 16) | (bytes[j + 2]! << 8) | bytes[j + 3]!) >>> 0);
+    const amount = bytesToBigint(bytes.subarray(p + 5 + ASSET_BYTES, p + BALANCE_BYTES));
     if (amount === 0n) return undefined;
     balances.set(asset, amount);
     prev = asset;
