@@ -48,6 +48,7 @@ import {
   createSignatureVerifier,
   type SignatureVerifier,
   type VerifyItem,
+  type VerifyOptions,
 } from './verify/index.js';
 
 export interface ValidatorModules {
@@ -163,10 +164,10 @@ class TimedVerifier implements SignatureVerifier {
     });
   }
 
-  async verifyBatch(items: readonly VerifyItem[]): Promise<boolean[]> {
+  async verifyBatch(items: readonly VerifyItem[], options?: VerifyOptions): Promise<boolean[]> {
     const stop = this.seconds.startTimer();
     try {
-      return await this.inner.verifyBatch(items);
+      return await this.inner.verifyBatch(items, options);
     } finally {
       stop();
       this.signatures.inc(undefined, items.length);
@@ -193,8 +194,10 @@ class SmallBatchesInline implements SignatureVerifier {
     private readonly threshold = INLINE_VERIFY_MAX,
   ) {}
 
-  verifyBatch(items: readonly VerifyItem[]): Promise<boolean[]> {
-    return items.length <= this.threshold ? this.inline.verifyBatch(items) : this.pool.verifyBatch(items);
+  verifyBatch(items: readonly VerifyItem[], options?: VerifyOptions): Promise<boolean[]> {
+    return items.length <= this.threshold
+      ? this.inline.verifyBatch(items, options)
+      : this.pool.verifyBatch(items, options);
   }
 
   async close(): Promise<void> {

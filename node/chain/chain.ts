@@ -450,7 +450,8 @@ export class Chain implements BlockExecutor {
     this.metrics?.signatures.inc({ result: 'cached' }, txs.length - misses.length);
     if (misses.length > 0) {
       const stop = this.metrics?.verifySeconds.startTimer();
-      const results = await this.verifier.verifyBatch(misses.map(txVerifyItem));
+      // Consensus waits for these: they go before admission work (VerifyOptions.urgent).
+      const results = await this.verifier.verifyBatch(misses.map(txVerifyItem), { urgent: true });
       stop?.();
       this.metrics?.signatures.inc({ result: 'verified' }, misses.length);
       misses.forEach((t, i) => {

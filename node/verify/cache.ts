@@ -11,7 +11,7 @@
  */
 import { byteKey as key } from '../../core/bytes.js';
 import { makeRoom } from '../../core/bounded-map.js';
-import type { SignatureVerifier, VerifyItem } from './interface.js';
+import type { SignatureVerifier, VerifyItem, VerifyOptions } from './interface.js';
 
 /**
  * Default capacity: 32,768 hashes, about 3 MB. A block's transactions that
@@ -102,7 +102,7 @@ export class CachedTxVerifier {
    */
   private readonly inFlight = new Map<
     string,
-    { readonly batch: Promise<boolean[]>; readonly index: number }
+    { readonly batch: Promise<boolean[]>; readonly index: number; readonly options: VerifyOptions }
   >();
 
   constructor(
@@ -116,7 +116,7 @@ export class CachedTxVerifier {
    * verdict; the rest go to the verifier in ONE batch (a hash repeated within
    * the batch is verified once); successes enter the cache.
    */
-  async verifyBatch(items: readonly HashedVerifyItem[]): Promise<boolean[]> {
+  async verifyBatch(items: readonly HashedVerifyItem[], options?: VerifyOptions): Promise<boolean[]> {
     const results = new Array<boolean>(items.length).fill(false);
     const pending: HashedVerifyItem[] = [];
     const pendingKeys: string[] = [];
@@ -138,6 +138,8 @@ export class CachedTxVerifier {
       const running = this.inFlight.get(k);
       if (running !== undefined) {
         this.stats.joined++;
+        // A block waits for it now: the batch goes before admission work.
+        if (options?.urgent === true) running.options.urgent = true;
         const waited = running.batch.then((v) => void (results[i] = v[running.index] === true));
         // Handled here too: if this call's own batch fails first, nobody awaits `waited`.
         waited.catch(() => undefined);
@@ -150,8 +152,10 @@ export class CachedTxVerifier {
     }
     if (pending.length > 0) {
       this.stats.verified += pending.length;
-      const batch = this.verifier.verifyBatch(pending);
-      pendingKeys.forEach((k, index) => this.inFlight.set(k, { batch, index }));
+      // A copy of its own: joining calls may raise `urgent` on it, not on the caller's object.
+      const batchOptions: VerifyOptions = { urgent: options?.urgent === true };
+      const batch = this.verifier.verifyBatch(pending, batchOptions);
+      pendingKeys.forEach((k, index) => this.inFlight.set(k, { batch, index, options: batchOptions }));
       try {
         const verdicts = await batch;
         pendingKeys.forEach((k, j) => {

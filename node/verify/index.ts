@@ -1,5 +1,5 @@
 /** node/verify: signature verification (one interface, main-thread and pooled implementations, a cache by tx hash). */
-export type { SignatureVerifier, VerifyItem } from './interface.js';
+export type { SignatureVerifier, VerifyItem, VerifyOptions } from './interface.js';
 export { VerifyError, type VerifyErrorCode } from './errors.js';
 export { MainThreadVerifier } from './mainThread.js';
 export { PooledVerifier } from './pooled.js';

@@ -14,6 +14,20 @@ export interface VerifyItem {
   readonly publicKey: Uint8Array;
 }
 
+/**
+ * How a batch is served. The verifier reads `urgent` each time it picks the
+ * next work, so a caller may raise it while the batch waits: a block came to
+ * need signatures that admission is still verifying.
+ */
+export interface VerifyOptions {
+  /**
+   * Consensus waits for this batch (a block's signatures): it goes before
+   * admission work where the implementation queues work (the main-thread
+   * verifier); the pool serves batches in order.
+   */
+  urgent?: boolean;
+}
+
 export interface SignatureVerifier {
   /**
    * Verifies every item; result `i` is true exactly when `verify(items[i])`
@@ -21,7 +35,7 @@ export interface SignatureVerifier {
    * false, never an exception. Rejects only when the verifier itself fails
    * (closed, worker crashed): a `VerifyError`.
    */
-  verifyBatch(items: readonly VerifyItem[]): Promise<boolean[]>;
+  verifyBatch(items: readonly VerifyItem[], options?: VerifyOptions): Promise<boolean[]>;
   /** Releases threads; afterwards verifyBatch rejects with VerifyError CLOSED. Idempotent. */
   close(): Promise<void>;
 }

@@ -1,24 +1,47 @@
 /**
  * Verification on the calling thread: THE rule of core/ed25519.ts, item by
  * item. For tests, tools, small batches and machines where worker threads do
- * not pay (one core).
+ * not pay (one core, or several validators sharing few cores).
+ *
+ * All calls share one queue, served one slice per turn of the event loop:
+ * however many batches wait, a proposal or a vote that arrives waits for one
+ * slice (about 2 ms), not for one slice of each of them. Urgent batches (the
+ * signatures a block being executed still needs) are served before the
+ * others (gossip and RPC admission), oldest first within each class. An
+ * admission batch becomes urgent when a block joins it (CachedTxVerifier):
+ * otherwise the block would wait behind every batch queued before it.
  */
 import { ed25519SelfTest, verify } from '../../core/ed25519.js';
 import { VerifyError } from './errors.js';
-import type { SignatureVerifier, VerifyItem } from './interface.js';
+import type { SignatureVerifier, VerifyItem, VerifyOptions } from './interface.js';
 import { isWellFormed } from './packing.js';
 
 /** Signatures per slice of a batch (see the constructor). */
 export const MAIN_THREAD_SLICE = 32;
 
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/** One call of verifyBatch waiting for (the rest of) its slices. */
+interface Job {
+  readonly options: VerifyOptions;
+  readonly items: readonly VerifyItem[];
+  readonly out: boolean[];
+  next: number;
+  readonly resolve: (out: boolean[]) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+const isUrgent = (job: Job): boolean => job.options.urgent === true;
 
 /** Runs the start-up self-test once: throws CryptoError SELF_TEST_FAILED on a runtime that disagrees with the rule. */
 export class MainThreadVerifier implements SignatureVerifier {
   private closed = false;
+  /** Oldest first; a job's class is read at each turn (VerifyOptions.urgent may be raised while it waits). */
+  private readonly queue: Job[] = [];
+  private turnScheduled = false;
+  /** Slices served so far, by class (tests read it to check the order). */
+  readonly stats = { urgentSlices: 0, normalSlices: 0 };
 
   /**
-   * @param sliceSize signatures verified between two turns of the event loop
+   * @param sliceSize signatures verified in one turn of the event loop
    *   (about 2 ms of work at 32): a batch of hundreds of transactions would
    *   otherwise hold the loop for tens of milliseconds while a proposal or a
    *   vote waits behind it (a validator's round time is its latency).
@@ -27,24 +50,59 @@ export class MainThreadVerifier implements SignatureVerifier {
     ed25519SelfTest();
   }
 
-  async verifyBatch(items: readonly VerifyItem[]): Promise<boolean[]> {
-    if (this.closed) throw new VerifyError('CLOSED', 'the verifier is closed');
-    const out = new Array<boolean>(items.length);
-    for (let start = 0; start < items.length; start += this.sliceSize) {
-      if (start > 0) {
-        await yieldToEventLoop();
-        if (this.closed) throw new VerifyError('CLOSED', 'the verifier was closed during verification');
-      }
-      const end = Math.min(items.length, start + this.sliceSize);
-      for (let i = start; i < end; i++) {
-        const it = items[i]!;
-        out[i] = isWellFormed(it) && verify(it.signature, it.message, it.publicKey);
-      }
-    }
-    return out;
+  verifyBatch(items: readonly VerifyItem[], options: VerifyOptions = {}): Promise<boolean[]> {
+    if (this.closed) return Promise.reject(new VerifyError('CLOSED', 'the verifier is closed'));
+    return new Promise((resolve, reject) => {
+      const job: Job = { options, items, out: new Array<boolean>(items.length), next: 0, resolve, reject };
+      // The first slice runs now when nothing else would go first: a lone
+      // batch costs no extra turn, an urgent one overtakes admission work.
+      const runNow = options.urgent === true ? !this.queue.some(isUrgent) : this.queue.length === 0;
+      if (runNow && this.runSlice(job)) return;
+      this.queue.push(job);
+      this.scheduleTurn();
+    });
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const job of this.queue.splice(0))
+      job.reject(new VerifyError('CLOSED', 'the verifier was closed during verification'));
+  }
+
+  private scheduleTurn(): void {
+    if (this.turnScheduled) return;
+    this.turnScheduled = true;
+    setImmediate(() => this.turn());
+  }
+
+  /** One slice of the oldest urgent job, else of the oldest job. */
+  private turn(): void {
+    this.turnScheduled = false;
+    if (this.closed || this.queue.length === 0) return;
+    const urgent = this.queue.findIndex(isUrgent);
+    const at = urgent >= 0 ? urgent : 0;
+    if (this.runSlice(this.queue[at]!)) this.queue.splice(at, 1);
+    if (this.queue.length > 0) this.scheduleTurn();
+  }
+
+  /** Verifies the job's next slice; true (and the job settled) when it was the last. */
+  private runSlice(job: Job): boolean {
+    if (isUrgent(job)) this.stats.urgentSlices++;
+    else this.stats.normalSlices++;
+    const end = Math.min(job.items.length, job.next + this.sliceSize);
+    try {
+      for (let i = job.next; i < end; i++) {
+        const it = job.items[i]!;
+        job.out[i] = isWellFormed(it) && verify(it.signature, it.message, it.publicKey);
+      }
+    } catch (err) {
+      // `verify` answers false for anything malformed: a throw is a fault of the runtime, passed on as it is.
+      job.reject(err);
+      return true;
+    }
+    job.next = end;
+    if (end < job.items.length) return false;
+    job.resolve(job.out);
+    return true;
   }
 }

@@ -154,6 +154,68 @@ t.test('a closed verifier rejects with VerifyError CLOSED', async (t) => {
   await t.rejects(p.verifyBatch(mixedItems(3).items), { code: 'CLOSED' });
 });
 
+t.test('the main-thread verifier serves one slice per event-loop turn, urgent batches first', async (t) => {
+  const m = new MainThreadVerifier(8);
+  const batches = [mixedItems(40), mixedItems(40), mixedItems(40)];
+  const order: string[] = [];
+  const normal = batches.map((b, i) =>
+    m.verifyBatch(b.items).then((r) => {
+      order.push(`normal ${i}`);
+      return r;
+    }),
+  );
+  // Only the first batch's first slice ran in the call: the others wait their turn.
+  t.equal(m.stats.normalSlices, 1, 'one slice before the loop turns');
+  await new Promise((r) => setImmediate(r));
+  t.ok(m.stats.normalSlices <= 2, `at most one more slice per turn (${m.stats.normalSlices})`);
+  const urgent = mixedItems(24);
+  const urgentResult = m.verifyBatch(urgent.items, { urgent: true }).then((r) => {
+    order.push('urgent');
+    return r;
+  });
+  t.equal(m.stats.urgentSlices, 1, 'an urgent batch starts at once');
+  t.same(await urgentResult, urgent.expected);
+  const got = await Promise.all(normal);
+  got.forEach((g, i) => t.same(g, batches[i]!.expected, `batch ${i} keeps its own results`));
+  t.same(order, ['urgent', 'normal 0', 'normal 1', 'normal 2'], 'urgent first, then oldest first');
+  t.equal(m.stats.urgentSlices, 3);
+  t.equal(m.stats.normalSlices, 15);
+});
+
+t.test(
+  'a block that needs signatures admission is still verifying raises that batch before the others',
+  async (t) => {
+    const inner = new MainThreadVerifier(8);
+    const cached = new CachedTxVerifier(inner);
+    const batch = (n: number, from: number) =>
+      mixedItems(n).items.map((it, i) => ({ ...it, txHash: sha256(Uint8Array.of(from + i)) }));
+    const [a, b, c] = [batch(40, 0), batch(40, 40), batch(40, 80)];
+    const order: string[] = [];
+    const admitted = [a, b, c].map((items, i) =>
+      cached.verifyBatch(items).then(() => void order.push(`admission ${i}`)),
+    );
+    // A block holds one transaction of the last batch: it joins that batch and raises it.
+    const block = cached.verifyBatch([c[7]!], { urgent: true }).then((r) => {
+      order.push('block');
+      return r;
+    });
+    t.equal(cached.stats.joined, 1, 'the block joined the running verification');
+    t.same(await block, [true]);
+    await Promise.all(admitted);
+    t.same(order, ['admission 2', 'block', 'admission 0', 'admission 1'], 'the raised batch went first');
+    t.equal(cached.stats.verified, 120, 'nothing verified twice');
+  },
+);
+
+t.test('closing the main-thread verifier rejects the batches still queued', async (t) => {
+  const m = new MainThreadVerifier(4);
+  const first = m.verifyBatch(mixedItems(20).items);
+  const second = m.verifyBatch(mixedItems(20).items, { urgent: true });
+  await m.close();
+  await t.rejects(first, { code: 'CLOSED' });
+  await t.rejects(second, { code: 'CLOSED' });
+});
+
 t.test('bad pool options are refused', async (t) => {
   for (const opts of [{ threads: 0 }, { maxChunk: 1.5 }, { minChunk: 300, maxChunk: 256 }]) {
     try {
