@@ -756,7 +756,7 @@ export class ConsensusEngine {
 
   private scheduleProposal(round: Round): void {
     const wait =
-      this.lastProposalAt === null
+      this.lastProposalAt === null || this.parentCarriesWork()
         ? 0
         : this.lastProposalAt + this.timing.minProposalIntervalMs - this.clock.now();
     if (wait <= 0) {
@@ -768,6 +768,19 @@ export class ConsensusEngine {
       this.enqueue('propose', () => this.propose(round));
     });
     this.timers.add(cancel);
+  }
+
+  /**
+   * True when the block the next proposal extends (the highest QC's) carries
+   * work: then the leader does not wait minProposalIntervalMs. More is likely
+   * waiting, and the next block is what commits that one (2-chain), so
+   * waiting would only add to its latency. The interval keeps a chain with
+   * nothing to carry from spinning empty blocks; an empty block is always
+   * followed by the wait.
+   */
+  private parentCarriesWork(): boolean {
+    const tree = this.tree;
+    return tree !== null && this.executor.carriesWork?.(tree.highQc.voteData.block.id) === true;
   }
 
   /**

@@ -199,6 +199,12 @@ export interface BlockExecutor {
   buildPayload(parent: Block, round: Round, height: Height, timestamp: number): Promise<Uint8Array>;
   /** Executes `block` on its parent's results (the parent was executed or committed before). */
   execute(block: Block): Promise<ExecutionVerdict>;
+  /**
+   * Optional: true when the executed block `id` carries work (transactions).
+   * A leader extending such a block proposes at once instead of waiting
+   * minProposalIntervalMs (EngineTiming). Absent or false: it waits.
+   */
+  carriesWork?(id: BlockId): boolean;
   /** `blocks` (oldest first) became committed; `commitQc` is the certificate whose commit info names the last of them. */
   commit(blocks: readonly Block[], commitQc: QuorumCert): Promise<void>;
 }

@@ -369,6 +369,11 @@ export class Chain implements BlockExecutor {
     return this.exclusive(() => this.executeLocked(block));
   }
 
+  /** True when the executed, uncommitted block `id` holds transactions (the engine then proposes on it at once). */
+  carriesWork(id: Uint8Array): boolean {
+    return (this.executed.get(hex(id))?.outcome.header.txCount ?? 0) > 0;
+  }
+
   private async executeLocked(block: Block): Promise<ExecutionVerdict> {
     const id = blockId(block);
     const key = hex(id);

@@ -89,6 +89,11 @@ export class CountingExecutor implements BlockExecutor {
   readonly committed: Block[] = [];
   readonly commitQcs: QuorumCert[] = [];
   executed = 0;
+  /** Rounds whose blocks carry work (carriesWork); null: the method is absent, as in an executor without it. */
+  workRounds: ((round: Round) => boolean) | null = null;
+  private readonly roundOf = new Map<string, Round>();
+
+  carriesWork?(id: BlockId): boolean;
 
   payloadDigest(payload: Uint8Array): Uint8Array {
     return sha256(payload);
@@ -96,9 +101,19 @@ export class CountingExecutor implements BlockExecutor {
   async buildPayload(_parent: Block, round: Round, _height: Height, _timestamp: number): Promise<Uint8Array> {
     return u64be(round);
   }
-  async execute(_block: Block): Promise<ExecutionVerdict> {
+  async execute(block: Block): Promise<ExecutionVerdict> {
     this.executed++;
+    this.roundOf.set(toHex(blockId(block)), block.round);
     return { ok: true };
+  }
+
+  /** Makes the executor answer carriesWork: true for the blocks of the rounds `work` names. */
+  reportWork(work: (round: Round) => boolean): void {
+    this.workRounds = work;
+    this.carriesWork = (id) => {
+      const round = this.roundOf.get(toHex(id));
+      return round !== undefined && work(round);
+    };
   }
   async commit(blocks: readonly Block[], commitQc: QuorumCert): Promise<void> {
     this.committed.push(...blocks);

@@ -101,6 +101,39 @@ t.test('four honest nodes commit one chain with the real ed25519 scheme', async 
 });
 
 t.test(
+  'a leader extending a block that carries work proposes at once; after an empty block it waits',
+  async (t) => {
+    // Messages take 2 ms: a round of proposal, execution and votes takes about 4 ms, far below the 20 ms interval.
+    const net = new TestNetwork(4, { delayMs: 2 });
+    // Blocks of even rounds carry work; odd rounds are empty.
+    for (const n of net.nodes) n.executor.reportWork((round) => round % 2 === 0);
+    await net.start();
+    await net.clock.advance(1000);
+    net.stop();
+    const chain = net.nodes[0]!.executor.committed;
+    t.ok(chain.length > 40, `${chain.length} blocks committed`);
+    let fast = 0;
+    for (let i = 1; i < chain.length; i++) {
+      const [parent, child] = [chain[i - 1]!, chain[i]!];
+      if (child.round !== parent.round + 1) continue;
+      const gap = child.timestamp - parent.timestamp;
+      if (parent.round % 2 === 0) {
+        if (gap < 20) fast++;
+      } else if (gap < 20) t.fail(`round ${child.round} came ${gap} ms after an empty block`);
+    }
+    t.ok(fast > 15, `${fast} blocks proposed at once on a block with work`);
+    checkAgreement(t, net);
+    const idle = new TestNetwork(4, { delayMs: 2 });
+    for (const n of idle.nodes) n.executor.reportWork(() => false);
+    await idle.start();
+    await idle.clock.advance(1000);
+    idle.stop();
+    const idleChain = idle.nodes[0]!.executor.committed;
+    t.ok(idleChain.length <= 51, `an idle chain waits: ${idleChain.length} blocks in 1 s`);
+  },
+);
+
+t.test(
   'a crashed node: timeouts form TCs, the rest keep committing; it restarts from its records',
   async (t) => {
     const net = new TestNetwork(4);
