@@ -3,13 +3,14 @@
  * item. For tests, tools, small batches and machines where worker threads do
  * not pay (one core, or several validators sharing few cores).
  *
- * All calls share one queue, served one slice per turn of the event loop:
- * however many batches wait, a proposal or a vote that arrives waits for one
- * slice (about 2 ms), not for one slice of each of them. Urgent batches (the
- * signatures a block being executed still needs) are served before the
- * others (gossip and RPC admission), oldest first within each class. An
- * admission batch becomes urgent when a block joins it (CachedTxVerifier):
- * otherwise the block would wait behind every batch queued before it.
+ * Every call verifies its first slice at once (a small batch, as most
+ * gossip batches are, is answered without waiting); the rest waits in one
+ * queue shared by all calls. Each turn of the event loop runs as many slices
+ * as batches wait, the same work per turn as if each batch looped on its
+ * own, but in order: urgent batches first (the signatures a block being
+ * executed or built still needs), then the oldest. An admission batch
+ * becomes urgent when a block joins it (CachedTxVerifier): otherwise the
+ * block would wait for its share of every turn behind the other batches.
  */
 import { ed25519SelfTest, verify } from '../../core/ed25519.js';
 import { VerifyError } from './errors.js';
@@ -41,7 +42,7 @@ export class MainThreadVerifier implements SignatureVerifier {
   readonly stats = { urgentSlices: 0, normalSlices: 0 };
 
   /**
-   * @param sliceSize signatures verified in one turn of the event loop
+   * @param sliceSize signatures of one batch verified in one turn of the event loop
    *   (about 2 ms of work at 32): a batch of hundreds of transactions would
    *   otherwise hold the loop for tens of milliseconds while a proposal or a
    *   vote waits behind it (a validator's round time is its latency).
@@ -54,10 +55,9 @@ export class MainThreadVerifier implements SignatureVerifier {
     if (this.closed) return Promise.reject(new VerifyError('CLOSED', 'the verifier is closed'));
     return new Promise((resolve, reject) => {
       const job: Job = { options, items, out: new Array<boolean>(items.length), next: 0, resolve, reject };
-      // The first slice runs now when nothing else would go first: a lone
-      // batch costs no extra turn, an urgent one overtakes admission work.
-      const runNow = options.urgent === true ? !this.queue.some(isUrgent) : this.queue.length === 0;
-      if (runNow && this.runSlice(job)) return;
+      // Every call's first slice runs now: a small batch (most gossip
+      // batches) is answered at once, with no wait behind the queue.
+      if (this.runSlice(job)) return;
       this.queue.push(job);
       this.scheduleTurn();
     });
@@ -75,14 +75,19 @@ export class MainThreadVerifier implements SignatureVerifier {
     setImmediate(() => this.turn());
   }
 
-  /** One slice of the oldest urgent job, else of the oldest job. */
+  /**
+   * As many slices as batches wait (each would have run one on its own), each
+   * for the oldest urgent batch, else the oldest batch: the same work per
+   * turn as independent loops, but the first batches finish first.
+   */
   private turn(): void {
     this.turnScheduled = false;
-    if (this.closed || this.queue.length === 0) return;
-    const urgent = this.queue.findIndex(isUrgent);
-    const at = urgent >= 0 ? urgent : 0;
-    if (this.runSlice(this.queue[at]!)) this.queue.splice(at, 1);
-    if (this.queue.length > 0) this.scheduleTurn();
+    for (let n = this.queue.length; n > 0 && this.queue.length > 0 && !this.closed; n--) {
+      const urgent = this.queue.findIndex(isUrgent);
+      const at = urgent >= 0 ? urgent : 0;
+      if (this.runSlice(this.queue[at]!)) this.queue.splice(at, 1);
+    }
+    if (this.queue.length > 0 && !this.closed) this.scheduleTurn();
   }
 
   /** Verifies the job's next slice; true (and the job settled) when it was the last. */
