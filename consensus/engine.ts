@@ -572,9 +572,23 @@ export class ConsensusEngine {
     await this.processQc(b.qc, hints);
     if (b.tc !== null) await this.processTc(b.tc, hints);
     if (b.round !== this.pacemaker.round) return;
-    if (!(await this.addBlock(b))) return;
+    // The vote depends on the block alone, not on its execution: it is signed
+    // and its safety data saved (a synced write) while the block executes, and
+    // leaves only if execution agrees. Until it leaves, the safety rules keep
+    // it out of our timeouts (voteReleased). Only for a block whose parent we
+    // hold, so that a vote is rarely saved for a block we cannot execute yet.
+    const tree = this.mustTree();
+    const early = tree.has(b.parentId) && !tree.has(blockId(b)) ? this.voteFor(b) : null;
+    let added: boolean;
+    try {
+      added = await this.addBlock(b);
+    } finally {
+      // Settled either way, so that a failed execution leaves no rejection unhandled.
+      await early?.catch(() => null);
+    }
+    if (!added) return;
     this.lastProposalAt = this.clock.now();
-    const vote = await this.voteFor(b);
+    const vote = early !== null ? await early : await this.voteFor(b);
     if (vote !== null) await this.deliverVote(vote);
   }
 
@@ -744,6 +758,7 @@ export class ConsensusEngine {
   /** Votes go to the leader of the next round, who forms the QC; our own vote is counted locally. */
   private async deliverVote(vote: Vote): Promise<void> {
     if (!this.running) return; // stopped (crashed) while the vote was being persisted: nothing leaves
+    this.mustSafety().voteReleased(vote);
     const next = this.leaders.leader(vote.voteData.block.round + 1);
     try {
       this.recordVote(vote);

@@ -70,6 +70,13 @@ export function initialSafetyData(epoch: number): SafetyData {
 export class SafetyRules {
   private current: SafetyData;
   private lock: Promise<unknown> = Promise.resolve();
+  /**
+   * The round of the last vote that left the process. A vote is saved before
+   * its block's execution ends (the engine overlaps the two); one whose block
+   * then failed is never sent, and must not ride along with a timeout either.
+   * In memory only: after a restart no stored vote counts as sent.
+   */
+  private releasedVoteRound = 0;
 
   private constructor(
     private readonly opts: SafetyRulesOptions,
@@ -215,7 +222,11 @@ export class SafetyRules {
         return stored;
 
       const lastVote =
-        data.lastVote !== null && data.lastVote.voteData.block.round === round ? data.lastVote : null;
+        data.lastVote !== null &&
+        data.lastVote.voteData.block.round === round &&
+        this.releasedVoteRound === round
+          ? data.lastVote
+          : null;
       const msg: TimeoutMsg = {
         epoch: data.epoch,
         round,
@@ -234,6 +245,11 @@ export class SafetyRules {
       this.current = next;
       return msg;
     });
+  }
+
+  /** The engine sends `vote` (our stored last vote): from now on our timeouts of its round carry it. */
+  voteReleased(vote: Vote): void {
+    if (this.current.lastVote === vote) this.releasedVoteRound = vote.voteData.block.round;
   }
 
   /** Signs our proposal `block`: only as its proposer and only for a round we have not voted or timed out in. */

@@ -101,8 +101,12 @@ export class CountingExecutor implements BlockExecutor {
   async buildPayload(_parent: Block, round: Round, _height: Height, _timestamp: number): Promise<Uint8Array> {
     return u64be(round);
   }
+  /** Blocks of these rounds fail execution here (this node finds them invalid). */
+  failRounds: (round: Round) => boolean = () => false;
+
   async execute(block: Block): Promise<ExecutionVerdict> {
     this.executed++;
+    if (this.failRounds(block.round)) return { ok: false, reason: `round ${block.round} fails here` };
     this.roundOf.set(toHex(blockId(block)), block.round);
     return { ok: true };
   }

@@ -134,6 +134,50 @@ t.test(
 );
 
 t.test(
+  'a vote saved while its block executes leaves only if execution agrees, nor rides a timeout',
+  async (t) => {
+    const sent: { type: string; round: number; withVote: boolean }[] = [];
+    const net = new TestNetwork(4, {
+      delayMs: 2,
+      drop: (from, _to, msg) => {
+        if (from === 1 && msg.type === 'vote')
+          sent.push({ type: 'vote', round: msg.value.voteData.block.round, withVote: true });
+        if (from === 1 && msg.type === 'timeout')
+          sent.push({ type: 'timeout', round: msg.value.round, withVote: msg.value.lastVote !== null });
+        return false;
+      },
+    });
+    // Node 1's first execution of the blocks of rounds 5 to 7 fails (as on a
+    // transient fault); the three others carry on, and node 1 executes those
+    // blocks when it fetches them again as ancestors.
+    const failedOnce = new Set<number>();
+    net.nodes[1]!.executor.failRounds = (round) => {
+      if (round < 5 || round > 7 || failedOnce.has(round)) return false;
+      failedOnce.add(round);
+      return true;
+    };
+    await net.start();
+    await net.clock.advance(3000);
+    net.stop();
+    const invalid = events(net.nodes[1]!, 'invalidBlock').map((e) => e.round);
+    t.same(invalid, [5, 6, 7], 'node 1 refused the blocks of rounds 5 to 7 once');
+    const saved = events(net.nodes[1]!, 'voted').filter((e) => e.round >= 5 && e.round <= 7);
+    t.ok(saved.length > 0, 'votes were saved while those blocks executed');
+    t.same(
+      sent.filter((m) => m.round >= 5 && m.round <= 7 && m.withVote),
+      [],
+      'none of them left, alone or with a timeout',
+    );
+    t.ok(
+      sent.some((m) => m.type === 'vote' && m.round > 7),
+      'node 1 votes again once blocks execute',
+    );
+    t.ok(net.nodes[0]!.executor.committed.length > 20, 'the others kept committing');
+    checkAgreement(t, net);
+  },
+);
+
+t.test(
   'a crashed node: timeouts form TCs, the rest keep committing; it restarts from its records',
   async (t) => {
     const net = new TestNetwork(4);

@@ -168,6 +168,7 @@ t.test('timeout rule', async (t) => {
   // Round 4 with hqc 2: follows neither the hqc nor a TC.
   await expectCodeAsync(t, () => rules.signTimeout(4, qcs[1]!, null), 'NOT_SAFE_TO_TIMEOUT');
   await expectCodeAsync(t, () => rules.signTimeout(3, qcs[2]!, null), 'NOT_SAFE_TO_TIMEOUT');
+  rules.voteReleased(v3); // the engine sent it
   const to = await rules.signTimeout(3, qcs[1]!, null);
   t.equal(to.round, 3);
   t.ok(
@@ -193,6 +194,26 @@ t.test('timeout rule', async (t) => {
   t.equal(rules.data.lastVotedRound, 4, 'a timeout sets the last voted round');
   // Having timed out in round 4, no vote in round 4.
   await expectCodeAsync(t, () => rules.constructAndSignVote(b4, null), 'OLD_ROUND');
+});
+
+t.test('a vote saved but never sent (its block failed execution) stays out of timeouts', async (t) => {
+  const storage = new InMemorySafetyStorage();
+  const rules = await open(storage);
+  const v3 = await rules.constructAndSignVote(b3, null);
+  t.same(storage.peek()!.lastVote, v3, 'saved before execution ended');
+  const to = await rules.signTimeout(3, qcs[1]!, null);
+  t.equal(to.lastVote, null, 'not released: the timeout goes alone');
+  // After a restart nothing counts as sent, even the vote the engine had released.
+  const again = await open(new InMemorySafetyStorage());
+  const v = await again.constructAndSignVote(b3, null);
+  again.voteReleased(v);
+  const restarted = await open(new InMemorySafetyStorage(again.data));
+  t.equal((await restarted.signTimeout(3, qcs[1]!, null)).lastVote, null, 'after a restart: alone too');
+  // Releasing a vote other than the stored one releases nothing.
+  const other = await open(new InMemorySafetyStorage());
+  const stored = await other.constructAndSignVote(b3, null);
+  other.voteReleased({ ...stored });
+  t.equal((await other.signTimeout(3, qcs[1]!, null)).lastVote, null, 'only the stored vote is released');
 });
 
 t.test('proposals', async (t) => {
