@@ -120,7 +120,11 @@ function consensusMetrics(r: MetricsRegistry): ConsensusMetrics {
       name: 'hotshard_consensus_proposals_total',
       help: 'Blocks this validator proposed',
     }),
-    votes: r.counter({ name: 'hotshard_consensus_votes_total', help: 'Votes this validator cast' }),
+    votes: r.counter({
+      name: 'hotshard_consensus_votes_total',
+      // Counted when saved: a vote whose block then fails execution is saved but never sent.
+      help: 'Votes this validator signed and saved',
+    }),
     invalidBlocks: r.counter({
       name: 'hotshard_consensus_invalid_blocks_total',
       help: 'Verified blocks refused (timestamp order or execution)',
