@@ -75,6 +75,25 @@ export function readSmallUint(b: Uint8Array, c: CanonicalCursor, max: number): n
   return readUint(b, c) && c.big === undefined && c.num <= max ? c.num : undefined;
 }
 
+/**
+ * An array header in the codec's form: fixarray below 16 items, array16 from
+ * 16 (msgpackr never writes array16 for fewer). The item count, or undefined.
+ */
+export function readArrayLength(b: Uint8Array, c: CanonicalCursor): number | undefined {
+  const p = c.pos;
+  if (p >= b.length) return undefined;
+  const h = b[p]!;
+  if (h >= 0x90 && h <= 0x9f) {
+    c.pos = p + 1;
+    return h & 0x0f;
+  }
+  if (h !== 0xdc || p + 3 > b.length) return undefined;
+  const count = (b[p + 1]! << 8) | b[p + 2]!;
+  if (count < 16) return undefined;
+  c.pos = p + 3;
+  return count;
+}
+
 /** bin8 of exactly `n` bytes, as a view into `b`. */
 export function readBin(b: Uint8Array, c: CanonicalCursor, n: number): Uint8Array | undefined {
   const p = c.pos;

@@ -20,7 +20,7 @@
  * precise error; a property test checks both directions against it.
  */
 import { bytesToBigint, toHex, writeBigintBE } from '../core/bytes.js';
-import { readUint, type CanonicalCursor } from '../core/canonical-read.js';
+import { readArrayLength, readUint, type CanonicalCursor } from '../core/canonical-read.js';
 
 const U64_MAX = (1n << 64n) - 1n;
 const U128_MAX = (1n << 128n) - 1n;
@@ -126,18 +126,9 @@ export function readAccountEntry(
   const c: CanonicalCursor = { pos: 4, num: 0, big: undefined };
   if (!readUint(bytes, c)) return undefined;
   const nonce = c.big ?? BigInt(c.num);
+  const count = readArrayLength(bytes, c);
+  if (count === undefined) return undefined;
   let p = c.pos;
-  let count: number;
-  if (p >= bytes.length) return undefined;
-  const h = bytes[p]!;
-  if (h >= 0x90 && h <= 0x9f) {
-    count = h & 0x0f;
-    p += 1;
-  } else if (h === 0xdc && p + 3 <= bytes.length) {
-    count = (bytes[p + 1]! << 8) | bytes[p + 2]!;
-    if (count < 16) return undefined;
-    p += 3;
-  } else return undefined;
   if (count > maxAssets || bytes.length !== p + count * BALANCE_BYTES) return undefined;
   const balances: Balances = new Map();
   let prev = '';

@@ -6,6 +6,7 @@
  */
 import { bytesMax, decode, encode, list, struct } from '../../core/codec.js';
 import { CodecError } from '../../core/errors.js';
+import { readArrayLength, type CanonicalCursor } from '../../core/canonical-read.js';
 import { MempoolError } from './errors.js';
 import { MAX_GOSSIP_BYTES, MAX_TX_BYTES } from './options.js';
 
@@ -62,17 +63,10 @@ export function encodeTxBatch(txs: readonly Uint8Array[], maxBytes = MAX_GOSSIP_
  */
 export function readCanonicalTxBatch(bytes: Uint8Array): Uint8Array[] | undefined {
   if (bytes.length < 3 || bytes[0] !== 0x92 || bytes[1] !== TX_BATCH_VERSION) return undefined;
-  let p = 2;
-  let count: number;
-  const h = bytes[p]!;
-  if (h >= 0x90 && h <= 0x9f) {
-    count = h & 0x0f;
-    p += 1;
-  } else if (h === 0xdc && bytes.length >= 5) {
-    count = (bytes[3]! << 8) | bytes[4]!;
-    if (count < 16 || count > MAX_BATCH_TXS) return undefined;
-    p += 3;
-  } else return undefined;
+  const c: CanonicalCursor = { pos: 2, num: 0, big: undefined };
+  const count = readArrayLength(bytes, c);
+  if (count === undefined || count > MAX_BATCH_TXS) return undefined;
+  let p = c.pos;
   const out = new Array<Uint8Array>(count);
   for (let i = 0; i < count; i++) {
     let len: number;

@@ -65,6 +65,14 @@ t.test('batch codec round-trips and is canonical', async (t) => {
   t.throws(() => encodeTxBatch([tx(1, MAX_TX_BYTES + 1)]), { code: 'MALFORMED' });
 });
 
+t.test('a batch in array16 form below 16 items is declined, and the codec rejects it', async (t) => {
+  const bytes = encodeTxBatch([tx(1), tx(2)]);
+  t.equal(bytes[2], 0x92, 'two items: a fixarray header');
+  const wide = Uint8Array.from([0x92, 0x01, 0xdc, 0x00, 0x02, ...bytes.subarray(3)]);
+  t.equal(readCanonicalTxBatch(wide), undefined, 'declined by the direct reader');
+  t.throws(() => decodeTxBatchByCodec(wide), 'and the codec rejects it');
+});
+
 t.test('a batch over the gossip cap is refused both ways', async (t) => {
   const many = Array.from({ length: 600 }, (_, i) => tx(i, 4000)); // ~2.4 MB
   t.throws(() => encodeTxBatch(many), { code: 'TOO_LARGE' });

@@ -117,3 +117,16 @@ t.test('balances out of order or zero are declined, and the codec rejects them',
   t.equal(readAccountEntry(zero, MAX_ASSETS_PER_ACCOUNT), undefined, 'a zero balance is declined');
   t.equal(codecVerdict(zero), null, 'and the codec rejects it');
 });
+
+t.test('a balance list in array16 form below 16 items is declined, and the codec rejects it', async (t) => {
+  const a = '01'.repeat(20);
+  const bytes = encodeStateEntryByCodec({
+    type: 'account',
+    value: { nonce: 1n, balances: new Map([[a, 5n]]) },
+  });
+  // [0x92 0x00 0x93 0x01 nonce(0x01)] then the list header 0x91: widen it to array16 of 1.
+  t.equal(bytes[5], 0x91, 'one balance: a fixarray header');
+  const wide = Uint8Array.from([...bytes.subarray(0, 5), 0xdc, 0x00, 0x01, ...bytes.subarray(6)]);
+  t.equal(readAccountEntry(wide, MAX_ASSETS_PER_ACCOUNT), undefined, 'declined');
+  t.equal(codecVerdict(wide), null, 'and the codec rejects it');
+});
