@@ -745,7 +745,9 @@ export class ConsensusEngine {
 
   private async voteFor(b: Block): Promise<Vote | null> {
     try {
-      const vote = await this.mustSafety().constructAndSignVote(b, b.tc);
+      // Leading the next round: the vote's save reserves it for our proposal too.
+      const leadsNext = this.leaders.leader(b.round + 1) === this.self;
+      const vote = await this.mustSafety().constructAndSignVote(b, b.tc, leadsNext);
       this.emit({ type: 'voted', round: b.round, blockId: vote.voteData.block.id });
       return vote;
     } catch (err) {
@@ -800,9 +802,13 @@ export class ConsensusEngine {
 
   /**
    * Proposes a block on the highest QC (with the TC when the previous round
-   * timed out). The leader votes for its own block BEFORE broadcasting it:
-   * the persisted vote is what keeps a restarted leader from proposing a
-   * second block in the same round.
+   * timed out). The safety rules sign it only once its round is reserved in
+   * the saved safety data (usually by our vote of the round before; else the
+   * reservation is saved while the block is built), which keeps a restarted
+   * leader from signing a second proposal in the round. So the proposal
+   * leaves at once; our own vote for it is signed and saved while the block
+   * runs through the executor (its results were kept when it was built), and
+   * leaves like a follower's.
    */
   private async propose(round: Round): Promise<void> {
     if (!this.running || round !== this.pacemaker.round || this.proposedRound >= round) return;
@@ -817,6 +823,11 @@ export class ConsensusEngine {
     const htc = tree.highTc;
     const tc = round === certified.round + 1 ? null : htc !== null && htc.round + 1 === round ? htc : null;
     if (round !== certified.round + 1 && tc === null) return;
+    // Saved while we build (nothing to do when our last vote reserved it); a
+    // failed save is retried, and reported, by signProposal.
+    void this.mustSafety()
+      .reserveProposal(round)
+      .catch(() => undefined);
     const now = this.clock.now();
     const timestamp = Math.max(now, parent.timestamp + 1);
     const height = parent.height + 1;
@@ -864,16 +875,23 @@ export class ConsensusEngine {
       this.emit({ type: 'refused', what: 'proposal', round, code: err.code });
       return;
     }
+    if (!this.running) return;
     this.proposedRound = round;
     this.lastProposalAt = now;
     const proposal: Proposal = { block: unsigned, signature, highCommitQc };
     if (!this.seenProposals.has(round)) this.seenProposals.set(round, proposal);
-    if (!(await this.addBlock(unsigned))) return;
-    const vote = await this.voteFor(unsigned);
-    if (vote === null || !this.running) return;
     this.network.broadcastProposal(proposal);
     this.emit({ type: 'proposed', block: unsigned });
-    await this.deliverVote(vote);
+    const early = this.voteFor(unsigned);
+    let added: boolean;
+    try {
+      added = await this.addBlock(unsigned);
+    } finally {
+      await early.catch(() => null);
+    }
+    if (!added) return;
+    const vote = await early;
+    if (vote !== null) await this.deliverVote(vote);
   }
 
   // ---------------------------------------------------------------- fetching

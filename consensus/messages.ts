@@ -252,21 +252,43 @@ export const ConsensusMessageCodec: Codec<ConsensusMessage> = typed(
   }),
 );
 
-/** Persisted safety data (node/ stores it with this codec). */
+const SAFETY_DATA_V1_FIELDS = [
+  ['epoch', uint],
+  ['lastVotedRound', uint],
+  ['oneChainRound', uint],
+  ['lastVote', optional(VoteCodec)],
+  ['highestTimeoutRound', uint],
+  ['lastTimeout', optional(TimeoutMsgCodec)],
+] as const;
+
+/** The safety data as version 1 wrote it (no proposal reservation): read by decodeSafetyData only. */
+const SafetyDataV1Codec = struct('SafetyData', SAFETY_DATA_V1_FIELDS, 1);
+
+/** Persisted safety data, version 2 (node/ stores it with decodeSafetyData / encode). */
 export const SafetyDataCodec: Codec<SafetyData> = typed(
-  struct(
-    'SafetyData',
-    [
-      ['epoch', uint],
-      ['lastVotedRound', uint],
-      ['oneChainRound', uint],
-      ['lastVote', optional(VoteCodec)],
-      ['highestTimeoutRound', uint],
-      ['lastTimeout', optional(TimeoutMsgCodec)],
-    ] as const,
-    WIRE_VERSION,
-  ),
+  struct('SafetyData', [...SAFETY_DATA_V1_FIELDS, ['proposalRound', uint]] as const, 2),
 );
+
+/**
+ * Decodes a stored safety data record of version 2, or of version 1 (written
+ * before proposals were reserved) as version 2 with proposalRound 0: a v1
+ * leader saved its own vote before its proposal left, so its last voted
+ * round already covers every round it proposed in.
+ */
+export function decodeSafetyData(bytes: Uint8Array, maxBytes?: number): SafetyData {
+  try {
+    return decode(SafetyDataCodec, bytes, maxBytes);
+  } catch (err) {
+    if (!(err instanceof CodecError)) throw err;
+    let v1: Omit<SafetyData, 'proposalRound'>;
+    try {
+      v1 = decode(SafetyDataV1Codec, bytes, maxBytes);
+    } catch {
+      throw err; // neither version: report what is wrong against the current one
+    }
+    return { ...v1, proposalRound: 0 };
+  }
+}
 
 // Block ids are computed often (every proposal, vote check and fetch); blocks
 // are immutable values, so the id is cached per object.

@@ -14,7 +14,12 @@
  *  - Sign a timeout for round r with high QC hqc only if r >= lastVotedRound,
  *    (r == hqc.round + 1 or r == tc.round + 1) and hqc.round >=
  *    oneChainRound; it sets lastVotedRound = r and highestTimeoutRound.
- *  - Sign a proposal only for a round above lastVotedRound.
+ *  - Sign a proposal only for a round above lastVotedRound, at most one per
+ *    round, and only once the round is reserved (proposalRound, saved): after
+ *    a restart no proposal is signed at or below the reserved round, so a
+ *    leader's proposal may leave before its own vote is saved. The
+ *    reservation rides on the save of the vote of the round before when we
+ *    lead the next one (reserveNextRound), so it usually costs no write.
  *  - The new safety data is saved, and the save awaited, BEFORE a vote or a
  *    timeout is returned. All operations run one at a time.
  *
@@ -51,7 +56,7 @@ export interface SafetyRulesOptions {
   readonly storage: SafetyStorage;
   /** When given, the signer's public key must be the committee's key at `self`. */
   readonly validators?: ValidatorSet;
-  /** Mutation switches (tests only): dropTcHighQcClause, skipPersistBeforeVote. */
+  /** Mutation switches (tests only): dropTcHighQcClause, skipPersistBeforeVote, skipProposalReservation. */
   readonly mutations?: ConsensusMutations;
 }
 
@@ -64,6 +69,7 @@ export function initialSafetyData(epoch: number): SafetyData {
     lastVote: null,
     highestTimeoutRound: 0,
     lastTimeout: null,
+    proposalRound: 0,
   };
 }
 
@@ -77,12 +83,17 @@ export class SafetyRules {
    * In memory only: after a restart no stored vote counts as sent.
    */
   private releasedVoteRound = 0;
+  /** The reservation loaded at start: we may have signed a proposal in any round up to it before. */
+  private readonly proposalRoundAtStart: Round;
+  /** The highest round we signed a proposal in since the start. */
+  private signedProposalRound = 0;
 
   private constructor(
     private readonly opts: SafetyRulesOptions,
     data: SafetyData,
   ) {
     this.current = data;
+    this.proposalRoundAtStart = data.proposalRound;
   }
 
   /** Loads the safety data (a new epoch starts afresh; a stored later epoch is refused). */
@@ -117,8 +128,12 @@ export class SafetyRules {
     return this.current;
   }
 
-  /** Signs a vote for `block` (with `tc` when the block's round follows a timeout), persisting first. */
-  constructAndSignVote(block: Block, tc: TimeoutCert | null): Promise<Vote> {
+  /**
+   * Signs a vote for `block` (with `tc` when the block's round follows a
+   * timeout), persisting first. `reserveNextRound`: we lead the next round, so
+   * the same save reserves it for our proposal.
+   */
+  constructAndSignVote(block: Block, tc: TimeoutCert | null, reserveNextRound = false): Promise<Vote> {
     return this.serial(async () => {
       const data = this.current;
       this.checkPlacement(block);
@@ -177,6 +192,10 @@ export class SafetyRules {
         lastVotedRound: r,
         oneChainRound: Math.max(data.oneChainRound, qc.round),
         lastVote: vote,
+        proposalRound:
+          reserveNextRound && !this.skipReservation
+            ? Math.max(data.proposalRound, r + 1)
+            : data.proposalRound,
       };
       // MUTATION skipPersistBeforeVote: the vote leaves without being made durable.
       if (this.opts.mutations?.skipPersistBeforeVote !== true) await this.persist(next);
@@ -252,27 +271,61 @@ export class SafetyRules {
     if (this.current.lastVote === vote) this.releasedVoteRound = vote.voteData.block.round;
   }
 
-  /** Signs our proposal `block`: only as its proposer and only for a round we have not voted or timed out in. */
+  /**
+   * Saves `round` as reserved for our proposal (nothing to do when it already
+   * is), so that signing it later needs no write of its own. The engine calls
+   * it when it starts building, to overlap the save with the build.
+   */
+  reserveProposal(round: Round): Promise<void> {
+    return this.serial(async () => {
+      const data = this.current;
+      if (round <= data.proposalRound || round <= data.lastVotedRound || this.skipReservation) return;
+      const next: SafetyData = { ...data, proposalRound: round };
+      await this.persist(next);
+      this.current = next;
+    });
+  }
+
+  /**
+   * Signs our proposal `block`: only as its proposer, for a round we have not
+   * voted or timed out in, one per round, never at or below a reservation
+   * loaded at start (a proposal may have left before the restart), and only
+   * once its round's reservation is saved (saving it here when not yet done).
+   */
   signProposal(block: Block): Promise<Uint8Array> {
     return this.serial(async () => {
       this.checkPlacement(block);
+      const r = block.round;
       ensure(
         block.proposer === this.opts.self,
         'INVALID_PROPOSAL',
         `block proposer ${block.proposer} is not us (${this.opts.self})`,
       );
       ensure(
-        block.round > this.current.lastVotedRound,
+        r > this.current.lastVotedRound,
         'INVALID_PROPOSAL',
-        `round ${block.round} is not above the last voted round ${this.current.lastVotedRound}`,
+        `round ${r} is not above the last voted round ${this.current.lastVotedRound}`,
       );
       ensure(
-        block.qc.voteData.block.round < block.round,
+        r > this.proposalRoundAtStart,
         'INVALID_PROPOSAL',
-        'the block does not follow its QC',
+        `round ${r} was reserved for a proposal before the restart (up to ${this.proposalRoundAtStart})`,
       );
-      return this.opts.signer.sign(proposalSigningBytes(this.opts.domain, block.round, blockId(block)));
+      ensure(r > this.signedProposalRound, 'INVALID_PROPOSAL', `already signed a proposal in round ${r}`);
+      ensure(block.qc.voteData.block.round < r, 'INVALID_PROPOSAL', 'the block does not follow its QC');
+      if (this.current.proposalRound < r && !this.skipReservation) {
+        const next: SafetyData = { ...this.current, proposalRound: r };
+        await this.persist(next);
+        this.current = next;
+      }
+      this.signedProposalRound = r;
+      return this.opts.signer.sign(proposalSigningBytes(this.opts.domain, r, blockId(block)));
     });
+  }
+
+  /** MUTATION skipProposalReservation: nothing is ever reserved, so a proposal may leave with nothing saved for its round. */
+  private get skipReservation(): boolean {
+    return this.opts.mutations?.skipProposalReservation === true;
   }
 
   /** The voting rule (Jolteon 2-chain). */

@@ -160,6 +160,12 @@ export interface SafetyData {
   readonly highestTimeoutRound: Round;
   /** The last timeout signed, re-sent when asked again for the same round. */
   readonly lastTimeout: TimeoutMsg | null;
+  /**
+   * The highest round reserved for a proposal of ours: saved before a
+   * proposal of that round is signed, so that after a restart no second
+   * proposal is signed at or below it (v2; 0 in a v1 record).
+   */
+  readonly proposalRound: Round;
 }
 
 /** Durable storage of the safety data. `save` resolves only once the write is synced. */
@@ -227,4 +233,6 @@ export interface ConsensusMutations {
   readonly quorumByHeads?: boolean;
   /** Commit a block as soon as it is certified (1-chain). */
   readonly commitOnOneChain?: boolean;
+  /** Sign proposals without saving the round's reservation first. */
+  readonly skipProposalReservation?: boolean;
 }

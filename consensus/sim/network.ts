@@ -52,6 +52,8 @@ export interface NetworkPeer<N extends NetworkPeer<N>> {
   } | null;
   /** The node dies in the middle of its next proposal broadcast. */
   partialBroadcast: boolean;
+  /** Called as the node starts broadcasting its proposal of `round` (a crash may be armed for it). */
+  aboutToBroadcastProposal(round: number): void;
   /** Content hashes of the proposals this incarnation accepted (its gossip seen cache). */
   readonly seen: Set<string>;
 }
@@ -170,6 +172,7 @@ export class SimNetwork<N extends NetworkPeer<N>> {
     const alive = (): boolean => node.incarnation === incarnation && node.engine !== null;
     const out = (msg: ConsensusMessage, targets: N[]): void => {
       if (!alive()) return;
+      if (msg.type === 'proposal') node.aboutToBroadcastProposal(msg.value.block.round);
       if (node.partialBroadcast && msg.type === 'proposal' && targets.length > 1) {
         // The node dies while broadcasting: a random part of the peers got it.
         node.partialBroadcast = false;

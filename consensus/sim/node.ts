@@ -77,6 +77,8 @@ export interface SimNodeSetup {
 export interface NodeStats {
   crashes: number;
   equivocationsSeen: number;
+  /** Validators this node holds equivocation evidence against. */
+  equivocators: Set<number>;
   refusals: number;
   /** Engine 'error' events (an engine bug or a bad input it could not classify). */
   errors: string[];
@@ -91,13 +93,23 @@ export class SimNode implements NetworkPeer<SimNode> {
   readonly ledger = new Ledger();
   readonly safety = new DurableSafety();
   readonly store = new RecoveryStore();
-  readonly stats: NodeStats = { crashes: 0, equivocationsSeen: 0, refusals: 0, errors: [] };
+  readonly stats: NodeStats = {
+    crashes: 0,
+    equivocationsSeen: 0,
+    equivocators: new Set(),
+    refusals: 0,
+    errors: [],
+  };
   adversary: NodeAdversary | null = null;
   engine: ConsensusEngine | null = null;
   incarnation = 0;
   /** The last round this instance's engine reported (kept across a crash). */
   round = 0;
-  /** Armed by the scenario: called right after the engine votes in a round the predicate picks (then disarmed). */
+  /**
+   * Armed by the scenario: called right after the engine votes in a round the
+   * predicate picks, or as it starts broadcasting its proposal of such a round
+   * (a leader's proposal leaves before its own vote), then disarmed.
+   */
   crashAfterVote: { readonly when: (round: number) => boolean; readonly fire: () => void } | null = null;
   /** Content hashes of messages this incarnation accepted (its gossip seen cache). */
   seen = new Set<string>();
@@ -141,7 +153,7 @@ export class SimNode implements NetworkPeer<SimNode> {
     );
     const ctx = this.ctx;
     const clock = new NodeClock(ctx.queue, ctx.epochMs, this.skewMs);
-    const storage = new IncarnationSafetyStorage(this.safety);
+    const storage = new IncarnationSafetyStorage(this.safety, (land) => void ctx.queue.after(0, land));
     const recovery = fromDisk ? this.store.recovery(ctx.genesis, ctx.genesisQc) : undefined;
     if (!fromDisk) this.store.clear();
     const startRoot = recovery?.root ?? ctx.genesis;
@@ -256,6 +268,15 @@ export class SimNode implements NetworkPeer<SimNode> {
     this.ctx.trace?.(`${String(this.ctx.queue.now).padStart(6)} ${this.name.padEnd(4)} CRASH`);
   }
 
+  /** The network calls it as our proposal of `round` starts to leave: an armed crash may fire (mid-broadcast). */
+  aboutToBroadcastProposal(round: number): void {
+    const arm = this.crashAfterVote;
+    if (arm !== null && arm.when(round)) {
+      this.crashAfterVote = null;
+      arm.fire();
+    }
+  }
+
   private onEvent(incarnation: number, e: EngineEvent): void {
     if (incarnation !== this.incarnation) return; // a dead incarnation's late event
     this.store.record(e);
@@ -275,6 +296,7 @@ export class SimNode implements NetworkPeer<SimNode> {
       }
       case 'equivocation':
         this.stats.equivocationsSeen++;
+        this.stats.equivocators.add(e.evidence.author);
         break;
       case 'refused':
         this.stats.refusals++;

@@ -31,6 +31,7 @@ export const MUTATIONS: readonly MutationName[] = [
   'skipPersistBeforeVote',
   'quorumByHeads',
   'commitOnOneChain',
+  'skipProposalReservation',
 ];
 
 /** Simulated round timing (virtual milliseconds): short, so a scenario is quick to run. */

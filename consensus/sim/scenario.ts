@@ -212,7 +212,8 @@ export async function runScenario(o: SimOptions, seed: number): Promise<Scenario
               // Not too close to GST: the node must be back, and what it does
               // twice must matter, while the network is still asynchronous.
               if (queue.now >= schedule.gstAt - 4 * o.timing.baseTimeoutMs) return;
-              // A leader that just voted for its own block is about to broadcast it: it dies mid-broadcast.
+              // Fired as a leader starts to broadcast its proposal: it dies mid-broadcast (its own
+              // vote is not saved yet). Fired after a vote, nothing is broadcast before the crash.
               n.partialBroadcast = true;
               queue.after(0, () => {
                 n.partialBroadcast = false;
@@ -276,9 +277,14 @@ export async function runScenario(o: SimOptions, seed: number): Promise<Scenario
   });
   const heights = honestNodes.map((n) => n.ledger.height);
   const engineErrors: string[] = [];
+  const honestIndices = new Set(honestNodes.map((n) => n.index));
   for (const n of honestNodes) {
     for (const e of n.stats.errors) engineErrors.push(`${n.name}: ${e}`);
     for (const e of n.ledger.contractNotes) engineErrors.push(`${n.name}: ${e}`);
+    // An honest validator never signs two proposals or two votes in one round, crashes included.
+    for (const author of n.stats.equivocators)
+      if (honestIndices.has(author))
+        engineErrors.push(`${n.name}: equivocation evidence against honest v${author}`);
   }
   return {
     seed,

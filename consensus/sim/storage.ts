@@ -14,8 +14,8 @@
  */
 import type { Block, QuorumCert, SafetyData, SafetyStorage, TimeoutCert } from '../types.js';
 import type { EngineEvent, EngineRecovery } from '../engine.js';
-import { SafetyDataCodec, blockId } from '../messages.js';
-import { decode, encode } from '../../core/codec.js';
+import { SafetyDataCodec, blockId, decodeSafetyData } from '../messages.js';
+import { encode } from '../../core/codec.js';
 import { toHex } from '../../core/bytes.js';
 
 /** The safety data as the disk holds it: its canonical encoding (SafetyDataCodec, as node/ stores it). */
@@ -29,18 +29,38 @@ export class DurableSafety {
 export class IncarnationSafetyStorage implements SafetyStorage {
   private alive = true;
 
-  constructor(private readonly durable: DurableSafety) {}
+  /**
+   * `defer` schedules the end of a synced write on a later event (the
+   * scenario's queue, at the same virtual time): a crash already scheduled,
+   * such as one in the middle of a broadcast, loses the write.
+   */
+  constructor(
+    private readonly durable: DurableSafety,
+    private readonly defer?: (land: () => void) => void,
+  ) {}
 
   async load(): Promise<SafetyData | null> {
-    return this.durable.data === null ? null : decode(SafetyDataCodec, this.durable.data);
+    return this.durable.data === null ? null : decodeSafetyData(this.durable.data);
   }
 
   async save(data: SafetyData): Promise<void> {
     // A dead process writes nothing, and its caller never hears back.
     if (!this.alive) return new Promise<void>(() => {});
     // Bytes, not the object: a later in-memory change must not become durable by aliasing.
-    this.durable.data = encode(SafetyDataCodec, data);
-    this.durable.saves++;
+    const bytes = encode(SafetyDataCodec, data);
+    const land = (): void => {
+      this.durable.data = bytes;
+      this.durable.saves++;
+    };
+    if (this.defer === undefined) return land();
+    const defer = this.defer;
+    return new Promise<void>((resolve) =>
+      defer(() => {
+        if (!this.alive) return; // died before the write landed: lost, and nobody hears back
+        land();
+        resolve();
+      }),
+    );
   }
 
   cut(): void {

@@ -10,13 +10,19 @@
  * in a round it already voted in.
  */
 import type { SafetyData, SafetyStorage } from '../../consensus/types.js';
-import { SafetyDataCodec } from '../../consensus/messages.js';
+import { encode } from '../../core/codec.js';
+import { SafetyDataCodec, decodeSafetyData } from '../../consensus/messages.js';
 import { Bucket } from './buckets.js';
-import { canonicalValue, singletonKey } from './codecs.js';
+import { singletonKey, type ValueCodec } from './codecs.js';
 import type { NodeDatabase } from './database.js';
 import type { Repository } from './repository.js';
 
-const safetyValue = canonicalValue(SafetyDataCodec, 4 * 1024 * 1024);
+/** Written as version 2; a version 1 record (before proposal reservations) still loads. */
+const safetyValue: ValueCodec<SafetyData> = {
+  name: 'canonical<SafetyData>',
+  encode: (v) => encode(SafetyDataCodec, v),
+  decode: (b) => decodeSafetyData(b, 4 * 1024 * 1024),
+};
 
 export class DurableSafetyStorage implements SafetyStorage {
   private readonly repo: Repository<null, SafetyData>;

@@ -8,9 +8,10 @@ import t from 'tap';
 import { equalBytes } from '../../../core/bytes.js';
 import { blockId } from '../../../consensus/messages.js';
 import { ConsensusEngine, type EngineEvent } from '../../../consensus/engine.js';
+import { StakeWeightedRoundRobin } from '../../../consensus/leader-election.js';
 import { InMemorySafetyStorage } from '../../../consensus/safety-rules.js';
 import { ed25519Scheme, makeSigner } from '../../../consensus/signing.js';
-import type { Block, ConsensusMessage } from '../../../consensus/types.js';
+import type { Block, ConsensusMessage, ConsensusMutations, SafetyData } from '../../../consensus/types.js';
 import {
   CountingExecutor,
   FakeClock,
@@ -174,6 +175,74 @@ t.test(
     );
     t.ok(net.nodes[0]!.executor.committed.length > 20, 'the others kept committing');
     checkAgreement(t, net);
+  },
+);
+
+/**
+ * Node 1 leads a round R >= 10; its saves of its own vote for its proposal of
+ * R are held (never complete). It is crashed once that proposal has left,
+ * and restarted 1 ms later into round R (its highest QC is R - 1), where it
+ * leads again.
+ */
+async function leaderCrashedAfterProposal(mutations: ConsensusMutations) {
+  const net = new TestNetwork(4, {
+    delayMs: 2,
+    drop: (from, _to, msg) => {
+      if (from === 1 && msg.type === 'proposal' && msg.value.block.round === heldRound) left = true;
+      return false;
+    },
+  });
+  let heldRound = 0;
+  let left = false;
+  let savePendingWhenLeft = false;
+  const node = net.nodes[1]!;
+  node.engine = net.makeEngine(node, { mutations });
+  const save = node.storage.save.bind(node.storage);
+  node.storage.save = (data: SafetyData) => {
+    const r = data.lastVote?.voteData.block.round ?? 0;
+    if (heldRound === 0 || r !== heldRound) return save(data);
+    return new Promise<void>(() => {}); // held: the vote of round R is never durable
+  };
+  await net.start();
+  await net.clock.advance(300);
+  heldRound = node.engine.status().round + 8;
+  for (let i = 0; i < 4 && !isLeader(net, 1, heldRound); i++) heldRound++;
+  for (let i = 0; i < 2000 && !left; i++) await net.clock.advance(1);
+  savePendingWhenLeft = left && node.storage.peek()!.lastVotedRound < heldRound;
+  net.crash(1);
+  await net.clock.advance(1);
+  node.events.length = 0;
+  await net.restart(1);
+  const restartRound = events(node, 'round')[0]?.round;
+  await net.clock.advance(1000);
+  net.stop();
+  const equivocations = net.nodes.flatMap((n) => events(n, 'equivocation'));
+  const refused = events(node, 'refused').filter((e) => e.what === 'proposal' && e.round === heldRound);
+  return { net, heldRound, left, savePendingWhenLeft, restartRound, equivocations, refused };
+}
+
+function isLeader(net: TestNetwork, i: number, round: number): boolean {
+  return new StakeWeightedRoundRobin(net.committee).leader(round) === i;
+}
+
+t.test(
+  "a leader's proposal leaves before its own vote is saved; restarted, it never proposes again in that round",
+  async (t) => {
+    const r = await leaderCrashedAfterProposal({});
+    t.ok(r.left, `node 1's proposal of round ${r.heldRound} left`);
+    t.ok(r.savePendingWhenLeft, 'while the save of its own vote was still pending');
+    t.equal(r.restartRound, r.heldRound, 'restarted into the same round, which it leads');
+    t.ok(r.refused.length > 0, 'the safety rules refused a second proposal (the round was reserved)');
+    t.same(r.equivocations, [], 'no equivocation seen anywhere');
+    t.ok(r.net.nodes[0]!.executor.committed.length > 20, 'the chain kept committing');
+    checkAgreement(t, r.net);
+
+    const mutant = await leaderCrashedAfterProposal({ skipProposalReservation: true });
+    t.equal(mutant.restartRound, mutant.heldRound);
+    t.ok(
+      mutant.equivocations.length > 0,
+      'skipProposalReservation: the restarted leader signs a second proposal, seen as equivocation',
+    );
   },
 );
 

@@ -117,6 +117,7 @@ const safetyArb: fc.Arbitrary<SafetyData> = fc.record({
   lastVote: fc.option(voteArb, { nil: null }),
   highestTimeoutRound: nat,
   lastTimeout: fc.option(timeoutArb, { nil: null }),
+  proposalRound: nat,
 });
 
 t.test('decode(encode(x)) = x for every message', async (t) => {

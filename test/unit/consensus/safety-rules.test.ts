@@ -224,9 +224,66 @@ t.test('proposals', async (t) => {
   );
   const other = await open(new InMemorySafetyStorage(), {}, (b3.proposer + 1) % 4);
   await expectCodeAsync(t, () => other.signProposal(b3), 'INVALID_PROPOSAL');
-  await rules.constructAndSignVote(b3, null);
   const again = { ...b3, payload: new Uint8Array([1]), payloadDigest: sha256(new Uint8Array([1])) };
-  await expectCodeAsync(t, () => rules.signProposal(again), 'INVALID_PROPOSAL');
+  await expectCodeAsync(t, () => rules.signProposal(again), 'INVALID_PROPOSAL'); // one per round
+  await rules.constructAndSignVote(b3, null);
+  const voted = await open(new InMemorySafetyStorage(), {}, b3.proposer);
+  await voted.constructAndSignVote(b3, null);
+  await expectCodeAsync(t, () => voted.signProposal(b3), 'INVALID_PROPOSAL'); // not in a round we voted in
+});
+
+t.test('a proposal is signed only once its round is reserved, and never again after a restart', async (t) => {
+  const self = b3.proposer;
+  // Reserved by the save of our vote of the round before: no write of its own.
+  const storage = new InMemorySafetyStorage();
+  const rules = await open(storage, {}, self);
+  await rules.constructAndSignVote(b2, null, true);
+  t.equal(storage.peek()!.proposalRound, 3, 'the vote of round 2 reserves round 3');
+  const saves = storage.saves;
+  await rules.signProposal(b3);
+  t.equal(storage.saves, saves, 'signing a reserved round writes nothing');
+  await rules.constructAndSignVote(b3, null);
+  t.equal(storage.peek()!.proposalRound, 3, 'a vote that does not reserve keeps the reservation');
+
+  // Not reserved: signProposal saves the reservation before it signs.
+  const gated = new GatedStorage();
+  const late = await open(gated, {}, self);
+  gated.gated = true;
+  let signed = false;
+  const p = late.signProposal(b3).then(() => (signed = true));
+  await tick();
+  await tick();
+  t.notOk(signed, 'no signature while the reservation is not durable');
+  gated.release();
+  await p;
+  t.equal(gated.stored!.proposalRound, 3, 'the reservation is saved');
+
+  // reserveProposal saves ahead (the engine overlaps it with building); then signing writes nothing.
+  const ahead = new InMemorySafetyStorage();
+  const early = await open(ahead, {}, self);
+  await early.reserveProposal(3);
+  const before = ahead.saves;
+  await early.reserveProposal(3);
+  await early.signProposal(b3);
+  t.equal(ahead.saves, before, 'reserved once, signed without a write');
+
+  // After a restart: nothing at or below the stored reservation, whether or not we signed in it.
+  const restarted = await open(new InMemorySafetyStorage(ahead.peek()), {}, self);
+  const fork3 = { ...b3, payload: new Uint8Array([9]), payloadDigest: sha256(new Uint8Array([9])) };
+  await expectCodeAsync(t, () => restarted.signProposal(fork3), 'INVALID_PROPOSAL');
+  const reservedOnly = new InMemorySafetyStorage();
+  await (await open(reservedOnly, {}, self)).reserveProposal(3);
+  await expectCodeAsync(
+    t,
+    async () => (await open(reservedOnly, {}, self)).signProposal(b3),
+    'INVALID_PROPOSAL', // a round reserved before the restart stays closed
+  );
+
+  // The mutant signs with nothing saved: after a restart it signs a second proposal in round 3.
+  const leaky = new InMemorySafetyStorage();
+  await (await open(leaky, { skipProposalReservation: true }, self)).signProposal(b3);
+  const second = await (await open(leaky, {}, self)).signProposal(fork3);
+  t.ok(second.length === 64, 'skipProposalReservation: a second proposal in round 3 after a restart');
 });
 
 t.test('epochs, signer and placement', async (t) => {
@@ -379,7 +436,8 @@ function candidatePool(): Cand[] {
 }
 
 type Op =
-  | { kind: 'vote'; cand: Cand }
+  | { kind: 'vote'; cand: Cand; reserveNext: boolean }
+  | { kind: 'propose'; cand: Cand }
   | { kind: 'timeout'; round: number; hqcRound: number; withTc: boolean }
   | { kind: 'restart' }
   | { kind: 'reask' };
@@ -387,7 +445,16 @@ type Op =
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 6,
-    arbitrary: fc.constantFrom(...candidatePool()).map((cand) => ({ kind: 'vote' as const, cand })),
+    arbitrary: fc
+      .record({ cand: fc.constantFrom(...candidatePool()), reserveNext: fc.boolean() })
+      .map(({ cand, reserveNext }) => ({ kind: 'vote' as const, cand, reserveNext })),
+  },
+  {
+    weight: 3,
+    // Our own proposal: the same pool, with us as the proposer.
+    arbitrary: fc
+      .constantFrom(...candidatePool())
+      .map((c) => ({ kind: 'propose' as const, cand: { ...c, block: { ...c.block, proposer: me } } })),
   },
   {
     weight: 3,
@@ -408,7 +475,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'reask' as const }) },
 );
 
-const stats = { votes: 0, resent: 0, timeouts: 0, restarts: 0 };
+const stats = { votes: 0, resent: 0, timeouts: 0, restarts: 0, proposals: 0 };
 
 async function runOps(ops: Op[], mutations: ConsensusMutations): Promise<string | null> {
   const storage = new InMemorySafetyStorage();
@@ -416,6 +483,7 @@ async function runOps(ops: Op[], mutations: ConsensusMutations): Promise<string 
     SafetyRules.open({ domain: f.domain, self: me, signer: fastSigner(me), storage, mutations });
   let rules = await mk();
   const votedBlock = new Map<number, string>();
+  const proposedBlock = new Map<number, string>();
   let lastVoted: Cand | null = null;
   for (const raw of ops) {
     // 'reask' proposes the block of our last vote again (as a re-delivered proposal would).
@@ -423,7 +491,7 @@ async function runOps(ops: Op[], mutations: ConsensusMutations): Promise<string 
       raw.kind === 'reask'
         ? lastVoted === null
           ? { kind: 'restart' }
-          : { kind: 'vote', cand: lastVoted }
+          : { kind: 'vote', cand: lastVoted, reserveNext: false }
         : raw;
     const before = rules.data;
     if (op.kind === 'restart') {
@@ -431,11 +499,27 @@ async function runOps(ops: Op[], mutations: ConsensusMutations): Promise<string 
       stats.restarts++;
       continue;
     }
+    if (op.kind === 'propose') {
+      const { block } = op.cand;
+      try {
+        await rules.signProposal(block);
+      } catch {
+        continue;
+      }
+      stats.proposals++;
+      const r = block.round;
+      const prior = proposedBlock.get(r);
+      if (prior !== undefined && prior !== toHex(blockId(block)))
+        return `two different proposals in round ${r}`;
+      proposedBlock.set(r, toHex(blockId(block)));
+      if (r <= before.lastVotedRound) return `proposal in round ${r} at or below last voted round`;
+      continue;
+    }
     if (op.kind === 'vote') {
       const { block, tc } = op.cand;
       let v: Vote;
       try {
-        v = await rules.constructAndSignVote(block, tc);
+        v = await rules.constructAndSignVote(block, tc, op.reserveNext);
       } catch {
         continue;
       }
@@ -491,7 +575,11 @@ t.test('property: safety holds over random operations and restarts', async (t) =
   );
   // The sequences must exercise the rules, not only be refused.
   t.ok(
-    stats.votes > 250 && stats.resent > 50 && stats.timeouts > 150 && stats.restarts > 100,
+    stats.votes > 200 &&
+      stats.resent > 50 &&
+      stats.timeouts > 150 &&
+      stats.restarts > 100 &&
+      stats.proposals > 100,
     `signed ${JSON.stringify(stats)}`,
   );
 });
@@ -505,4 +593,15 @@ t.test('property: the same check catches skipPersistBeforeVote', async (t) => {
     { numRuns: 300, seed: 20240601 },
   );
   t.ok(res.failed, 'a double vote across a restart is found');
+});
+
+t.test('property: the same check catches skipProposalReservation', async (t) => {
+  const res = await fc.check(
+    fc.asyncProperty(
+      fc.array(opArb, { minLength: 1, maxLength: 40 }),
+      async (ops) => (await runOps(ops, { skipProposalReservation: true })) === null,
+    ),
+    { numRuns: 300, seed: 20240601 },
+  );
+  t.ok(res.failed, 'a second proposal in a round across a restart is found');
 });

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { keyPairFromSeed } from '../../../core/ed25519.js';
 import { equalBytes } from '../../../core/bytes.js';
 import { sha256 } from '../../../core/hash.js';
+import { encode, packRaw, unpackRaw } from '../../../core/codec.js';
 import { SafetyRules } from '../../../consensus/safety-rules.js';
 import { ed25519Scheme, makeSigner } from '../../../consensus/signing.js';
 import { SafetyDataCodec, blockInfo } from '../../../consensus/messages.js';
@@ -191,6 +192,64 @@ t.test(
   },
 );
 
+/**
+ * Leads each round (proposer 0): its proposal is signed, reserved by the save
+ * of its vote of the round before (odd rounds) or by signProposal's own save
+ * (even rounds); after each signature (the proposal has left) it cuts the
+ * power and restarts, then asks for a conflicting proposal of that round.
+ * Returns the rounds in which it signed two different proposals.
+ */
+async function proposalEquivocationsAfterPowerCuts(mutations = {}): Promise<number[]> {
+  const { main, forks } = chainWithForks(6);
+  const ours = (b: Block): Block => ({ ...b, proposer: 0 });
+  const disk = new MemoryDisk();
+  let { rules } = await boot(disk, undefined, mutations);
+  const doubles: number[] = [];
+  for (let r = 2; r <= main.length; r++) {
+    if (r % 2 === 1) await rules.constructAndSignVote(main[r - 2]!, null, true);
+    await rules.signProposal(ours(main[r - 1]!));
+    disk.powerCut();
+    ({ rules } = await boot(disk, undefined, mutations));
+    const second = await rules.signProposal(ours(forks[r - 1]!)).catch(() => null);
+    if (second !== null) doubles.push(r);
+  }
+  return doubles;
+}
+
+t.test('a leader cut off right after its proposal left never signs another in that round', async (t) => {
+  t.same(await proposalEquivocationsAfterPowerCuts(), [], 'no second proposal in rounds 2 to 6');
+  const mutant = await proposalEquivocationsAfterPowerCuts({ skipProposalReservation: true });
+  t.ok(
+    mutant.length > 0,
+    `proposals signed with no saved reservation are signed again (rounds ${mutant.join(', ')})`,
+  );
+});
+
+t.test('a version 1 record (before proposal reservations) loads with proposalRound 0', async (t) => {
+  const db = new NodeDatabase(MemoryKvStore.create());
+  const { main } = chainWithForks(1);
+  const rules = await SafetyRules.open({
+    domain,
+    self: 0,
+    signer,
+    storage: new DurableSafetyStorage(db, COMMITTEE),
+  });
+  await rules.constructAndSignVote(main[0]!, null);
+  const v2 = encode(SafetyDataCodec, rules.data);
+  // Version 1 is the same array without its last field, with version 1 first.
+  const wire = unpackRaw(v2) as unknown[];
+  const v1 = packRaw([1, ...wire.slice(1, -1)]);
+  const raw = db.repository(Bucket.safetyData, COMMITTEE, singletonKey, bytesValue);
+  await raw.put(null, v1, { sync: true });
+  t.same(await new DurableSafetyStorage(db, COMMITTEE).load(), { ...rules.data, proposalRound: 0 });
+  await raw.put(null, packRaw([3, ...wire.slice(1)]), { sync: true });
+  await t.rejects(
+    new DurableSafetyStorage(db, COMMITTEE).load(),
+    { code: 'CORRUPT' },
+    'an unknown version is refused',
+  );
+});
+
 t.test(
   'a power cut while the save is in flight: the vote never leaves, and either block may be voted after restart',
   async (t) => {
@@ -285,6 +344,7 @@ t.test('safety data moves once into its own database, synced before the old reco
     lastVote: null,
     highestTimeoutRound: 39,
     lastTimeout: null,
+    proposalRound: 38,
   };
   await new DurableSafetyStorage(main, COMMITTEE).save(data);
   t.equal(await moveSafetyData(main, own, COMMITTEE), true, 'the record moves');
