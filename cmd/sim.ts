@@ -79,7 +79,9 @@ Output:
 Exit code: 0 when every scenario committed blocks with no safety violation,
 no liveness failure and no engine or wire error; 1 otherwise. A run that expects violations
 (--mutation, --allow-unsafe-faults) exits 0 when the checker found at least
-one, 1 when it found none. Bad options exit 2.
+one safety violation or engine error (skipProposalReservation breaks no
+commit: it shows as equivocation by an honest validator), 1 when it found
+none. Bad options exit 2.
 
 Examples:
   hotshard sim --scenarios 1000 --seed 1 --json
@@ -238,7 +240,7 @@ function summary(r: SweepResult): string[] {
   ];
   if (r.engineErrors > 0)
     lines.push(
-      `  engine errors       ${r.engineErrors} at honest nodes (engine 'error' events or executor contract breaches)`,
+      `  engine errors       ${r.engineErrors} at honest nodes (engine 'error' events, executor contract breaches, equivocation by an honest validator)`,
     );
   if (r.honestRejected > 0)
     lines.push(
@@ -254,9 +256,14 @@ function summary(r: SweepResult): string[] {
   return lines;
 }
 
+/** A run that expects a bug found a sign of it: a safety violation, or an engine error (an honest validator equivocated). */
+function caughtExpected(r: SweepResult): boolean {
+  return r.safetyViolations > 0 || r.engineErrors > 0;
+}
+
 /** Exit code: violations are failures unless the run expected them, then finding none is the failure. */
 export function exitCode(r: SweepResult): number {
-  if (r.expectedViolations) return r.safetyViolations > 0 ? 0 : 1;
+  if (r.expectedViolations) return caughtExpected(r) ? 0 : 1;
   const clean = r.safetyViolations === 0 && r.livenessFailures === 0 && r.scenariosWithoutCommits === 0;
   return clean && r.engineErrors === 0 && r.honestRejected === 0 && r.decodeErrors === 0 ? 0 : 1;
 }
@@ -315,7 +322,7 @@ const command: Command = {
     }
     if (!json && result.expectedViolations) {
       console.log(
-        result.safetyViolations > 0
+        caughtExpected(result)
           ? '  (violations expected: the checker caught them)'
           : '  the run expected violations and the checker found none',
       );

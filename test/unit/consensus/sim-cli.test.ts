@@ -93,6 +93,14 @@ t.test(
     t.equal(exitCode(clean as never), 0);
     t.equal(exitCode({ ...clean, livenessFailures: 1 } as never), 1);
     t.equal(exitCode({ ...clean, decodeErrors: 1 } as never), 1);
+    const expecting = { ...clean, expectedViolations: true };
+    t.equal(exitCode(expecting as never), 1, 'a run expecting a bug that finds nothing fails');
+    t.equal(exitCode({ ...expecting, safetyViolations: 1 } as never), 0);
+    t.equal(
+      exitCode({ ...expecting, engineErrors: 1 } as never),
+      0,
+      'an honest equivocation counts as caught',
+    );
   },
 );
 
