@@ -579,14 +579,7 @@ export class ConsensusEngine {
     // hold, so that a vote is rarely saved for a block we cannot execute yet.
     const tree = this.mustTree();
     const early = tree.has(b.parentId) && !tree.has(blockId(b)) ? this.voteFor(b) : null;
-    let added: boolean;
-    try {
-      added = await this.addBlock(b);
-    } finally {
-      // Settled either way, so that a failed execution leaves no rejection unhandled.
-      await early?.catch(() => null);
-    }
-    if (!added) return;
+    if (!(await this.addBlockWhileVoting(b, early))) return;
     this.lastProposalAt = this.clock.now();
     const vote = early !== null ? await early : await this.voteFor(b);
     if (vote !== null) await this.deliverVote(vote);
@@ -743,6 +736,19 @@ export class ConsensusEngine {
     return true;
   }
 
+  /**
+   * addBlock while `early`, the block's vote, is being signed and saved;
+   * `early` is settled either way, so that a failed execution leaves no
+   * rejection unhandled. Whether the vote may leave is the caller's call.
+   */
+  private async addBlockWhileVoting(b: Block, early: Promise<Vote | null> | null): Promise<boolean> {
+    try {
+      return await this.addBlock(b);
+    } finally {
+      await early?.catch(() => null);
+    }
+  }
+
   private async voteFor(b: Block): Promise<Vote | null> {
     try {
       // Leading the next round: the vote's save reserves it for our proposal too.
@@ -883,13 +889,7 @@ export class ConsensusEngine {
     this.network.broadcastProposal(proposal);
     this.emit({ type: 'proposed', block: unsigned });
     const early = this.voteFor(unsigned);
-    let added: boolean;
-    try {
-      added = await this.addBlock(unsigned);
-    } finally {
-      await early.catch(() => null);
-    }
-    if (!added) return;
+    if (!(await this.addBlockWhileVoting(unsigned, early))) return;
     const vote = await early;
     if (vote !== null) await this.deliverVote(vote);
   }

@@ -278,11 +278,7 @@ export class SafetyRules {
    */
   reserveProposal(round: Round): Promise<void> {
     return this.serial(async () => {
-      const data = this.current;
-      if (round <= data.proposalRound || round <= data.lastVotedRound || this.skipReservation) return;
-      const next: SafetyData = { ...data, proposalRound: round };
-      await this.persist(next);
-      this.current = next;
+      if (round > this.current.lastVotedRound) await this.saveReservation(round);
     });
   }
 
@@ -313,14 +309,18 @@ export class SafetyRules {
       );
       ensure(r > this.signedProposalRound, 'INVALID_PROPOSAL', `already signed a proposal in round ${r}`);
       ensure(block.qc.voteData.block.round < r, 'INVALID_PROPOSAL', 'the block does not follow its QC');
-      if (this.current.proposalRound < r && !this.skipReservation) {
-        const next: SafetyData = { ...this.current, proposalRound: r };
-        await this.persist(next);
-        this.current = next;
-      }
+      await this.saveReservation(r);
       this.signedProposalRound = r;
       return this.opts.signer.sign(proposalSigningBytes(this.opts.domain, r, blockId(block)));
     });
+  }
+
+  /** Saves `round` as our reserved proposal round, unless a reservation at or above it is saved already. */
+  private async saveReservation(round: Round): Promise<void> {
+    if (round <= this.current.proposalRound || this.skipReservation) return;
+    const next: SafetyData = { ...this.current, proposalRound: round };
+    await this.persist(next);
+    this.current = next;
   }
 
   /** MUTATION skipProposalReservation: nothing is ever reserved, so a proposal may leave with nothing saved for its round. */

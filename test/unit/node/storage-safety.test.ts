@@ -226,14 +226,8 @@ t.test('a leader cut off right after its proposal left never signs another in th
 });
 
 t.test('a version 1 record (before proposal reservations) loads with proposalRound 0', async (t) => {
-  const db = new NodeDatabase(MemoryKvStore.create());
+  const { db, rules } = await boot(new MemoryDisk());
   const { main } = chainWithForks(1);
-  const rules = await SafetyRules.open({
-    domain,
-    self: 0,
-    signer,
-    storage: new DurableSafetyStorage(db, COMMITTEE),
-  });
   await rules.constructAndSignVote(main[0]!, null);
   const v2 = encode(SafetyDataCodec, rules.data);
   // Version 1 is the same array without its last field, with version 1 first.
