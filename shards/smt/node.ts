@@ -33,8 +33,34 @@ export type DecodedNode =
   | { readonly type: typeof NODE_TYPE_LEAF; readonly key: Hash32; readonly valueHash: Hash32 }
   | { readonly type: typeof NODE_TYPE_INNER; readonly left: Hash32; readonly right: Hash32 };
 
+/** Nodes per slab: one 65 KB allocation. */
+const NODES_PER_SLAB = 1024;
+let slab = new Uint8Array(0);
+let slabUsed = 0;
+
+/**
+ * A fresh, zeroed 65-byte array for a new node, cut from a shared slab.
+ *
+ * V8 keeps a typed array of at most 64 bytes on its own heap; a node is 65,
+ * so `new Uint8Array(65)` costs a malloc, an ArrayBuffer object and a
+ * backing store that the GC's array-buffer sweeper must track and free. A
+ * block creates thousands of nodes and the node cache keeps tens of
+ * thousands: views into 1,024-node slabs cost one of each per slab. A slab
+ * lives while any of its nodes does; nodes are cached and evicted in
+ * creation order, so a slab's nodes go together.
+ */
+function allocateNode(): Uint8Array {
+  if (slabUsed + SMT_NODE_LENGTH > slab.length) {
+    slab = new Uint8Array(SMT_NODE_LENGTH * NODES_PER_SLAB);
+    slabUsed = 0;
+  }
+  const b = slab.subarray(slabUsed, slabUsed + SMT_NODE_LENGTH);
+  slabUsed += SMT_NODE_LENGTH;
+  return b;
+}
+
 export function encodeLeafNode(key: Hash32, valueHash: Hash32): Uint8Array {
-  const b = new Uint8Array(SMT_NODE_LENGTH);
+  const b = allocateNode();
   b[0] = NODE_TYPE_LEAF;
   b.set(key, 1);
   b.set(valueHash, 33);
@@ -42,7 +68,7 @@ export function encodeLeafNode(key: Hash32, valueHash: Hash32): Uint8Array {
 }
 
 export function encodeInnerNode(left: Hash32, right: Hash32): Uint8Array {
-  const b = new Uint8Array(SMT_NODE_LENGTH);
+  const b = allocateNode();
   b[0] = NODE_TYPE_INNER;
   b.set(left, 1);
   b.set(right, 33);

@@ -7,9 +7,15 @@ import { toHex } from '../../../core/bytes.js';
 import {
   CachedNodeReader,
   MemoryNodeStore,
+  NODE_TYPE_INNER,
+  NODE_TYPE_LEAF,
   SMT_EMPTY,
+  SMT_NODE_LENGTH,
   SparseMerkleTree,
+  decodeNode,
   decodeSmtProof,
+  encodeInnerNode,
+  encodeLeafNode,
   encodeSmtProof,
   fromByteKey,
   smtLeafHash,
@@ -256,3 +262,24 @@ t.test('a cached reader returns the same nodes', async (t) => {
   for (const e of entries)
     t.equal(toHex(tiny.get(root, e.key)!), toHex(e.valueHash), 'eviction keeps answers right');
 });
+
+t.test(
+  'nodes cut from shared slabs are 65 bytes each and never overlap, across slab boundaries',
+  async (t) => {
+    // Enough nodes to fill several 1,024-node slabs; each must keep its own bytes.
+    const made = Array.from({ length: 2500 }, (_, i) => {
+      const a = taggedHash('a', new Uint8Array([i & 0xff, i >> 8]));
+      const b = taggedHash('b', new Uint8Array([i & 0xff, i >> 8]));
+      return { a, b, node: i % 2 === 0 ? encodeLeafNode(a, b) : encodeInnerNode(a, b) };
+    });
+    let bad = 0;
+    for (const [i, m] of made.entries()) {
+      const d = decodeNode(m.node);
+      const [x, y] = d.type === NODE_TYPE_LEAF ? [d.key, d.valueHash] : [d.left, d.right];
+      if (m.node.length !== SMT_NODE_LENGTH || d.type !== (i % 2 === 0 ? NODE_TYPE_LEAF : NODE_TYPE_INNER))
+        bad++;
+      else if (toHex(x) !== toHex(m.a) || toHex(y) !== toHex(m.b)) bad++;
+    }
+    t.equal(bad, 0, 'every node still decodes to what it was made of after later nodes were cut');
+  },
+);
