@@ -35,6 +35,14 @@ function escapeLabelValue(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 
+/** Label keys cached per one-label metric; past this, keys are built per call (still correct). */
+const MAX_CACHED_LABEL_KEYS = 256;
+
+function hasOnlyKey(labels: object, name: string): boolean {
+  for (const k in labels) if (k !== name) return false;
+  return true;
+}
+
 function escapeHelp(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 }
@@ -58,6 +66,8 @@ interface MetricBase {
 abstract class LabelledMetric<L extends string, S> implements MetricBase {
   abstract readonly type: 'counter' | 'gauge' | 'histogram';
   protected readonly series = new Map<string, { labels: string; value: S }>();
+  /** Series keys of a one-label metric by label value (label values are few: codes, reasons, kinds). */
+  private readonly singleLabelKeys = new Map<string, string>();
 
   constructor(
     readonly name: string,
@@ -85,6 +95,21 @@ abstract class LabelledMetric<L extends string, S> implements MetricBase {
   }
 
   private labelKey(labels: LabelValues<L> | undefined): string {
+    // Hot paths (a counter bumped per transaction) without allocating: no labels, or one known label.
+    if (labels === undefined && this.labelNames.length === 0) return '';
+    if (labels !== undefined && this.labelNames.length === 1) {
+      const name = this.labelNames[0]!;
+      const value = (labels as Record<string, unknown>)[name];
+      const known = value === undefined ? undefined : this.singleLabelKeys.get(String(value));
+      if (known !== undefined && hasOnlyKey(labels, name)) return known;
+    }
+    const key = this.checkedLabelKey(labels);
+    if (this.labelNames.length === 1 && this.singleLabelKeys.size < MAX_CACHED_LABEL_KEYS)
+      this.singleLabelKeys.set(String((labels as Record<string, unknown>)[this.labelNames[0]!]), key);
+    return key;
+  }
+
+  private checkedLabelKey(labels: LabelValues<L> | undefined): string {
     const given = labels === undefined ? [] : Object.keys(labels);
     if (
       given.length !== this.labelNames.length ||

@@ -72,6 +72,19 @@ t.test('misuse is a typed error', async (t) => {
   t.throws(() => c.inc({} as never), { code: 'BAD_LABELS' });
   t.throws(() => c.inc({ a: 'x', b: 'y' } as never), { code: 'BAD_LABELS' });
   t.throws(() => c.inc({ a: 'x' }, -1), { code: 'BAD_VALUE' });
+  // Once a label value's series key is cached, the label set is still checked on every call.
+  c.inc({ a: 'x' });
+  c.inc({ a: 'x' });
+  t.equal(c.get({ a: 'x' }), 2);
+  t.throws(
+    () => c.inc({ a: 'x', b: 'y' } as never),
+    { code: 'BAD_LABELS' },
+    'an extra label, after a cached call',
+  );
+  t.equal(c.get({ a: 'x' }), 2, 'nothing counted by the refused call');
+  t.throws(() => r.counter({ name: 'hotshard_u_total', help: 'u' }).inc({ a: 'x' } as never), {
+    code: 'BAD_LABELS',
+  });
   t.throws(() => r.gauge({ name: 'hotshard_g', help: 'g' }).set(undefined, NaN), { code: 'BAD_VALUE' });
   t.throws(() => r.histogram({ name: 'hotshard_h', help: 'h', buckets: [] }), { code: 'BAD_VALUE' });
 });
