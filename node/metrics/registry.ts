@@ -97,15 +97,13 @@ abstract class LabelledMetric<L extends string, S> implements MetricBase {
   private labelKey(labels: LabelValues<L> | undefined): string {
     // Hot paths (a counter bumped per transaction) without allocating: no labels, or one known label.
     if (labels === undefined && this.labelNames.length === 0) return '';
-    if (labels !== undefined && this.labelNames.length === 1) {
-      const name = this.labelNames[0]!;
-      const value = (labels as Record<string, unknown>)[name];
-      const known = value === undefined ? undefined : this.singleLabelKeys.get(String(value));
-      if (known !== undefined && hasOnlyKey(labels, name)) return known;
-    }
-    const key = this.checkedLabelKey(labels);
-    if (this.labelNames.length === 1 && this.singleLabelKeys.size < MAX_CACHED_LABEL_KEYS)
-      this.singleLabelKeys.set(String((labels as Record<string, unknown>)[this.labelNames[0]!]), key);
+    const name = this.labelNames.length === 1 ? this.labelNames[0]! : undefined;
+    const value = name === undefined ? undefined : (labels as Record<string, unknown> | undefined)?.[name];
+    if (value === undefined) return this.checkedLabelKey(labels);
+    const known = this.singleLabelKeys.get(String(value));
+    if (known !== undefined && hasOnlyKey(labels!, name!)) return known;
+    const key = this.checkedLabelKey(labels); // throws for a wrong label set: nothing is cached then
+    if (this.singleLabelKeys.size < MAX_CACHED_LABEL_KEYS) this.singleLabelKeys.set(String(value), key);
     return key;
   }
 

@@ -69,7 +69,7 @@ export interface TestnetPlan {
  * goes on the command line; an operator starting `hotshard node start`
  * directly can set it through NODE_OPTIONS.
  */
-export const VALIDATOR_V8_DEFAULTS: readonly string[] = ['--max-semi-space-size=24'];
+const VALIDATOR_V8_DEFAULTS: readonly string[] = ['--max-semi-space-size=24'];
 
 /**
  * Node flags for every validator process of a testnet: the defaults above,
