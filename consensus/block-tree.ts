@@ -146,11 +146,18 @@ export class BlockTree {
     return path;
   }
 
-  /** State sync: makes `block` the root without a path to it; every block not descending from it is dropped. */
+  /**
+   * State sync: makes `block` the root without a path to it; every block not
+   * descending from it is dropped. When the tree already holds the block (a
+   * restarted node that had it uncommitted), the tree's own copy becomes the
+   * root: paths to the root end where they meet that copy, so a root that
+   * is only an equal copy would leave no path, and nothing would commit.
+   */
   resetRoot(block: Block, commitQc: QuorumCert): void {
     const k = key(blockId(block));
-    if (!this.blocks.has(k)) this.blocks.set(k, block);
-    this.setRoot(block, commitQc);
+    let root = this.blocks.get(k);
+    if (root === undefined) this.blocks.set(k, (root = block));
+    this.setRoot(root, commitQc);
     if (qcRound(commitQc) > qcRound(this.hqc)) this.hqc = commitQc;
   }
 

@@ -133,7 +133,25 @@ t.test('restarted, it catches up from its own database and its peers', async (t)
   // And it takes part again: new transfers through it commit everywhere.
   const list = await transfers(t, 3, 1, 3, 3);
   for (let v = 0; v < 4; v++) await receiptsOn(t, v, list);
+  // Caught up, it commits by consensus again, not by syncing every block it missed
+  // (a restarted node once re-rooted on a copy of a block it held and synced forever).
+  const syncedBefore = await syncedBlocks(3);
+  t.ok(syncedBefore > 0, `it caught up by syncing ${syncedBefore} blocks from its peers`);
+  const from = (await clients[3]!.status()).committedHeight;
+  await clients[3]!.waitForCommittedHeight(from + 40, WAIT);
+  const syncedAfter = await syncedBlocks(3);
+  t.ok(
+    syncedAfter - syncedBefore < 10,
+    `of the next 40 blocks it committed, ${syncedAfter - syncedBefore} came by sync`,
+  );
 });
+
+/** Validator i's `hotshard_sync_blocks_total`: blocks it committed by syncing from peers. */
+async function syncedBlocks(i: number): Promise<number> {
+  const res = await fetch(new URL('/metrics', net.validators[i]!.rpc));
+  const m = /^hotshard_sync_blocks_total (\d+)$/m.exec(await res.text());
+  return m === null ? 0 : Number(m[1]); // a counter appears once it has counted
+}
 
 t.test('all validators end with the same state root at the same height', async (t) => {
   const heights = await Promise.all(clients.map(async (c) => (await c.status()).committedHeight));
@@ -198,4 +216,33 @@ t.test('Ctrl-C semantics: every validator stops cleanly with exit code 0', async
     t.equal(r.forced, false, `${r.name} stopped within the grace period`);
     t.equal(r.code, 0, `${r.name} exited 0`);
   }
+});
+
+t.test('resumed from the same directory, every validator commits by consensus', async (t) => {
+  // Stopped together, the validators held uncommitted blocks at different heights; a resumed
+  // validator re-rooted by sync on a copy of a block it held once never committed by itself again.
+  net = await Testnet.open({ dir });
+  await net.start();
+  for (const c of clients) c.close();
+  clients.length = 0;
+  for (const v of net.validators) clients.push(new HotshardClient(v.rpc));
+  const resumedAt = Math.max(
+    ...(await Promise.all(clients.map(async (c) => (await c.status()).committedHeight))),
+  );
+  for (const c of clients) await c.waitForCommittedHeight(resumedAt + 5, WAIT);
+  const before = await Promise.all(clients.map((_, i) => syncedBlocks(i)));
+  const from = (await clients[0]!.status()).committedHeight;
+  for (const c of clients) await c.waitForCommittedHeight(from + 40, WAIT);
+  const after = await Promise.all(clients.map((_, i) => syncedBlocks(i)));
+  for (let i = 0; i < 4; i++) {
+    t.ok(
+      after[i]! - before[i]! < 10,
+      `validator-${i}: ${after[i]! - before[i]!} blocks committed by sync while the chain grew by 40`,
+    );
+  }
+  const results = await net.stop();
+  t.ok(
+    results.every((r) => r.code === 0),
+    'and stops cleanly again',
+  );
 });

@@ -135,6 +135,28 @@ t.test('state sync re-roots the tree', async (t) => {
   t.ok(tree.insert(b5), 'the next block builds on the new root');
 });
 
+t.test('state sync to a block the tree already holds keeps committing', async (t) => {
+  // A restarted node recovers its uncommitted blocks, then sync hands it a
+  // decoded copy of one of them as the new root (equal, not the same object).
+  const tree = new BlockTree(f.genesis, f.gqc);
+  for (const b of [b1, b2, b3]) tree.insert(b);
+  const copy = structuredClone(b2);
+  tree.resetRoot(copy, qcs[2]!);
+  t.equal(tree.root, b2, "the tree's own copy is the root");
+  t.same(
+    tree.pathFromRoot(blockId(b3))!.map((b) => b.round),
+    [3],
+    'its child has a path from the root',
+  );
+  tree.insert(b4);
+  t.same(
+    tree.commit(blockId(b3), qcs[3]!).map((b) => b.round),
+    [3],
+    'and commits',
+  );
+  t.equal(tree.root, b3);
+});
+
 t.test('fetching a missing chain follows the certificates, whatever the peer sends', async (t) => {
   const tree = new BlockTree(f.genesis, f.gqc);
   tree.insert(b1);

@@ -397,6 +397,38 @@ t.test('state sync: advanceRoot re-roots a fresh node, which then follows', asyn
   t.ok(equalBytes(after[0]!.parentId, blockId(root)), 'the first block it commits extends the synced root');
 });
 
+t.test('state sync to a block a restarted node already holds: it goes on committing', async (t) => {
+  // Node 3 stops with uncommitted blocks on record; on restart it recovers them, and sync
+  // then hands it one of them as the new root, decoded anew (equal, not the same object).
+  const net = new TestNetwork(4);
+  await net.start();
+  await net.clock.advance(1000);
+  const n3 = net.nodes[3]!;
+  net.crash(3);
+  const held = [...n3.records.blocks.values()].sort((a, b) => a.height - b.height);
+  await net.clock.advance(1000);
+  const donor = net.nodes[0]!.executor;
+  const commitQcOf = (b: Block) =>
+    donor.commitQcs.find(
+      (qc) => qc.voteData.commit !== null && equalBytes(qc.voteData.commit.id, blockId(b)),
+    );
+  const root = held.find((b) => commitQcOf(b) !== undefined);
+  t.ok(
+    root !== undefined,
+    `a block node 3 held uncommitted was committed by the others (held ${held.length})`,
+  );
+  await net.restart(3);
+  const before = n3.executor.committed.length;
+  const synced = n3.engine.advanceRoot(structuredClone(root!), commitQcOf(root!)!);
+  await net.clock.advance(50);
+  await synced;
+  await net.clock.advance(1000);
+  net.stop();
+  const after = n3.executor.committed.slice(before);
+  t.ok(after.length > 10, `then commits by consensus: ${after.length}`);
+  t.ok(equalBytes(after[0]!.parentId, blockId(root!)), 'the first block it commits extends the synced root');
+});
+
 t.test('verdicts of handleMessage', async (t) => {
   const f = new Fixture(4);
   const clock = new FakeClock(10_000);
