@@ -54,7 +54,13 @@ const QUIET_TIMEOUT_MS = 20_000;
 const TIMEOUTS_METRIC = 'hotshard_consensus_timeouts_total';
 
 /** One phase's figures, and the round timeouts all validators signed during it. */
-export type BenchPhase = PhaseResult & { readonly roundTimeouts: number | null };
+export type BenchPhase = PhaseResult & {
+  readonly roundTimeouts: number | null;
+  /** The validators' CPU per transaction of this phase (all four together), in ms. */
+  readonly cpuMsPerTx: number | null;
+  /** Signatures verified per transaction of this phase and validator. */
+  readonly verificationsPerTx: number | null;
+};
 
 export const BENCH_DEFAULTS = {
   validators: 4,
@@ -261,15 +267,24 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       const verified1 = await scrapeSum(rpcUrls, VERIFIED_METRIC);
       const timeouts1 = await scrapeSum(rpcUrls, TIMEOUTS_METRIC);
       const roundTimeouts = timeouts0 !== null && timeouts1 !== null ? timeouts1 - timeouts0 : null;
-      if (rate === undefined && r.committedTotal > 0) {
-        cpuMsPerTx = round((cpu * 1000) / r.committedTotal, 3);
-        if (verified0 !== null && verified1 !== null)
-          verificationsPerTx = round((verified1 - verified0) / r.committedTotal / o.validators, 3);
+      const phaseCpuMsPerTx = r.committedTotal > 0 ? round((cpu * 1000) / r.committedTotal, 3) : null;
+      const phaseVerificationsPerTx =
+        r.committedTotal > 0 && verified0 !== null && verified1 !== null
+          ? round((verified1 - verified0) / r.committedTotal / o.validators, 3)
+          : null;
+      if (rate === undefined) {
+        cpuMsPerTx = phaseCpuMsPerTx;
+        verificationsPerTx = phaseVerificationsPerTx;
       }
       o.log(
         `  ${name}: ${r.tps} tx/s committed, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, rejected ${r.rejected}, uncommitted ${r.uncommitted}, round timeouts ${roundTimeouts ?? '?'}`,
       );
-      phases.push({ ...r, roundTimeouts });
+      phases.push({
+        ...r,
+        roundTimeouts,
+        cpuMsPerTx: phaseCpuMsPerTx,
+        verificationsPerTx: phaseVerificationsPerTx,
+      });
       return r;
     };
 
