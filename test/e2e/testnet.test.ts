@@ -149,6 +149,7 @@ t.test('restarted, it catches up from its own database and its peers', async (t)
 /** Validator i's `hotshard_sync_blocks_total`: blocks it committed by syncing from peers. */
 async function syncedBlocks(i: number): Promise<number> {
   const res = await fetch(new URL('/metrics', net.validators[i]!.rpc));
+  if (!res.ok) throw new Error(`validator-${i} /metrics answered ${res.status}`);
   const m = /^hotshard_sync_blocks_total (\d+)$/m.exec(await res.text());
   return m === null ? 0 : Number(m[1]); // a counter appears once it has counted
 }
