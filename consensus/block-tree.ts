@@ -28,6 +28,7 @@ export interface BlockTreeOptions {
 }
 
 export class BlockTree {
+  /** Always the very object stored in `blocks` under its id: paths find the root by identity. */
   private rootBlock: Block;
   private rootQc: QuorumCert;
   /** Uncommitted blocks and the root, by id hex. */
