@@ -228,8 +228,6 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     };
     const pids = testnet.validators.map((v) => v.process!.pid);
     const phases: BenchPhase[] = [];
-    let cpuMsPerTx: number | null = null;
-    let verificationsPerTx: number | null = null;
     const rpcUrls = testnet.validators.map((v) => v.rpc);
 
     const phase = async (name: string, rate: number | undefined): Promise<PhaseResult> => {
@@ -267,24 +265,15 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       const verified1 = await scrapeSum(rpcUrls, VERIFIED_METRIC);
       const timeouts1 = await scrapeSum(rpcUrls, TIMEOUTS_METRIC);
       const roundTimeouts = timeouts0 !== null && timeouts1 !== null ? timeouts1 - timeouts0 : null;
-      const phaseCpuMsPerTx = r.committedTotal > 0 ? round((cpu * 1000) / r.committedTotal, 3) : null;
-      const phaseVerificationsPerTx =
+      const cpuMsPerTx = r.committedTotal > 0 ? round((cpu * 1000) / r.committedTotal, 3) : null;
+      const verificationsPerTx =
         r.committedTotal > 0 && verified0 !== null && verified1 !== null
           ? round((verified1 - verified0) / r.committedTotal / o.validators, 3)
           : null;
-      if (rate === undefined) {
-        cpuMsPerTx = phaseCpuMsPerTx;
-        verificationsPerTx = phaseVerificationsPerTx;
-      }
       o.log(
         `  ${name}: ${r.tps} tx/s committed, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, rejected ${r.rejected}, uncommitted ${r.uncommitted}, round timeouts ${roundTimeouts ?? '?'}`,
       );
-      phases.push({
-        ...r,
-        roundTimeouts,
-        cpuMsPerTx: phaseCpuMsPerTx,
-        verificationsPerTx: phaseVerificationsPerTx,
-      });
+      phases.push({ ...r, roundTimeouts, cpuMsPerTx, verificationsPerTx });
       return r;
     };
 
@@ -300,6 +289,8 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       latencyPhase = tpsPhase;
     }
 
+    // CPU and verifications per transfer at the top level are the saturation phase's (null with --rate alone).
+    const saturation = phases.find((p) => p.mode === 'saturation');
     const rss = pids.map((p) => round((memoryOf(p)?.peakRssBytes ?? 0) / (1024 * 1024), 1));
     await stop();
     let profile: BenchResult['profile'];
@@ -327,8 +318,8 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       p99Ms: latencyPhase.p99Ms,
       rssMb: Math.max(...rss),
       rssMbPerValidator: rss,
-      cpuMsPerTx,
-      verificationsPerTx,
+      cpuMsPerTx: saturation?.cpuMsPerTx ?? null,
+      verificationsPerTx: saturation?.verificationsPerTx ?? null,
       machine,
       phases,
       ...(profile !== undefined ? { profile } : {}),

@@ -10,18 +10,17 @@
  * in a round it already voted in.
  */
 import type { SafetyData, SafetyStorage } from '../../consensus/types.js';
-import { encode } from '../../core/codec.js';
 import { SafetyDataCodec, decodeSafetyData } from '../../consensus/messages.js';
 import { Bucket } from './buckets.js';
-import { singletonKey, type ValueCodec } from './codecs.js';
+import { canonicalValue, singletonKey, type ValueCodec } from './codecs.js';
 import type { NodeDatabase } from './database.js';
 import type { Repository } from './repository.js';
 
+const MAX_SAFETY_BYTES = 4 * 1024 * 1024;
 /** Written as version 2; a version 1 record (before proposal reservations) still loads. */
 const safetyValue: ValueCodec<SafetyData> = {
-  name: 'canonical<SafetyData>',
-  encode: (v) => encode(SafetyDataCodec, v),
-  decode: (b) => decodeSafetyData(b, 4 * 1024 * 1024),
+  ...canonicalValue(SafetyDataCodec, MAX_SAFETY_BYTES),
+  decode: (b) => decodeSafetyData(b, MAX_SAFETY_BYTES),
 };
 
 export class DurableSafetyStorage implements SafetyStorage {
