@@ -65,11 +65,26 @@ export interface TestnetPlan {
  * copies them; a larger young generation scavenges less often. Measured with
  * `hotshard bench --saturation`, alternating, together with the heap growth
  * of node/main.ts: ratio 0.404-0.413 against 0.365-0.387, for about 15 MB
- * more peak RSS (docs/node.md, Memory). It is a start-up flag of V8, so it
- * goes on the command line; an operator starting `hotshard node start`
- * directly can set it through NODE_OPTIONS.
+ * more peak RSS (docs/node.md, Memory). Like the flag below, it is a
+ * start-up flag of V8, so it goes on the command line; an operator starting
+ * `hotshard node start` directly can set both through NODE_OPTIONS.
  */
-const VALIDATOR_V8_DEFAULTS: readonly string[] = ['--max-semi-space-size=24'];
+const YOUNG_GENERATION = '--max-semi-space-size=24';
+
+/**
+ * Half of TurboFan's budget for inlining into one optimized function (V8's
+ * default is 920 bytes of bytecode). Under load TurboFan recompiles the
+ * largest functions (block building, the commit, the state tree's update)
+ * after each deoptimization a new object shape causes, at 80-125 ms each on
+ * a compiler thread: 5.8% of the validators' CPU at saturation, 6.9% at half
+ * rate. Smaller compilation units cost less to recompile. Measured with
+ * `hotshard bench`, three alternating pairs: sustained TPS 2,568-2,752
+ * against 2,409-2,483, CPU per transfer 5-7% lower in both phases, the same
+ * latency at a fixed rate (docs/benchmark.md, Eighth session).
+ */
+const INLINING_BUDGET = '--max-inlined-bytecode-size-cumulative=460';
+
+const VALIDATOR_V8_DEFAULTS: readonly string[] = [YOUNG_GENERATION, INLINING_BUDGET];
 
 /**
  * Node flags for every validator process of a testnet: the defaults above,
