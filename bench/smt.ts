@@ -141,7 +141,7 @@ console.log(
   const seeded = new SparseMerkleTree(stateStore).update(SMT_EMPTY, entries);
   stateStore.apply({
     root: seeded.root,
-    nodes: [...seeded.nodes].map(([k, b]) => [fromByteKey(k), b] as const),
+    nodes: seeded.nodes,
     values: entries.map((e) => [e.key, e.value] as const),
   });
   const view = new CommittedState(stateStore, seeded.root);

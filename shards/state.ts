@@ -49,7 +49,14 @@ export interface StateWrites {
 /** What the node writes atomically at a commit: tree nodes (put), values (put, or delete when null), and the new root. */
 export interface StateBatch {
   readonly root: Hash32;
-  readonly nodes: readonly (readonly [hash: Hash32, bytes: Uint8Array])[];
+  /**
+   * By byteKey(node hash), as the tree's updates made them: a commit hands
+   * its block's own map on (no copy), and the store keys its cache and its
+   * database writes by these strings without turning them into bytes and
+   * back (at blocks of 100 transfers that round trip was a fifth of the
+   * commit's main-thread time; docs/benchmark.md, Eighth session).
+   */
+  readonly nodes: ReadonlyMap<string, Uint8Array>;
   readonly values: readonly (readonly [key: Hash32, value: Uint8Array | null])[];
 }
 
@@ -68,7 +75,7 @@ export class MemoryStateStore implements StateStore {
 
   /** Applies a commit batch (what the node does in one LevelDB batch). */
   apply(batch: StateBatch): void {
-    for (const [h, b] of batch.nodes) this.nodes.set(byteKey(h), b);
+    for (const [k, b] of batch.nodes) this.nodes.set(k, b);
     for (const [k, v] of batch.values) {
       if (v === null) this.values.delete(byteKey(k));
       else this.values.set(byteKey(k), v);
@@ -168,12 +175,15 @@ export class StateOverlay implements StateView {
 export function flattenWrites(writes: readonly StateWrites[]): StateBatch {
   if (writes.length === 0) throw new StateError('NOT_A_CHAIN', 'nothing to commit');
   const values = new Map<string, readonly [Hash32, Uint8Array | null]>();
-  const nodes = new Map<string, readonly [Hash32, Uint8Array]>();
-  for (const w of writes) {
-    for (const [k, v] of w.values) values.set(k, [v.key, v.value]);
-    for (const [k, b] of w.nodes) if (!nodes.has(k)) nodes.set(k, [fromByteKey(k), b]);
+  for (const w of writes) for (const [k, v] of w.values) values.set(k, [v.key, v.value]);
+  // Most commits hold one block: its own map serves as it is (overlays never mutate it; markCommitted replaces it).
+  let nodes: ReadonlyMap<string, Uint8Array> = writes[0]!.nodes;
+  if (writes.length > 1) {
+    const merged = new Map<string, Uint8Array>();
+    for (const w of writes) for (const [k, b] of w.nodes) merged.set(k, b);
+    nodes = merged;
   }
-  return { root: writes[writes.length - 1]!.root, nodes: [...nodes.values()], values: [...values.values()] };
+  return { root: writes[writes.length - 1]!.root, nodes, values: [...values.values()] };
 }
 
 /**

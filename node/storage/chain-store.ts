@@ -183,9 +183,13 @@ export class ChainStore {
     batch.put(this.meta, ChainMetaKey.committedHeight, uintValue.encode(last.height));
   }
 
-  /** Adds state tree nodes (content-addressed by hash) to `batch`. */
-  stageStateNodes(batch: WriteBatch, nodes: Iterable<readonly [Uint8Array, Uint8Array]>): void {
-    for (const [hash, bytes] of nodes) batch.put(this.stateNodes, hash, bytes);
+  /** Adds state tree nodes (content-addressed: by byteKey of their 32-byte hash, as the tree keys them) to `batch`. */
+  stageStateNodes(batch: WriteBatch, nodes: Iterable<readonly [hashKey: string, bytes: Uint8Array]>): void {
+    for (const [k, bytes] of nodes) {
+      if (k.length !== 32)
+        throw new StorageError('BAD_KEY', `a state node's hash is 32 bytes, got a key of ${k.length}`);
+      batch.putByteKey(this.stateNodes, k, bytes);
+    }
   }
 
   /** A synchronous node reader for the state tree (`getNode(hash)`), over committed state nodes. */

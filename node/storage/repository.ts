@@ -64,6 +64,21 @@ export class Repository<K, V> {
     return out;
   }
 
+  /**
+   * The full database key of a byte-string key given as its byteKey (latin1,
+   * one char per byte; core/bytes.ts), written straight after the prefix:
+   * the state tree keys its nodes by these strings, and turning each into
+   * bytes first cost an allocation and a copy more per node. The key codec
+   * is not consulted: the caller checks what it needs (chain-store.ts checks
+   * the length of a node's hash).
+   */
+  encodeByteKey(key: string): Uint8Array {
+    const out = new Uint8Array(PREFIX_LENGTH + key.length);
+    out.set(this.prefix, 0);
+    for (let i = 0; i < key.length; i++) out[PREFIX_LENGTH + i] = key.charCodeAt(i);
+    return out;
+  }
+
   decodeKey(full: Uint8Array): K {
     return this.keys.decode(full.subarray(PREFIX_LENGTH));
   }

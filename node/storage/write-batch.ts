@@ -28,6 +28,16 @@ export class WriteBatch {
     return this;
   }
 
+  /** `put` with the key given as its byteKey string (Repository.encodeByteKey). */
+  putByteKey<K, V>(repo: Repository<K, V>, key: string, value: V): this {
+    this.check();
+    const k = repo.encodeByteKey(key);
+    const v = repo.encodeValue(value);
+    this.ops.push({ type: 'put', key: k, value: v });
+    this.byteCount += k.length + v.length;
+    return this;
+  }
+
   del<K, V>(repo: Repository<K, V>, key: K): this {
     this.check();
     const k = repo.encodeKey(key);

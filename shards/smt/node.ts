@@ -120,9 +120,9 @@ export class MemoryNodeStore implements NodeStore {
 /**
  * A bounded cache in front of a slower reader (LevelDB). Nodes never change
  * under a hash, so a cached node is never stale. The oldest insertions go
- * first and a hit does not move its entry: the nodes every block reads, the
- * upper levels, are the ones every commit rewrites (new hashes, remembered
- * here as they are written).
+ * first and a hit does not move its entry (that cost two more map operations
+ * on every read). The node keeps the last commits' new nodes in front of it
+ * (node/chain/recent-nodes.ts): this cache holds what was read back.
  */
 export class CachedNodeReader implements NodeReader {
   private readonly cache = new Map<string, Uint8Array>();
@@ -139,12 +139,6 @@ export class CachedNodeReader implements NodeReader {
     v = this.inner.getNode(hash);
     if (v !== undefined) this.put(k, v);
     return v;
-  }
-
-  /** Caches a node the store has just been given (a commit's new nodes are the next block's reads). */
-  remember(hash: Hash32, bytes: Uint8Array): void {
-    const k = byteKey(hash);
-    if (!this.cache.has(k)) this.put(k, bytes); // a hash names one node forever: nothing to refresh
   }
 
   private put(k: string, v: Uint8Array): void {

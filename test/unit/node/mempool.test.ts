@@ -133,7 +133,7 @@ class World {
     if (eth > 0n) balances.set(assetKey(ETH_ASSET_ID), eth);
     this.store.apply({
       root: new Uint8Array(32),
-      nodes: [],
+      nodes: new Map(),
       values: [[accountStateKey(addr(k)), encodeAccount({ nonce, balances })]],
     });
   }

@@ -24,7 +24,7 @@ import { MetricsRegistry } from '../../../node/metrics/index.js';
 import { blockId, blockInfo } from '../../../consensus/messages.js';
 import type { Block, BlockInfo, QuorumCert } from '../../../consensus/types.js';
 import { str, struct, u128, uint } from '../../../core/codec.js';
-import { equalBytes } from '../../../core/bytes.js';
+import { byteKey, equalBytes } from '../../../core/bytes.js';
 import { sha256 } from '../../../core/hash.js';
 
 const Account = struct('Account', [
@@ -200,7 +200,13 @@ t.test(
     // Blocks 1..3 are committed by the QC of block 4 (round 4 = round 3 + 1).
     const batch = db.batch();
     store.stageCommit(batch, blocks.slice(0, 3), commitQcFor(blocks[2]!, blocks[3]!));
-    store.stageStateNodes(batch, [[sha256(new Uint8Array([1])), new Uint8Array(65)]]);
+    const nodeHash = sha256(new Uint8Array([1]));
+    store.stageStateNodes(batch, [[byteKey(nodeHash), new Uint8Array(65).fill(7)]]);
+    t.throws(
+      () => store.stageStateNodes(db.batch(), [['short', new Uint8Array(65)]]),
+      { code: 'BAD_KEY' },
+      'a node key that is not a 32-byte hash is refused',
+    );
     batch.put(store.receipts, sha256(new Uint8Array([2])), new Uint8Array([1, 2, 3]));
     batch.put(store.txLocations, sha256(new Uint8Array([2])), { height: 2, index: 0 });
     t.equal(store.committedHeight(), null, 'staging writes nothing');
@@ -216,7 +222,11 @@ t.test(
       got.every((c, i) => equalBytes(c.id, blockId(blocks[i]!)) && equalBytes(blockId(c.block), c.id)),
       'blocks read back hash to their ids',
     );
-    t.same(store.stateNodeReader().getNode(sha256(new Uint8Array([1]))), new Uint8Array(65));
+    t.same(
+      store.stateNodeReader().getNode(nodeHash),
+      new Uint8Array(65).fill(7),
+      'a node staged by its key string is read by its hash',
+    );
     t.same(await store.txLocations.get(sha256(new Uint8Array([2]))), { height: 2, index: 0 });
     const cert = await store.commitCertAtOrAbove(1);
     t.equal(cert?.height, 3, 'the certificate of height 3 proves heights 1..3');
