@@ -57,7 +57,8 @@ export class LevelStateStore implements StateStore {
   }
 
   getNode(hash: Hash32): Uint8Array | undefined {
-    return this.recent.get(byteKey(hash)) ?? this.nodes.getNode(hash);
+    const k = byteKey(hash);
+    return this.recent.get(k) ?? this.nodes.getNodeByKey(hash, k);
   }
 
   getValue(key: Hash32): Uint8Array | undefined {

@@ -21,18 +21,16 @@ export class WriteBatch {
 
   put<K, V>(repo: Repository<K, V>, key: K, value: V): this {
     this.check();
-    const k = repo.encodeKey(key);
-    const v = repo.encodeValue(value);
-    this.ops.push({ type: 'put', key: k, value: v });
-    this.byteCount += k.length + v.length;
-    return this;
+    return this.putEncoded(repo.encodeKey(key), repo.encodeValue(value));
   }
 
   /** `put` with the key given as its byteKey string (Repository.encodeByteKey). */
   putByteKey<K, V>(repo: Repository<K, V>, key: string, value: V): this {
     this.check();
-    const k = repo.encodeByteKey(key);
-    const v = repo.encodeValue(value);
+    return this.putEncoded(repo.encodeByteKey(key), repo.encodeValue(value));
+  }
+
+  private putEncoded(k: Uint8Array, v: Uint8Array): this {
     this.ops.push({ type: 'put', key: k, value: v });
     this.byteCount += k.length + v.length;
     return this;

@@ -133,7 +133,11 @@ export class CachedNodeReader implements NodeReader {
   ) {}
 
   getNode(hash: Hash32): Uint8Array | undefined {
-    const k = byteKey(hash);
+    return this.getNodeByKey(hash, byteKey(hash));
+  }
+
+  /** `getNode` for a caller that already holds the hash's byteKey `k`. */
+  getNodeByKey(hash: Hash32, k: string): Uint8Array | undefined {
     let v = this.cache.get(k);
     if (v !== undefined) return v;
     v = this.inner.getNode(hash);
