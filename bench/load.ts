@@ -7,9 +7,10 @@
  *   is taken from the validators it measures.
  * - Each sender always goes to the same validator, so that its nonces reach a
  *   mempool in order; submissions travel as JSON-RPC batches.
- * - Commits are observed on one validator by reading each newly committed
- *   block (one request per block rather than one receipt request per
- *   transaction); the latency of a transaction is the time from its
+ * - Commits are observed on one validator, which answers a waiting request
+ *   (hs_waitForBlock) as soon as the next block is committed (one request
+ *   per block rather than one receipt request per transaction, and no
+ *   polling delay); the latency of a transaction is the time from its
  *   submission to the moment its block is seen committed. Receipts of a
  *   sample are then read to check that the transfers succeeded.
  */
@@ -24,6 +25,8 @@ import { percentile, round } from './stats.js';
 const RATE_LIMITED = -32005;
 /** Blocks the commit observer asks for in one JSON-RPC batch (the node answers at most 100 calls in one). */
 const OBSERVER_BLOCKS_PER_REQUEST = 16;
+/** How long one observer request waits for the next commit: the phase ends at most this late. */
+const OBSERVER_WAIT_MS = 500;
 /** Unanswered submission requests to one validator at most: its client's sockets, so none waits for one. */
 const REQUESTS_PER_VALIDATOR = 8;
 
@@ -78,6 +81,14 @@ export interface PhaseResult {
   readonly p90Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
+  /**
+   * The latency split at the block's timestamp (set by its leader when it
+   * proposed): submission to proposal (gossip, admission, the wait for a
+   * proposal), then proposal to the commit seen (the rounds to commit and
+   * the observer's poll). Medians of the transfers measured.
+   */
+  readonly p50ToProposalMs: number;
+  readonly p50ProposalToCommitMs: number;
   readonly blocks: number;
   readonly receiptsChecked: number;
   readonly receiptsNotSuccess: number;
@@ -155,6 +166,8 @@ export async function runPhase(
 ): Promise<PhaseResult> {
   const inflight = new Map<string, Inflight>();
   const latencies: number[] = [];
+  const toProposal: number[] = [];
+  const proposalToCommit: number[] = [];
   const committedInWindow: string[] = [];
   const rejectedBy: Record<string, number> = {};
   const poisoned = new Map<number, bigint>(); // sender -> first nonce that will never commit
@@ -176,45 +189,50 @@ export async function runPhase(
   const clients = target.submitTo;
 
   // --- commit observer ----------------------------------------------------
+  // One request at a time: the node answers hs_waitForBlock as soon as the next block is committed,
+  // and the blocks after it (read at once, null when not committed yet) catch an observer up that
+  // fell behind. A transfer is seen committed when its block's answer arrives, without a polling delay.
   let observing = true;
   let lastHeight = (await target.observer.status()).committedHeight;
   const observer = (async () => {
     while (observing) {
-      let behind = false;
       try {
-        const h = (await target.observer.status()).committedHeight;
-        if (h > lastHeight) {
-          // A bounded number of blocks per request: an observer that fell behind catches up over
-          // several requests instead of asking for one batch above the node's limit, every time.
-          const upTo = Math.min(h, lastHeight + OBSERVER_BLOCKS_PER_REQUEST);
-          const heights = Array.from({ length: upTo - lastHeight }, (_, i) => lastHeight + 1 + i);
-          const outcomes = await target.observer.batch(
-            heights.map((x) => ({ method: 'hs_getBlockByHeight', params: [x] })),
-          );
-          const seenAt = Date.now();
-          for (const oc of outcomes) {
-            if (!oc.ok || oc.result === null || typeof oc.result !== 'object') continue;
-            blocks++;
-            for (const txh of (oc.result as { transactions?: unknown[] }).transactions ?? []) {
-              const key = typeof txh === 'string' ? txh.toLowerCase() : '';
-              const f = inflight.get(key);
-              if (f === undefined) continue;
-              inflight.delete(key);
-              committedTotal++;
-              if (seenAt >= windowStart && seenAt <= windowEnd) committedCount++;
-              if (f.inWindow) {
-                latencies.push(seenAt - f.submittedAt);
-                committedInWindow.push(key);
+        const next = lastHeight + 1;
+        const outcomes = await target.observer.batch([
+          { method: 'hs_waitForBlock', params: [next, OBSERVER_WAIT_MS] },
+          ...Array.from({ length: OBSERVER_BLOCKS_PER_REQUEST - 1 }, (_, i) => ({
+            method: 'hs_getBlockByHeight',
+            params: [next + 1 + i],
+          })),
+        ]);
+        const seenAt = Date.now();
+        for (const oc of outcomes) {
+          if (!oc.ok || oc.result === null || typeof oc.result !== 'object') break;
+          lastHeight++;
+          blocks++;
+          const block = oc.result as { transactions?: unknown[]; timestamp?: unknown };
+          const proposedAt = typeof block.timestamp === 'number' ? block.timestamp : null;
+          for (const txh of block.transactions ?? []) {
+            const key = typeof txh === 'string' ? txh.toLowerCase() : '';
+            const f = inflight.get(key);
+            if (f === undefined) continue;
+            inflight.delete(key);
+            committedTotal++;
+            if (seenAt >= windowStart && seenAt <= windowEnd) committedCount++;
+            if (f.inWindow) {
+              latencies.push(seenAt - f.submittedAt);
+              if (proposedAt !== null) {
+                toProposal.push(proposedAt - f.submittedAt);
+                proposalToCommit.push(seenAt - proposedAt);
               }
+              committedInWindow.push(key);
             }
           }
-          lastHeight = upTo;
-          behind = upTo < h;
         }
       } catch (err) {
         if (!(err instanceof RpcError)) throw err;
+        await sleep(20); // the observer's node did not answer: do not spin on it
       }
-      if (!behind) await sleep(20);
     }
   })();
 
@@ -362,6 +380,8 @@ export async function runPhase(
     p90Ms: round(percentile(latencies, 90)),
     p99Ms: round(percentile(latencies, 99)),
     maxMs: round(percentile(latencies, 100)),
+    p50ToProposalMs: round(percentile(toProposal, 50)),
+    p50ProposalToCommitMs: round(percentile(proposalToCommit, 50)),
     blocks,
     receiptsChecked: sample.length,
     receiptsNotSuccess: notSuccess,

@@ -80,7 +80,7 @@ function printHuman(r: BenchResult): void {
   for (const p of r.phases) {
     console.log(
       `${p.name.padEnd(10)} ${p.mode === 'rate' ? `offered ${p.offeredRate} tx/s, ` : ''}committed ${p.tps} tx/s over ${p.windowSeconds} s; ` +
-        `latency p50 ${p.p50Ms} ms, p90 ${p.p90Ms} ms, p99 ${p.p99Ms} ms; rejected ${p.rejected}, uncommitted ${p.uncommitted}, ` +
+        `latency p50 ${p.p50Ms} ms (submission to proposal ${p.p50ToProposalMs}, proposal to commit seen ${p.p50ProposalToCommitMs}), p90 ${p.p90Ms} ms, p99 ${p.p99Ms} ms; rejected ${p.rejected}, uncommitted ${p.uncommitted}, ` +
         `receipts not successful ${p.receiptsNotSuccess}/${p.receiptsChecked}; the generator used ${p.generatorCpuSeconds} CPU s`,
     );
   }

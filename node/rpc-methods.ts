@@ -7,7 +7,6 @@
  * batch, so their signatures are verified in one call of the worker pool
  * instead of one round trip each.
  */
-import type { QuorumCert } from '../consensus/types.js';
 import type { EngineStatus } from '../consensus/engine.js';
 import { blockId } from '../consensus/messages.js';
 import { accountStateKey, decodeAccount } from '../shards/account.js';
@@ -15,7 +14,7 @@ import { decodeShardPayload } from '../shards/payload.js';
 import { RECEIPT_STATUS_NAMES, ReceiptStatus, decodeReceipt } from '../shards/receipt.js';
 import { SparseMerkleTree } from '../shards/smt/tree.js';
 import { encodeSmtProof } from '../shards/smt/proof.js';
-import type { Block, CommitteeMember } from '../consensus/types.js';
+import type { Block, CommitteeMember, QuorumCert } from '../consensus/types.js';
 import type { Chain } from './chain/chain.js';
 import type { ChainStore } from './storage/chain-store.js';
 import type { Mempool } from './mempool/mempool.js';
@@ -24,6 +23,7 @@ import type { SignedTransaction } from '../shards/transaction.js';
 import { MAX_TX_BYTES } from './mempool/options.js';
 import { p, params } from './rpc/params.js';
 import type { RpcRegistry } from './rpc/registry.js';
+import type { HeightWaiters } from './rpc/index.js';
 
 export interface NodeRpcDeps {
   readonly chain: Chain;
@@ -38,7 +38,16 @@ export interface NodeRpcDeps {
   readonly highestKnownHeight: () => number;
   readonly peerCount: () => number;
   readonly syncing: () => boolean;
+  /** Waits on the committed height (hs_waitForBlock); released here at every commit, closed by the validator. */
+  readonly heightWaiters: HeightWaiters;
 }
+
+/** Committed blocks answered from memory (hs_getBlockByHeight, hs_waitForBlock). */
+const RECENT_BLOCKS = 64;
+
+/** hs_waitForBlock's wait when the call names none, and the longest it accepts (under the server's 30 s request timeout). */
+const DEFAULT_BLOCK_WAIT_MS = 5_000;
+const MAX_BLOCK_WAIT_MS = 25_000;
 
 /** Most submissions admitted in one mempool batch (one verification call). */
 const MAX_SUBMISSION_BATCH = 512;
@@ -103,6 +112,26 @@ export function blockView(block: Block, commitQc: QuorumCert | null): Record<str
 export function registerNodeMethods(registry: RpcRegistry, deps: NodeRpcDeps): void {
   const { chain, store, mempool } = deps;
   const submissions = new SubmissionBatcher(mempool);
+  // The last committed blocks, as the store holds them (the commit certificate at the last block of
+  // each commit): a client following the head (hs_waitForBlock) reads them without a database read.
+  const recent = new Map<number, { block: Block; commitQc: QuorumCert | null }>();
+  chain.onCommit((results, commitQc) => {
+    results.forEach((r, i) =>
+      recent.set(r.block.height, { block: r.block, commitQc: i === results.length - 1 ? commitQc : null }),
+    );
+    for (const height of recent.keys()) {
+      if (recent.size <= RECENT_BLOCKS) break;
+      recent.delete(height); // commits arrive in height order: the first keys are the oldest
+    }
+    deps.heightWaiters.notify();
+  });
+  const committedBlockAt = async (height: number): Promise<Record<string, unknown> | null> => {
+    const kept = recent.get(height);
+    if (kept !== undefined) return blockView(kept.block, kept.commitQc);
+    const block = await store.blockAtHeight(height);
+    if (block === null) return null;
+    return blockView(block, await store.commitCerts.get(height));
+  };
 
   registry.register('hs_sendTransaction', {
     params: params(p.hex({ max: MAX_TX_BYTES })),
@@ -148,10 +177,15 @@ export function registerNodeMethods(registry: RpcRegistry, deps: NodeRpcDeps): v
     params: params(p.uint()),
     description:
       'The committed block at a height (null above the committed height), with its commit certificate when one is stored at that height.',
-    handler: async ([height]) => {
-      const block = await store.blockAtHeight(height);
-      if (block === null) return null;
-      return blockView(block, await store.commitCerts.get(height));
+    handler: ([height]) => committedBlockAt(height),
+  });
+
+  registry.register('hs_waitForBlock', {
+    params: params(p.uint(), p.optional(p.uint({ max: MAX_BLOCK_WAIT_MS }))),
+    description: `The committed block at a height as soon as it is committed (at once when it is), or null when timeoutMs (default ${DEFAULT_BLOCK_WAIT_MS}, at most ${MAX_BLOCK_WAIT_MS}) passes first.`,
+    handler: async ([height, timeoutMs]) => {
+      const reached = await deps.heightWaiters.wait(height, timeoutMs ?? DEFAULT_BLOCK_WAIT_MS);
+      return reached ? committedBlockAt(height) : null;
     },
   });
 

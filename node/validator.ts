@@ -38,7 +38,7 @@ import { nullLogger, type Logger } from './logger.js';
 import { admitGossipBatch, createShardMempool, TxBatcher, type Mempool } from './mempool/index.js';
 import { MetricsRegistry, type Counter, type Gauge, type Histogram } from './metrics/registry.js';
 import { GossipValidationError, Network, gossipTopic, reqRespProtocol } from './network/index.js';
-import { RpcRegistry, RpcServer } from './rpc/index.js';
+import { HeightWaiters, RpcRegistry, RpcServer } from './rpc/index.js';
 import { registerNodeMethods } from './rpc-methods.js';
 import { ChainStore, NodeDatabase, moveSafetyData } from './storage/index.js';
 import { DEFAULT_SYNC_OPTIONS, SyncError, SyncServer, SyncService } from './sync/index.js';
@@ -244,6 +244,7 @@ export class Validator {
   private readonly transport: ConsensusTransport;
   private readonly syncServer: SyncServer;
   private readonly batcher: TxBatcher;
+  private readonly heightWaiters: HeightWaiters;
   private readonly txTopic: string;
   private readonly syncProtocol: string;
   private readonly cmetrics: ConsensusMetrics;
@@ -354,6 +355,7 @@ export class Validator {
       publish: (batch) => network.publish(this.txTopic, batch).then(() => undefined),
       onError: (err) => this.log.debug('transaction batch not published', { err }),
     });
+    this.heightWaiters = new HeightWaiters(() => chain.tip.height);
     const registry = new RpcRegistry();
     registerNodeMethods(registry, {
       chain,
@@ -374,6 +376,7 @@ export class Validator {
       },
       peerCount: () => network.peerCount(),
       syncing: () => sync!.syncing,
+      heightWaiters: this.heightWaiters,
     });
     this.rpc = new RpcServer(
       {
@@ -583,7 +586,10 @@ export class Validator {
     await step('sync', () => this.sync.stop());
     await step('engine', () => this.engine.stop());
     await step('batcher', () => this.batcher.close());
-    await step('rpc', () => this.rpc.stop());
+    await step('rpc', () => {
+      this.heightWaiters.close(); // a waiting call answers null now instead of holding the server's close
+      return this.rpc.stop();
+    });
     await step('network', () => this.network.stop());
     await step('chain', () => this.chain.close());
     await step('verifier', () => this.verifier.close());

@@ -83,6 +83,16 @@ export class HotshardClient {
     return parseBlock(await this.transport.call('hs_getBlockByHeight', [height]));
   }
 
+  /**
+   * The committed block at `height` as soon as it is committed, or null when
+   * the node's wait (`timeoutMs`, at most 25,000) ends first. Answered at
+   * once when the block is committed already.
+   */
+  async waitForBlock(height: number, timeoutMs?: number): Promise<BlockView | null> {
+    const params = timeoutMs === undefined ? [height] : [height, timeoutMs];
+    return parseBlock(await this.transport.call('hs_waitForBlock', params));
+  }
+
   /** Blocks `from..to` (inclusive), in batches of 100 calls; null where a block is missing. */
   async getBlocksByHeight(from: number, to: number): Promise<Array<BlockView | null>> {
     const out: Array<BlockView | null> = [];

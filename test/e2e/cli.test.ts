@@ -241,9 +241,9 @@ t.test('hotshard bench --json: its last line carries the figures', async (t) => 
     t.type(j[k], 'number', `${k} is a number`);
   t.ok((j.tps as number) > 0, 'transfers were committed');
   t.ok((j.bound as number) > 0, 'the bound was measured');
-  t.equal(
-    (j.phases as Array<{ receiptsNotSuccess: number }>)[0]!.receiptsNotSuccess,
-    0,
-    'the sampled receipts all succeeded',
-  );
+  const phase = (j.phases as Array<Record<string, number>>)[0]!;
+  t.equal(phase.receiptsNotSuccess, 0, 'the sampled receipts all succeeded');
+  for (const k of ['p50ToProposalMs', 'p50ProposalToCommitMs'])
+    t.type(phase[k], 'number', `the phase splits its latency: ${k}`);
+  t.ok(phase.p50ProposalToCommitMs! > 0, 'a commit is seen after its proposal');
 });

@@ -95,6 +95,23 @@ t.test('four validators over libp2p and LevelDB commit transfers; a restarted on
     (await Promise.all(rpcs.map(status))).every((s) => s.committedHeight >= 2),
   );
 
+  // hs_waitForBlock answers as soon as the block is committed, with the block hs_getBlockByHeight reads.
+  const next = (await status(rpcs[0]!)).committedHeight + 1;
+  const waited = (await rpcs[0]!.call('hs_waitForBlock', [next, 10_000])) as { height: number } | null;
+  t.equal(waited?.height, next, 'hs_waitForBlock answers with the next block once it is committed');
+  t.same(await rpcs[0]!.call('hs_getBlockByHeight', [next]), waited, 'the same block as hs_getBlockByHeight');
+  t.equal(
+    await rpcs[0]!.call('hs_waitForBlock', [next + 1_000_000, 50]),
+    null,
+    'null when the wait ends first',
+  );
+  try {
+    await rpcs[0]!.call('hs_waitForBlock', [next, 60_000]);
+    t.fail('a wait above the limit was accepted');
+  } catch (err) {
+    t.equal((err as RpcError).context.rpcCode, -32602, 'a wait above 25 s: invalid params');
+  }
+
   // Transfers through different validators' RPC: alice -> bob, carol -> dave.
   const [alice, bob, carol, dave] = USERS as unknown as [
     (typeof USERS)[0],
@@ -207,6 +224,16 @@ t.test('four validators over libp2p and LevelDB commit transfers; a restarted on
     t.same(Object.values(a.balances), [alice15.toString()]);
     t.ok(typeof a.proof === 'string' && a.proof.startsWith('0x'), 'a proof is returned on request');
   }
+  // Many commits later the block is read back from the database (no longer kept in memory): the same view.
+  await until(
+    'the block waited for leaves the 64 recent blocks kept in memory',
+    async () => (await status(rpcs[0]!)).committedHeight > next + 64,
+  );
+  t.same(
+    await rpcs[0]!.call('hs_getBlockByHeight', [next]),
+    waited,
+    'the same block, read from the database',
+  );
   const d = (await rpcs[3]!.call('hs_getAccount', ['0x' + toHex(dave.address)])) as {
     balances: Record<string, string>;
   };
