@@ -43,7 +43,7 @@ export interface NodeRpcDeps {
 }
 
 /** Committed blocks answered from memory (hs_getBlockByHeight, hs_waitForBlock). */
-const RECENT_BLOCKS = 64;
+const RECENT_BLOCKS = 8;
 
 /** hs_waitForBlock's wait when the call names none, and the longest it accepts (under the server's 30 s request timeout). */
 const DEFAULT_BLOCK_WAIT_MS = 5_000;

@@ -226,8 +226,8 @@ t.test('four validators over libp2p and LevelDB commit transfers; a restarted on
   }
   // Many commits later the block is read back from the database (no longer kept in memory): the same view.
   await until(
-    'the block waited for leaves the 64 recent blocks kept in memory',
-    async () => (await status(rpcs[0]!)).committedHeight > next + 64,
+    'the block waited for leaves the 8 recent blocks kept in memory',
+    async () => (await status(rpcs[0]!)).committedHeight > next + 8,
   );
   t.same(
     await rpcs[0]!.call('hs_getBlockByHeight', [next]),
