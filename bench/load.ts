@@ -84,8 +84,8 @@ export interface PhaseResult {
   /**
    * The latency split at the block's timestamp (set by its leader when it
    * proposed): submission to proposal (gossip, admission, the wait for a
-   * proposal), then proposal to the commit seen (the rounds to commit and
-   * the observer's poll). Medians of the transfers measured.
+   * proposal), then proposal to the commit seen (the rounds to commit, its
+   * write, the observer's answer). Medians of the transfers measured.
    */
   readonly p50ToProposalMs: number;
   readonly p50ProposalToCommitMs: number;
@@ -206,6 +206,7 @@ export async function runPhase(
           })),
         ]);
         const seenAt = Date.now();
+        if (!outcomes[0]!.ok) throw outcomes[0]!.error; // the node refused the wait: back off below
         for (const oc of outcomes) {
           if (!oc.ok || oc.result === null || typeof oc.result !== 'object') break;
           lastHeight++;
@@ -231,7 +232,7 @@ export async function runPhase(
         }
       } catch (err) {
         if (!(err instanceof RpcError)) throw err;
-        await sleep(20); // the observer's node did not answer: do not spin on it
+        await sleep(20); // the observer's node did not answer, or refused the wait: do not spin on it
       }
     }
   })();
