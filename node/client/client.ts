@@ -29,6 +29,10 @@ export interface WaitOptions {
 
 const DEFAULT_WAIT_MS = 30_000;
 const DEFAULT_POLL_MS = 100;
+/** The longest single hs_waitForBlock call of waitForReceipt (the node accepts up to 25 s). */
+const MAX_BLOCK_WAIT_SLICE_MS = 5_000;
+/** JSON-RPC "method not found": a node older than hs_waitForBlock. */
+const METHOD_NOT_FOUND = -32601;
 
 function hexOf(tx: Uint8Array | string): string {
   return typeof tx === 'string' ? (tx.startsWith('0x') ? tx : '0x' + tx) : '0x' + toHex(tx);
@@ -125,10 +129,40 @@ export class HotshardClient {
     return outcomes.map((o) => (o.ok ? parseReceipt(o.result) : o.error));
   }
 
-  /** Polls until the transaction has a receipt, i.e. it is committed. */
+  /**
+   * Waits until the transaction has a receipt, i.e. it is committed. Between
+   * two reads of the receipt it waits for the next committed block
+   * (hs_waitForBlock), so it answers as soon as the block holding the
+   * transaction is committed; a node without that method is polled every
+   * `pollMs`.
+   */
   async waitForReceipt(txHash: string, options: WaitOptions = {}): Promise<ReceiptView> {
-    const got = await this.poll(`the receipt of ${txHash}`, options, () => this.getReceipt(txHash));
-    return got;
+    const what = `the receipt of ${txHash}`;
+    const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_MS;
+    const deadline = Date.now() + timeoutMs;
+    // The height to wait for next, read before the first receipt read: a commit in between is not missed.
+    let next: number | null = (await this.status()).committedHeight + 1;
+    for (;;) {
+      if (options.signal?.aborted)
+        throw new RpcError('TIMEOUT', `stopped waiting for ${what}`, { url: this.url });
+      const receipt = await this.getReceipt(txHash);
+      if (receipt !== null) return receipt;
+      const left = deadline - Date.now();
+      if (left <= 0) throw this.waitTimeout(what, timeoutMs);
+      if (next === null) {
+        await new Promise((r) => setTimeout(r, Math.min(left, options.pollMs ?? DEFAULT_POLL_MS)));
+        continue;
+      }
+      // Each wait ends well inside the transport's own timeout, which would otherwise fail the call.
+      const slice = Math.min(left, MAX_BLOCK_WAIT_SLICE_MS, Math.floor(this.transport.timeoutMs / 2));
+      try {
+        const block = await this.waitForBlock(next, slice);
+        if (block !== null) next = block.height + 1;
+      } catch (err) {
+        if (!(err instanceof RpcError) || err.context.rpcCode !== METHOD_NOT_FOUND) throw err;
+        next = null; // an older node: poll
+      }
+    }
   }
 
   /** Polls until the committed height reaches `height`; resolves to the status that showed it. */
@@ -144,6 +178,14 @@ export class HotshardClient {
     this.transport.close();
   }
 
+  private waitTimeout(what: string, timeoutMs: number): RpcError {
+    return new RpcError(
+      'TIMEOUT',
+      `waited ${timeoutMs} ms for ${what}; the network may be stalled (check \`hotshard status\`) or the wait too short`,
+      { url: this.url },
+    );
+  }
+
   private async poll<T>(what: string, options: WaitOptions, probe: () => Promise<T | null>): Promise<T> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_MS;
     const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
@@ -155,11 +197,7 @@ export class HotshardClient {
       const got = await probe();
       if (got !== null) return got;
       if (Date.now() >= deadline) {
-        throw new RpcError(
-          'TIMEOUT',
-          `waited ${timeoutMs} ms for ${what}; the network may be stalled (check \`hotshard status\`) or the wait too short`,
-          { url: this.url },
-        );
+        throw this.waitTimeout(what, timeoutMs);
       }
       await new Promise((r) => setTimeout(r, pollMs));
     }

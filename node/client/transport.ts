@@ -40,7 +40,8 @@ interface JsonRpcResponse {
 export class JsonRpcTransport {
   readonly url: URL;
   private readonly agent: Agent;
-  private readonly timeoutMs: number;
+  /** How long a call may go unanswered before it fails with TIMEOUT. */
+  readonly timeoutMs: number;
   private nextId = 1;
 
   constructor(url: string, options: TransportOptions = {}) {

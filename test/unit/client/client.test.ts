@@ -170,23 +170,90 @@ t.test('a non-http URL is refused with a hint', async (t) => {
   t.throws(() => new HotshardClient('localhost:8545'), { code: 'BAD_URL' });
 });
 
-t.test('waitForReceipt polls until the receipt exists', async (t) => {
-  let calls = 0;
-  const { url, server } = await serve(() => {
-    calls++;
-    return calls < 3
-      ? null
-      : { txHash: '0x0a', status: 'success', height: 5, blockId: '0x0b', index: 2, fee: '1' };
+const HASH32 = '0x' + '11'.repeat(32);
+const statusAt = (committedHeight: number): unknown => ({
+  chainId: 1,
+  shard: 0,
+  committee: [],
+  self: 0,
+  round: committedHeight + 2,
+  height: committedHeight + 1,
+  committedHeight,
+  lastCommittedId: HASH32,
+  peers: 3,
+  syncing: false,
+  mempoolSize: 0,
+  genesisHash: HASH32,
+});
+const blockAt = (height: number): unknown => ({
+  id: HASH32,
+  height,
+  round: height,
+  epoch: 0,
+  parentId: HASH32,
+  proposer: 0,
+  timestamp: 1,
+  stateRoot: HASH32,
+  txRoot: HASH32,
+  receiptsRoot: HASH32,
+  transactions: [],
+});
+const RECEIPT = { txHash: '0x0a', status: 'success', height: 7, blockId: '0x0b', index: 2, fee: '1' };
+
+t.test(
+  'waitForReceipt follows the committed blocks: it reads the receipt again at each new block',
+  async (t) => {
+    let committed = 5;
+    const calls: string[] = [];
+    const { url, server } = await serve((method, params) => {
+      calls.push(method === 'hs_waitForBlock' ? `${method}(${String(params[0])})` : method);
+      if (method === 'hs_status') return statusAt(committed);
+      if (method === 'hs_getReceipt') return committed >= 7 ? RECEIPT : null;
+      if (method === 'hs_waitForBlock') {
+        t.ok((params[1] as number) <= 5000, 'each wait stays inside the transport timeout');
+        committed = params[0] as number; // the next block is committed at once
+        return blockAt(committed);
+      }
+      throw new Error(`unexpected ${method}`);
+    });
+    t.teardown(() => server.close());
+    const c = new HotshardClient(url);
+    t.teardown(() => c.close());
+    const r = await c.waitForReceipt('0x0a', { timeoutMs: 5000 });
+    t.equal(r.height, 7);
+    t.same(calls, [
+      'hs_status',
+      'hs_getReceipt',
+      'hs_waitForBlock(6)',
+      'hs_getReceipt',
+      'hs_waitForBlock(7)',
+      'hs_getReceipt',
+    ]);
+    calls.length = 0;
+    const again = await c.waitForReceipt('0x0a', { timeoutMs: 0 });
+    t.equal(again.index, 2, 'already committed: resolves at once, even with no time to wait');
+    t.same(calls, ['hs_status', 'hs_getReceipt']);
+  },
+);
+
+t.test('waitForReceipt polls a node without hs_waitForBlock, and times out with a hint', async (t) => {
+  let receiptReads = 0;
+  const { url, server } = await serve((method) => {
+    if (method === 'hs_status') return statusAt(5);
+    if (method === 'hs_getReceipt') return ++receiptReads < 3 ? null : RECEIPT;
+    throw Object.assign(new Error(`method ${method} not found`), { rpcCode: -32601 });
   });
   t.teardown(() => server.close());
   const c = new HotshardClient(url);
   t.teardown(() => c.close());
   const r = await c.waitForReceipt('0x0a', { pollMs: 10, timeoutMs: 5000 });
-  t.equal(r.height, 5);
-  t.equal(calls, 3);
-  const again = await c.waitForReceipt('0x0a', { pollMs: 10, timeoutMs: 0 });
-  t.equal(again.index, 2, 'already committed: resolves on the first poll, even with no time to wait');
-  t.equal(calls, 4);
+  t.equal(r.height, 7);
+  t.equal(receiptReads, 3, 'polled until the receipt appeared');
+
+  receiptReads = -1_000_000; // never committed from now on
+  const err = await c.waitForReceipt('0x0a', { pollMs: 10, timeoutMs: 50 }).catch((e: unknown) => e);
+  t.ok(err instanceof RpcError && err.code === 'TIMEOUT', 'TIMEOUT once the wait is over');
+  t.match((err as Error).message, /hotshard status/, 'the message says what to check');
 });
 
 t.test('a node that drops connections: UNREACHABLE, also on a reused keep-alive socket', async (t) => {
