@@ -34,6 +34,10 @@ const MAX_BLOCK_WAIT_SLICE_MS = 5_000;
 /** JSON-RPC "method not found": a node older than hs_waitForBlock. */
 const METHOD_NOT_FOUND = -32601;
 
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
 function hexOf(tx: Uint8Array | string): string {
   return typeof tx === 'string' ? (tx.startsWith('0x') ? tx : '0x' + tx) : '0x' + toHex(tx);
 }
@@ -137,32 +141,21 @@ export class HotshardClient {
    * `pollMs`.
    */
   async waitForReceipt(txHash: string, options: WaitOptions = {}): Promise<ReceiptView> {
-    const what = `the receipt of ${txHash}`;
-    const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_MS;
-    const deadline = Date.now() + timeoutMs;
     // The height to wait for next, read before the first receipt read: a commit in between is not missed.
     let next: number | null = (await this.status()).committedHeight + 1;
-    for (;;) {
-      if (options.signal?.aborted)
-        throw new RpcError('TIMEOUT', `stopped waiting for ${what}`, { url: this.url });
-      const receipt = await this.getReceipt(txHash);
-      if (receipt !== null) return receipt;
-      const left = deadline - Date.now();
-      if (left <= 0) throw this.waitTimeout(what, timeoutMs);
-      if (next === null) {
-        await new Promise((r) => setTimeout(r, Math.min(left, options.pollMs ?? DEFAULT_POLL_MS)));
-        continue;
-      }
+    const untilNextBlock = async (leftMs: number, pollMs: number): Promise<void> => {
+      if (next === null) return sleep(pollMs); // an older node: poll
       // Each wait ends well inside the transport's own timeout, which would otherwise fail the call.
-      const slice = Math.min(left, MAX_BLOCK_WAIT_SLICE_MS, Math.floor(this.transport.timeoutMs / 2));
+      const slice = Math.min(leftMs, MAX_BLOCK_WAIT_SLICE_MS, Math.floor(this.transport.timeoutMs / 2));
       try {
         const block = await this.waitForBlock(next, slice);
         if (block !== null) next = block.height + 1;
       } catch (err) {
         if (!(err instanceof RpcError) || err.context.rpcCode !== METHOD_NOT_FOUND) throw err;
-        next = null; // an older node: poll
+        next = null;
       }
-    }
+    };
+    return this.poll(`the receipt of ${txHash}`, options, () => this.getReceipt(txHash), untilNextBlock);
   }
 
   /** Polls until the committed height reaches `height`; resolves to the status that showed it. */
@@ -178,15 +171,16 @@ export class HotshardClient {
     this.transport.close();
   }
 
-  private waitTimeout(what: string, timeoutMs: number): RpcError {
-    return new RpcError(
-      'TIMEOUT',
-      `waited ${timeoutMs} ms for ${what}; the network may be stalled (check \`hotshard status\`) or the wait too short`,
-      { url: this.url },
-    );
-  }
-
-  private async poll<T>(what: string, options: WaitOptions, probe: () => Promise<T | null>): Promise<T> {
+  /**
+   * Probes until `probe` answers, `pause` between two probes (by default
+   * `pollMs`); TIMEOUT when `timeoutMs` passes or the signal aborts.
+   */
+  private async poll<T>(
+    what: string,
+    options: WaitOptions,
+    probe: () => Promise<T | null>,
+    pause: (leftMs: number, pollMs: number) => Promise<void> = (_, pollMs) => sleep(pollMs),
+  ): Promise<T> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_MS;
     const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
     const deadline = Date.now() + timeoutMs;
@@ -196,10 +190,15 @@ export class HotshardClient {
       }
       const got = await probe();
       if (got !== null) return got;
-      if (Date.now() >= deadline) {
-        throw this.waitTimeout(what, timeoutMs);
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new RpcError(
+          'TIMEOUT',
+          `waited ${timeoutMs} ms for ${what}; the network may be stalled (check \`hotshard status\`) or the wait too short`,
+          { url: this.url },
+        );
       }
-      await new Promise((r) => setTimeout(r, pollMs));
+      await pause(left, pollMs);
     }
   }
 }
