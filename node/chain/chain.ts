@@ -63,7 +63,8 @@ import type { MetricsRegistry } from '../metrics/registry.js';
 import { nullLogger, type Logger } from '../logger.js';
 import { ChainError } from './errors.js';
 import { shardGenesis, type ShardGenesis } from './genesis-block.js';
-import { LevelStateStore } from './state-store.js';
+import { LevelStateStore, type StagedState } from './state-store.js';
+import { completeStateTree } from './tree-journal.js';
 import { CommittedAccounts } from './committed-accounts.js';
 import { createChainMetrics, type ChainMetrics } from './metrics.js';
 
@@ -228,7 +229,35 @@ export class Chain implements BlockExecutor {
         );
     }
     const tip = await Chain.loadTip(store);
+    // The newest commits' tree nodes may have been in memory only when the process stopped.
+    await completeStateTree(
+      store,
+      tip.height,
+      tip.header.stateRoot,
+      async (height) => (await Chain.headerAt(store, height)).stateRoot,
+      (opts.logger ?? nullLogger()).child('chain'),
+    );
     return new Chain(opts, g, tip, gHash);
+  }
+
+  /** The payload header of the committed block at `height`. */
+  private static async headerAt(store: ChainStore, height: Height): Promise<ShardPayloadHeader> {
+    const block = await store.blockAtHeight(height);
+    if (block === null) throw new ChainError('CORRUPT', `the committed block at height ${height} is missing`);
+    return Chain.headerOf(block, height);
+  }
+
+  private static headerOf(block: Block, height: Height): ShardPayloadHeader {
+    try {
+      return decodeShardPayload(block.payload).header;
+    } catch (err) {
+      throw new ChainError(
+        'CORRUPT',
+        `the committed block at height ${height} has an undecodable payload`,
+        {},
+        { cause: err },
+      );
+    }
   }
 
   private static async loadTip(store: ChainStore): Promise<CommittedTip> {
@@ -239,18 +268,7 @@ export class Chain implements BlockExecutor {
     const commitQc = await store.commitCerts.get(height);
     if (commitQc === null)
       throw new ChainError('CORRUPT', `the commit certificate of height ${height} is missing`);
-    let header: ShardPayloadHeader;
-    try {
-      header = decodeShardPayload(block.payload).header;
-    } catch (err) {
-      throw new ChainError(
-        'CORRUPT',
-        `the committed block at height ${height} has an undecodable payload`,
-        {},
-        { cause: err },
-      );
-    }
-    return { block, id: blockId(block), height, commitQc, header };
+    return { block, id: blockId(block), height, commitQc, header: Chain.headerOf(block, height) };
   }
 
   /** Wires the mempool (built after the chain, since its AccountReader reads committedView()). */
@@ -542,11 +560,7 @@ export class Chain implements BlockExecutor {
     const store = this.store;
     const batch = store.db.batch();
     store.stageCommit(batch, fresh, commitQc, base.height);
-    store.stageStateNodes(batch, stateBatch.nodes);
-    for (const [k, v] of stateBatch.values) {
-      if (v === null) batch.del(store.accounts, k);
-      else batch.put(store.accounts, k, v);
-    }
+    const stagedState = this.stateStore.stageCommit(batch, stateBatch, last.height);
     let txCount = 0;
     for (const r of results) {
       r.transactions.forEach((t, index) => {
@@ -582,7 +596,7 @@ export class Chain implements BlockExecutor {
         throw err;
       }
       stop?.();
-      this.applyCommit(tip, ids, stateBatch, results, dropped, txCount);
+      this.applyCommit(tip, ids, stateBatch, stagedState, results, dropped, txCount);
     });
   }
 
@@ -591,6 +605,7 @@ export class Chain implements BlockExecutor {
     tip: CommittedTip,
     ids: readonly Uint8Array[],
     stateBatch: StateBatch,
+    stagedState: StagedState,
     results: readonly CommittedBlockResult[],
     dropped: readonly string[],
     txCount: number,
@@ -598,7 +613,7 @@ export class Chain implements BlockExecutor {
     for (const k of dropped) this.persisted.delete(k);
     for (const h of [...this.stagedIds.keys()]) if (h <= tip.height) this.stagedIds.delete(h);
     if (this.staged !== null && this.staged.height <= tip.height) this.staged = null;
-    this.stateStore.applyCommitted(stateBatch);
+    this.stateStore.applyCommitted(stateBatch, stagedState);
     this.state.markCommitted(ids);
     this.accounts.invalidate(stateBatch.values.map(([k]) => k));
     for (const id of ids) this.executed.delete(hex(id));

@@ -40,6 +40,8 @@ export enum Bucket {
   equivocationEvidence = 0x0d,
   /** checkpoint sequence (u64 BE) -> this validator's checkpoint signature (never two per sequence) */
   checkpointSignature = 0x0e,
+  /** commit height (u64 BE) -> the state keys that commit changed, while its tree nodes are not yet written */
+  stateJournal = 0x0f,
 }
 
 const BUCKET_ENTRIES: readonly (readonly [string, number])[] = Object.entries(Bucket)

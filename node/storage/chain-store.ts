@@ -45,6 +45,8 @@ const blockIdValue: ValueCodec<Uint8Array> = canonicalValue(bytes32);
 export const ChainMetaKey = {
   committedHeight: 'committedHeight',
   genesisHash: 'genesisHash',
+  /** The height whose state tree is whole on disk (absent: the committed height; node/chain/tree-journal.ts). */
+  stateTreeHeight: 'stateTreeHeight',
 } as const;
 
 /** A committed block with its height, as read back for sync. */
@@ -64,6 +66,7 @@ export class ChainStore {
   readonly txLocations: Repository<Uint8Array, TxLocation>;
   readonly uncommitted: Repository<BlockId, Block>;
   readonly outbox: Repository<Uint8Array, Uint8Array>;
+  readonly stateJournal: Repository<number, Uint8Array>;
   readonly epochChangeProofs: Repository<number, QuorumCert>;
   readonly meta: Repository<string, Uint8Array>;
   readonly safety: DurableSafetyStorage;
@@ -95,6 +98,7 @@ export class ChainStore {
     );
     this.uncommitted = db.repository(Bucket.uncommittedBlock, committeeId, bytes32Key, block);
     this.outbox = db.repository(Bucket.outbox, committeeId, bytesKey, bytesValue);
+    this.stateJournal = db.repository(Bucket.stateJournal, committeeId, uintKey, bytesValue);
     this.epochChangeProofs = db.repository(Bucket.epochChangeProof, committeeId, uintKey, qc);
     this.meta = db.repository(Bucket.chainMeta, committeeId, stringKey, bytesValue);
     this.safety = new DurableSafetyStorage(safetyDb, committeeId);
@@ -103,7 +107,23 @@ export class ChainStore {
   /** The highest committed height, or null before the first commit. */
   committedHeight(): number | null {
     const b = this.meta.getSync(ChainMetaKey.committedHeight);
-    return b === null ? null : decodeMetaUint(b);
+    return b === null ? null : decodeMetaUint(b, ChainMetaKey.committedHeight);
+  }
+
+  /**
+   * The height whose state tree is whole on disk: the committed height, or
+   * an earlier one while the newest commits' tree nodes are held in memory
+   * (node/chain/tree-journal.ts). Null when never recorded (a database whose
+   * every commit wrote its nodes).
+   */
+  stateTreeHeight(): number | null {
+    const b = this.meta.getSync(ChainMetaKey.stateTreeHeight);
+    return b === null ? null : decodeMetaUint(b, ChainMetaKey.stateTreeHeight);
+  }
+
+  /** Adds the record that the tree of `height` is whole on disk to `batch`. */
+  stageStateTreeHeight(batch: WriteBatch, height: number): void {
+    batch.put(this.meta, ChainMetaKey.stateTreeHeight, uintValue.encode(height));
   }
 
   genesisHash(): Uint8Array | null {
@@ -247,10 +267,10 @@ export class ChainStore {
   }
 }
 
-function decodeMetaUint(b: Uint8Array): number {
+function decodeMetaUint(b: Uint8Array, name: string): number {
   try {
     return uintValue.decode(b);
   } catch (err) {
-    throw new StorageError('CORRUPT', 'chain metadata committedHeight does not decode', {}, { cause: err });
+    throw new StorageError('CORRUPT', `chain metadata ${name} does not decode`, {}, { cause: err });
   }
 }

@@ -148,7 +148,14 @@ export async function openChain(disk: MemoryDisk, genesis: Genesis): Promise<Ope
   const db = new NodeDatabase(disk.open());
   const store = new ChainStore(db, SHARD);
   const verifier = new CachedTxVerifier(new MainThreadVerifier());
-  const chain = await Chain.open({ store, genesis, shardId: SHARD, verifier });
+  let chain: Chain;
+  try {
+    chain = await Chain.open({ store, genesis, shardId: SHARD, verifier });
+  } catch (err) {
+    await verifier.close();
+    await db.close(); // a refused open leaves the disk free to be opened again
+    throw err;
+  }
   const p = chain.params;
   const mempool = createShardMempool(
     { chainId: p.chainId, shardId: p.shardId, shardMap: p.shardMap, fees: p.fees },

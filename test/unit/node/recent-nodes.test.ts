@@ -65,7 +65,7 @@ t.test(
     t.teardown(() => db.close());
     const chainStore = new ChainStore(db, 0);
     // Tiny caches: most nodes must come back from the database.
-    const store = new LevelStateStore(chainStore, 16, 64, 8);
+    const store = new LevelStateStore(chainStore, { valueCapacity: 16, nodeCapacity: 64, readNodeCapacity: 8 });
     const reference = new MemoryStateStore();
     const tree = new SparseMerkleTree(store);
     const roots: Uint8Array[] = [];
@@ -85,7 +85,7 @@ t.test(
       const batch = db.batch();
       chainStore.stageStateNodes(batch, res.nodes);
       await batch.commit();
-      store.applyCommitted({ root: res.root, nodes: res.nodes, values: [] });
+      store.applyCommitted({ root: res.root, nodes: res.nodes, values: [] }, { flushedThrough: null });
       reference.apply({ root: res.root, nodes: res.nodes, values: [] });
       root = res.root;
       roots.push(root);
