@@ -102,11 +102,6 @@ export class LevelStateStore implements StateStore {
     return this.recent.get(k) ?? this.unwritten.get(k) ?? this.nodes.getNodeByKey(hash, k);
   }
 
-  /** Tree nodes committed (or staged) and not yet written. */
-  get unwrittenNodes(): number {
-    return this.unwritten.size;
-  }
-
   /**
    * Adds a commit's state to its batch: the values always; the tree nodes
    * reachable from its root when a flush is due, else the journal of the

@@ -65,7 +65,11 @@ t.test(
     t.teardown(() => db.close());
     const chainStore = new ChainStore(db, 0);
     // Tiny caches: most nodes must come back from the database.
-    const store = new LevelStateStore(chainStore, { valueCapacity: 16, nodeCapacity: 64, readNodeCapacity: 8 });
+    const store = new LevelStateStore(chainStore, {
+      valueCapacity: 16,
+      nodeCapacity: 64,
+      readNodeCapacity: 8,
+    });
     const reference = new MemoryStateStore();
     const tree = new SparseMerkleTree(store);
     const roots: Uint8Array[] = [];
