@@ -9,10 +9,13 @@
  * - execute: signatures the verification cache does not know are verified in
  *   ONE batch (worker pool), then a serial apply and one state-tree update;
  *   the writes become the block's overlay over its parent's (ShardState).
- * - commit: blocks, the commit certificate, state nodes and values, receipts,
+ * - commit: blocks, the commit certificate, state values, receipts,
  *   transaction locations, the removal of uncommitted records and the
- *   committed height go to the database in ONE atomic batch; only then does
- *   the in-memory state advance (never a half-written state).
+ *   committed height go to the database in ONE atomic batch, with the state
+ *   tree's nodes every 16th commit and the changed keys' journal at the
+ *   others (state-store.ts); only then does the in-memory state advance
+ *   (never a half-written state). Opening the chain rebuilds the tree of the
+ *   committed height from that journal (tree-journal.ts).
  * - uncommitted blocks are persisted as they join the engine's tree, with
  *   the highest QC and TC, so a restarted node re-executes them (recovery()).
  *
