@@ -17,6 +17,18 @@
 /** Most maps kept, whatever their sizes: a read that misses probes each of them. */
 export const MAX_RECENT_COMMITS = 16;
 
+/** The node under `key` in the newest of `maps` (oldest first) that holds it. */
+export function newestWith(
+  maps: readonly ReadonlyMap<string, Uint8Array>[],
+  key: string,
+): Uint8Array | undefined {
+  for (let i = maps.length - 1; i >= 0; i--) {
+    const bytes = maps[i]!.get(key);
+    if (bytes !== undefined) return bytes;
+  }
+  return undefined;
+}
+
 export class RecentCommitNodes {
   /** Oldest first. Never mutated: a commit's map is read-only once committed. */
   private readonly commits: ReadonlyMap<string, Uint8Array>[] = [];
@@ -32,12 +44,7 @@ export class RecentCommitNodes {
 
   /** The node under `key` (byteKey of its hash), if a recent commit wrote it. */
   get(key: string): Uint8Array | undefined {
-    const commits = this.commits;
-    for (let i = commits.length - 1; i >= 0; i--) {
-      const bytes = commits[i]!.get(key);
-      if (bytes !== undefined) return bytes;
-    }
-    return undefined;
+    return newestWith(this.commits, key);
   }
 
   /**

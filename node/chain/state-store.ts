@@ -77,10 +77,9 @@ export class LevelStateStore implements StateStore {
   private readonly valueCapacity: number;
   private readonly flushCommits: number;
   private readonly flushNodes: number;
-  /** Commits staged, and their new nodes, since the last flush was staged. */
-  private commitsSinceFlush = 0;
+  /** New nodes staged since the last flush was staged. */
   private nodesSinceFlush = 0;
-  /** Heights journaled since the last flush was staged: the flush deletes them. */
+  /** Heights journaled since the last flush was staged (one per commit): the flush deletes them. */
   private journaled: number[] = [];
 
   constructor(
@@ -115,9 +114,9 @@ export class LevelStateStore implements StateStore {
     }
     if (state.values.length === 0 && state.nodes.size === 0) return { flushedThrough: null }; // an empty block
     const seq = this.unwritten.add(state.nodes);
-    this.commitsSinceFlush++;
     this.nodesSinceFlush += state.nodes.size;
-    if (this.commitsSinceFlush < this.flushCommits && this.nodesSinceFlush < this.flushNodes) {
+    // This commit and the journaled ones are the commits since the last flush.
+    if (this.journaled.length + 1 < this.flushCommits && this.nodesSinceFlush < this.flushNodes) {
       batch.put(store.stateJournal, height, encodeJournalKeys(state.values.map(([k]) => k)));
       this.journaled.push(height);
       return { flushedThrough: null };
@@ -126,7 +125,6 @@ export class LevelStateStore implements StateStore {
     store.stageStateTreeHeight(batch, height);
     for (const h of this.journaled) batch.del(store.stateJournal, h);
     this.journaled = [];
-    this.commitsSinceFlush = 0;
     this.nodesSinceFlush = 0;
     return { flushedThrough: seq };
   }

@@ -28,10 +28,9 @@ import { ChainError } from './errors.js';
 const KEY_BYTES = 32;
 
 /** A journal entry: the changed state keys, concatenated. */
-export function encodeJournalKeys(keys: Iterable<Hash32>): Uint8Array {
-  const list = [...keys];
-  const out = new Uint8Array(list.length * KEY_BYTES);
-  list.forEach((k, i) => out.set(k, i * KEY_BYTES));
+export function encodeJournalKeys(keys: readonly Hash32[]): Uint8Array {
+  const out = new Uint8Array(keys.length * KEY_BYTES);
+  keys.forEach((k, i) => out.set(k, i * KEY_BYTES));
   return out;
 }
 

@@ -20,15 +20,12 @@ import type { Hash32 } from '../../core/hash.js';
 import { byteKey } from '../../core/bytes.js';
 import { isEmptyHash } from '../../shards/smt/hash.js';
 import { NODE_TYPE_INNER } from '../../shards/smt/node.js';
-
-interface Held {
-  readonly seq: number;
-  readonly nodes: ReadonlyMap<string, Uint8Array>;
-}
+import { newestWith } from './recent-nodes.js';
 
 export class UnwrittenTreeNodes {
-  /** Oldest first. The maps are the commits' own and never mutated. */
-  private readonly held: Held[] = [];
+  /** The commits' own maps (never mutated), oldest first, and their sequence numbers. */
+  private readonly maps: ReadonlyMap<string, Uint8Array>[] = [];
+  private readonly seqs: number[] = [];
   private nextSeq = 1;
   private count = 0;
 
@@ -39,14 +36,15 @@ export class UnwrittenTreeNodes {
 
   /** Commits whose nodes are held. */
   get commits(): number {
-    return this.held.length;
+    return this.maps.length;
   }
 
   /** Holds a commit's new nodes until a flush that covers them has landed. Returns the commit's sequence number. */
   add(nodes: ReadonlyMap<string, Uint8Array>): number {
     const seq = this.nextSeq++;
     if (nodes.size > 0) {
-      this.held.push({ seq, nodes });
+      this.maps.push(nodes);
+      this.seqs.push(seq);
       this.count += nodes.size;
     }
     return seq;
@@ -54,12 +52,7 @@ export class UnwrittenTreeNodes {
 
   /** The node under `key` (byteKey of its hash), if held. */
   get(key: string): Uint8Array | undefined {
-    const held = this.held;
-    for (let i = held.length - 1; i >= 0; i--) {
-      const bytes = held[i]!.nodes.get(key);
-      if (bytes !== undefined) return bytes;
-    }
-    return undefined;
+    return newestWith(this.maps, key);
   }
 
   /**
@@ -89,6 +82,9 @@ export class UnwrittenTreeNodes {
 
   /** A flush covering every commit up to sequence `seq` has landed: their nodes can be read from disk. */
   release(seq: number): void {
-    while (this.held.length > 0 && this.held[0]!.seq <= seq) this.count -= this.held.shift()!.nodes.size;
+    while (this.seqs.length > 0 && this.seqs[0]! <= seq) {
+      this.seqs.shift();
+      this.count -= this.maps.shift()!.size;
+    }
   }
 }

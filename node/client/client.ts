@@ -2,6 +2,7 @@
  * A typed client for a validator's JSON-RPC (the hs_* methods of
  * .team/NODE-CONTRACT.md), shared by the CLI, the benchmark and the tests.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { toHex } from '../../core/bytes.js';
 import { RpcError } from './errors.js';
 import { JsonRpcTransport, type RpcCall, type RpcOutcome, type TransportOptions } from './transport.js';
@@ -33,10 +34,6 @@ const DEFAULT_POLL_MS = 100;
 const MAX_BLOCK_WAIT_SLICE_MS = 5_000;
 /** JSON-RPC "method not found": a node older than hs_waitForBlock. */
 const METHOD_NOT_FOUND = -32601;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
 function hexOf(tx: Uint8Array | string): string {
   return typeof tx === 'string' ? (tx.startsWith('0x') ? tx : '0x' + tx) : '0x' + toHex(tx);
